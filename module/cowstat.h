@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowstat: per-task accounting of write-protect (copy-on-write) faults.
+ *
+ * The probes in probes.c classify each fault and charge it to the faulting
+ * task's row in the table (table.c); procfs.c prints the table as
+ * /proc/cowstat.  Documentation/cowstat.rst describes the columns.
+ */
+#ifndef _COWSTAT_H
+#define _COWSTAT_H
+
+#include <linux/stddef.h>
+#include <linux/types.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
+
+/*
+ * One row per task (thread), kept after the task exits.  128 bytes, so that
+ * a row is two cache lines and the table costs 128 bytes per tracked task.
+ * Only the owning task writes its counters (from probe context, with
+ * preemption disabled); everyone else reads them under @seq.
+ */
+struct cowstat_row {
+	u32		next;		/* hash chain, as a row index */
+	uid_t		uid;		/* real uid at the first fault, in init_user_ns */
+	u16		seq;		/* odd while the row is being written */
+	u16		flags;		/* COWSTAT_ROW_* */
+	pid_t		pid;		/* key, with @start_time; 0 while unused */
+	/* Everything below is cleared when the row is handed to a new task. */
+	struct_group(body,
+	u32		fault_seq;	/* owner's min_flt + maj_flt at @pending */
+	pid_t		tgid;
+	pid_t		ppid;		/* parent's tgid at the first fault */
+	u32		unshare;
+	u64		start_time;	/* task->start_time: tells recycled pids apart */
+	unsigned long	pending;	/* PTE pointer | COWSTAT_PENDING_* */
+	char		comm[TASK_COMM_LEN];
+	/* Frequent events: 64-bit. */
+	u64		faults;
+	u64		copies;
+	u64		reuses;
+	u64		shared;
+	u64		bytes;
+	/* Rare events: 32-bit, wrapping. */
+	u32		zero;
+	u32		other;
+	u32		ksm;
+	u32		thp;
+	u32		hugetlb;
+	u32		remote;
+	);
+};
+
+#define COWSTAT_ROW_USED	0x1
+#define COWSTAT_ROW_EXITED	0x2
+
+/* What a fault that has not finished yet is waiting for; kept in @pending. */
+#define COWSTAT_PENDING_PRIVATE	0x1	/* do_wp_page on a private mapping */
+#define COWSTAT_PENDING_HUGETLB	0x2	/* hugetlb_wp */
+#define COWSTAT_PENDING_MASK	0x7
+
+#define COWSTAT_NIL		U32_MAX
+
+/* Probes that are attached; a column is printed only when its probes are. */
+enum cowstat_probe {
+	COWSTAT_P_WP,		/* do_wp_page entry */
+	COWSTAT_P_REUSE,	/* wp_page_reuse */
+	COWSTAT_P_COMMIT,	/* ptep_clear_flush: a copy is installed */
+	COWSTAT_P_THP,		/* do_huge_pmd_wp_page */
+	COWSTAT_P_HUGETLB,	/* hugetlb_wp */
+	COWSTAT_P_EXIT,		/* sched_process_exit tracepoint */
+	COWSTAT_NR_PROBES
+};
+
+#define COWSTAT_NEEDS(p)	BIT(COWSTAT_P_##p)
+
+
+/* table.c */
+struct cowstat_table_stats {
+	unsigned int	used;
+	unsigned int	capacity;
+	u64		dropped;
+	u64		evicted;
+};
+
+int cowstat_table_init(unsigned int capacity);
+void cowstat_table_exit(void);
+struct cowstat_row *cowstat_row_find(pid_t pid, u64 start_time);
+struct cowstat_row *cowstat_row_get(struct task_struct *task);
+void cowstat_row_exited(struct task_struct *task);
+void cowstat_count_dropped(void);
+void cowstat_table_reset(void);
+void cowstat_table_stats(struct cowstat_table_stats *st);
+bool cowstat_table_next(unsigned long pos, unsigned int *idx);
+bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap);
+
+static inline void cowstat_row_write_begin(struct cowstat_row *row)
+{
+	WRITE_ONCE(row->seq, row->seq + 1);
+	smp_wmb();
+}
+
+static inline void cowstat_row_write_end(struct cowstat_row *row)
+{
+	smp_wmb();
+	WRITE_ONCE(row->seq, row->seq + 1);
+}
+
+/* probes.c */
+int cowstat_probes_init(void);
+void cowstat_probes_exit(void);
+unsigned long cowstat_probes_attached(void);
+u64 cowstat_probes_missed(void);
+const char *cowstat_probe_name(enum cowstat_probe p);
+void cowstat_resolve_pending(struct cowstat_row *row);
+u32 cowstat_task_fault_seq(struct task_struct *task);
+
+/* procfs.c */
+int cowstat_proc_init(void);
+void cowstat_proc_exit(void);
+
+#endif /* _COWSTAT_H */

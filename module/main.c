@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat: count, per task, what each copy-on-write (write-protect) fault
+ * did -- copied a page, reused it in place, notified a shared mapping -- and
+ * show it in /proc/cowstat.
+ *
+ * Load:  insmod cowstat.ko [max_tasks=N] [wp_symbol=...]
+ * Read:  cat /proc/cowstat
+ * Clear: echo reset > /proc/cowstat
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include "cowstat.h"
+
+#define COWSTAT_MIN_TASKS	16
+#define COWSTAT_MAX_TASKS	(4U << 20)
+
+/* Rows are preallocated at load so that the fault path never allocates. */
+static unsigned int max_tasks = 32768;
+
+static int max_tasks_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret || n < COWSTAT_MIN_TASKS || n > COWSTAT_MAX_TASKS) {
+		pr_err("max_tasks=%s: must be a number from %u to %u\n",
+		       val, COWSTAT_MIN_TASKS, COWSTAT_MAX_TASKS);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops max_tasks_ops = {
+	.set	= max_tasks_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(max_tasks, &max_tasks_ops, &max_tasks, 0444);
+MODULE_PARM_DESC(max_tasks, "Rows in the task table, 128 bytes each (default 32768)");
+
+/* Kernels rename and inline these; let the user point at the right one. */
+extern char cowstat_wp_symbol[KSYM_NAME_LEN];
+extern char cowstat_reuse_symbol[KSYM_NAME_LEN];
+extern char cowstat_commit_symbol[KSYM_NAME_LEN];
+extern char cowstat_thp_symbol[KSYM_NAME_LEN];
+extern char cowstat_hugetlb_symbol[KSYM_NAME_LEN];
+
+module_param_string(wp_symbol, cowstat_wp_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
+module_param_string(reuse_symbol, cowstat_reuse_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(reuse_symbol, "Called when a page is reused in place (default wp_page_reuse)");
+module_param_string(commit_symbol, cowstat_commit_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
+module_param_string(thp_symbol, cowstat_thp_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_huge_pmd_wp_page)");
+module_param_string(hugetlb_symbol, cowstat_hugetlb_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(hugetlb_symbol, "hugetlb copy-on-write handler (default hugetlb_wp)");
+
+static int __init cowstat_init(void)
+{
+	int ret;
+
+	ret = cowstat_table_init(max_tasks);
+	if (ret) {
+		pr_err("cannot allocate %u rows\n", max_tasks);
+		return ret;
+	}
+	ret = cowstat_proc_init();
+	if (ret) {
+		pr_err("cannot create /proc/cowstat\n");
+		goto out_free_table;
+	}
+	ret = cowstat_probes_init();
+	if (ret)
+		goto out_remove_proc;
+
+	pr_info("counting write-protect faults in /proc/cowstat (%u rows)\n", max_tasks);
+	return 0;
+
+out_remove_proc:
+	cowstat_proc_exit();
+out_free_table:
+	cowstat_table_exit();
+	return ret;
+}
+
+static void __exit cowstat_exit(void)
+{
+	cowstat_probes_exit();
+	cowstat_proc_exit();
+	cowstat_table_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(cowstat_init);
+module_exit(cowstat_exit);
+
+MODULE_DESCRIPTION("Per-task copy-on-write fault accounting in /proc/cowstat");
+MODULE_AUTHOR("The cowstat developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat probes: classify every write-protect fault exactly, without a
+ * return probe on the hot path.
+ *
+ * do_wp_page's entry tells shared-mapping and unshare faults apart by what
+ * the kernel itself tests first.  A private fault is left pending with its
+ * PTE pointer; it becomes a reuse when wp_page_reuse runs for that PTE, a
+ * copy when ptep_clear_flush installs the new page over that PTE, and
+ * "other" when the task's next fault or its exit finds it still pending.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hugetlb.h>
+#include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/tracepoint.h>
+#include <linux/userfaultfd_k.h>
+#include <linux/version.h>
+#include "cowstat.h"
+
+/* Probed symbols; main.c exposes them as module parameters. */
+char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
+char cowstat_reuse_symbol[KSYM_NAME_LEN] = "wp_page_reuse";
+char cowstat_commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
+char cowstat_thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
+char cowstat_hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_wp";
+
+static unsigned long attached;	/* BIT(enum cowstat_probe) */
+
+/* ---- Kernel API differences, one helper each ---- */
+
+/* Does do_wp_page take its shared-mapping branch for @vma? */
+static inline bool wp_vma_is_shared(const struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return vma->vm_flags & (VM_SHARED | VM_MAYSHARE);
+#else
+	return (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
+#endif
+}
+
+/* hugetlb_wp's PTE and flags, from its arguments. */
+static inline void hugetlb_wp_args(struct pt_regs *regs, pte_t **ptep,
+				   unsigned int *flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	/* hugetlb_wp(struct folio *pagecache_folio, struct vm_fault *vmf) */
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 1);
+
+	*ptep = vmf->pte;
+	*flags = vmf->flags;
+#else
+	/* hugetlb_wp(mm, vma, address, ptep, flags, pagecache_page, ptl) */
+	*ptep = (pte_t *)regs_get_kernel_argument(regs, 3);
+	*flags = regs_get_kernel_argument(regs, 4);
+#endif
+}
+
+/* ---- Helpers ---- */
+
+/* Changes each time one of @task's faults completes (mm_account_fault). */
+u32 cowstat_task_fault_seq(struct task_struct *task)
+{
+	return (u32)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+}
+
+/* A new fault, or the exit, shows the previous private fault ended unseen. */
+void cowstat_resolve_pending(struct cowstat_row *row)
+{
+	if ((row->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE)
+		row->other++;
+	row->pending = 0;
+}
+
+static struct cowstat_row *current_row_or_drop(void)
+{
+	struct cowstat_row *row = cowstat_row_get(current);
+
+	if (unlikely(!row))
+		cowstat_count_dropped();
+	return row;
+}
+
+/* The row whose pending fault is for @ptep, or NULL: cheap for misses. */
+static struct cowstat_row *pending_row(const void *ptep, unsigned long kind)
+{
+	struct task_struct *task = current;
+	struct cowstat_row *row;
+
+	row = cowstat_row_find(task->pid, task->start_time);
+	if (!row || READ_ONCE(row->pending) != ((unsigned long)ptep | kind))
+		return NULL;
+	return row;
+}
+
+/* ---- Handlers ---- */
+
+/* do_wp_page entry: the PTE is locked, so what we read here is stable. */
+static int wp_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct vm_area_struct *vma = vmf->vma;
+	struct cowstat_row *row = current_row_or_drop();
+
+	if (!row)
+		return 0;
+
+	cowstat_row_write_begin(row);
+	if (row->pending)
+		cowstat_resolve_pending(row);
+	row->faults++;
+	if (unlikely(vma->vm_mm != current->mm))
+		row->remote++;
+	if (unlikely(vmf->flags & FAULT_FLAG_UNSHARE)) {
+		row->unshare++;
+	} else if (wp_vma_is_shared(vma)) {
+		/* A uffd-wp PTE goes to handle_userfault before anything else. */
+		if (unlikely(userfaultfd_pte_wp(vma, vmf->orig_pte)))
+			row->other++;
+		else
+			row->shared++;
+	} else {
+		row->pending = (unsigned long)vmf->pte | COWSTAT_PENDING_PRIVATE;
+		row->fault_seq = cowstat_task_fault_seq(current);
+	}
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+/* wp_page_reuse: the pending private fault made its page writable in place. */
+static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct cowstat_row *row = pending_row(vmf->pte, COWSTAT_PENDING_PRIVATE);
+
+	if (!row)
+		return 0;
+	cowstat_row_write_begin(row);
+	row->reuses++;
+	row->pending = 0;
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+/* Is the page that @pte maps the zero page (1) or a KSM page (2)? */
+static inline int copied_page_kind(pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+
+	if (is_zero_pfn(pfn))
+		return 1;
+	if (pfn_valid(pfn) && folio_test_ksm(page_folio(pfn_to_page(pfn))))
+		return 2;
+	return 0;
+}
+
+/*
+ * ptep_clear_flush: wp_page_copy and hugetlb_wp call it, with the PTE lock
+ * held and the PTE checked unchanged, just before mapping the new page.
+ */
+static int commit_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 0);
+	pte_t *ptep = (pte_t *)regs_get_kernel_argument(regs, 2);
+	struct task_struct *task = current;
+	struct cowstat_row *row;
+	unsigned long pending;
+
+	row = cowstat_row_find(task->pid, task->start_time);
+	if (!row)
+		return 0;
+	pending = READ_ONCE(row->pending);
+	if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep)
+		return 0;
+
+	cowstat_row_write_begin(row);
+	switch (pending & COWSTAT_PENDING_MASK) {
+	case COWSTAT_PENDING_PRIVATE:
+		/* A completed fault in between means this is not its commit. */
+		if (row->fault_seq != cowstat_task_fault_seq(task)) {
+			cowstat_resolve_pending(row);
+			break;
+		}
+		row->copies++;
+		row->bytes += PAGE_SIZE;
+		switch (copied_page_kind(ptep_get(ptep))) {
+		case 1:
+			row->zero++;
+			break;
+		case 2:
+			row->ksm++;
+			break;
+		}
+		row->pending = 0;
+		break;
+	case COWSTAT_PENDING_HUGETLB:
+		row->hugetlb++;
+		row->bytes += vma_kernel_pagesize(vma);
+		row->pending = 0;
+		break;
+	}
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+/* do_huge_pmd_wp_page returned: count it unless it fell back to PTEs. */
+static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cowstat_row *row;
+
+	if (regs_return_value(regs) & VM_FAULT_FALLBACK)
+		return 0;
+	row = current_row_or_drop();
+	if (!row)
+		return 0;
+	cowstat_row_write_begin(row);
+	row->thp++;
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+/* hugetlb_wp entry: a copy, if any, is committed before it returns. */
+static int hugetlb_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cowstat_row *row = current_row_or_drop();
+	unsigned int flags;
+	pte_t *ptep;
+
+	if (!row)
+		return 1;	/* no return probe for this call */
+	hugetlb_wp_args(regs, &ptep, &flags);
+	cowstat_row_write_begin(row);
+	if (row->pending)
+		cowstat_resolve_pending(row);
+	if (!(flags & FAULT_FLAG_UNSHARE))
+		row->pending = (unsigned long)ptep | COWSTAT_PENDING_HUGETLB;
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+static int hugetlb_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct task_struct *task = current;
+	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
+
+	if (!row || !(READ_ONCE(row->pending) & COWSTAT_PENDING_HUGETLB))
+		return 0;
+	cowstat_row_write_begin(row);
+	row->pending = 0;
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+/* sched_process_exit: the task will fault no more. */
+static void exit_probe(void *data, struct task_struct *task)
+{
+	cowstat_row_exited(task);
+}
+
+/* ---- Registration ---- */
+
+/* Templates: registration rewrites a struct kprobe, so each attach copies one. */
+static const struct kprobe wp_kp_init = {
+	.pre_handler	= wp_entry,
+};
+
+static const struct kprobe reuse_kp_init = {
+	.pre_handler	= reuse_entry,
+};
+
+static const struct kprobe commit_kp_init = {
+	.pre_handler	= commit_entry,
+};
+
+/* Enough instances for every task that may sleep inside the probed call. */
+#define COWSTAT_KRETPROBE_ACTIVE	256
+
+static const struct kretprobe thp_krp_init = {
+	.handler	= thp_return,
+	.maxactive	= COWSTAT_KRETPROBE_ACTIVE,
+};
+
+static const struct kretprobe hugetlb_krp_init = {
+	.entry_handler	= hugetlb_entry,
+	.handler	= hugetlb_return,
+	.maxactive	= COWSTAT_KRETPROBE_ACTIVE,
+};
+
+static struct kprobe wp_kp, reuse_kp, commit_kp;
+static struct kretprobe thp_krp, hugetlb_krp;
+static struct tracepoint *exit_tp;
+
+static const char * const probe_names[COWSTAT_NR_PROBES] = {
+	[COWSTAT_P_WP]		= cowstat_wp_symbol,
+	[COWSTAT_P_REUSE]	= cowstat_reuse_symbol,
+	[COWSTAT_P_COMMIT]	= cowstat_commit_symbol,
+	[COWSTAT_P_THP]		= cowstat_thp_symbol,
+	[COWSTAT_P_HUGETLB]	= cowstat_hugetlb_symbol,
+	[COWSTAT_P_EXIT]	= "sched_process_exit",
+};
+
+const char *cowstat_probe_name(enum cowstat_probe p)
+{
+	return probe_names[p];
+}
+
+unsigned long cowstat_probes_attached(void)
+{
+	return attached;
+}
+
+static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_exit"))
+		exit_tp = tp;
+}
+
+static int attach_kprobe(struct kprobe *kp, const struct kprobe *init,
+			 enum cowstat_probe id)
+{
+	int ret;
+
+	*kp = *init;
+	kp->symbol_name = probe_names[id];
+	ret = register_kprobe(kp);
+	if (ret)
+		return ret;
+	attached |= BIT(id);
+	return 0;
+}
+
+static int attach_kretprobe(struct kretprobe *krp, const struct kretprobe *init,
+			    enum cowstat_probe id)
+{
+	int ret;
+
+	*krp = *init;
+	krp->kp.symbol_name = probe_names[id];
+	ret = register_kretprobe(krp);
+	if (ret)
+		return ret;
+	attached |= BIT(id);
+	return 0;
+}
+
+/* Events the probes themselves missed (re-entry, no free kretprobe instance). */
+u64 cowstat_probes_missed(void)
+{
+	u64 missed = 0;
+
+	if (attached & BIT(COWSTAT_P_WP))
+		missed += wp_kp.nmissed;
+	if (attached & BIT(COWSTAT_P_REUSE))
+		missed += reuse_kp.nmissed;
+	if (attached & BIT(COWSTAT_P_COMMIT))
+		missed += commit_kp.nmissed;
+	if (attached & BIT(COWSTAT_P_THP))
+		missed += thp_krp.kp.nmissed + thp_krp.nmissed;
+	if (attached & BIT(COWSTAT_P_HUGETLB))
+		missed += hugetlb_krp.kp.nmissed + hugetlb_krp.nmissed;
+	return missed;
+}
+
+static void attach_optional(int ret, enum cowstat_probe id)
+{
+	if (ret)
+		pr_warn("cannot probe %s (%d): its columns are left out of /proc/cowstat\n",
+			probe_names[id], ret);
+}
+
+int cowstat_probes_init(void)
+{
+	int ret;
+
+	attached = 0;
+	for_each_kernel_tracepoint(find_exit_tracepoint, NULL);
+	if (!exit_tp) {
+		pr_err("tracepoint sched_process_exit not found\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(exit_tp, exit_probe, NULL);
+	if (ret) {
+		pr_err("cannot attach to sched_process_exit (%d)\n", ret);
+		return ret;
+	}
+	attached |= BIT(COWSTAT_P_EXIT);
+
+	/* Outcome probes first, so that no fault is left pending unseen. */
+	attach_optional(attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE),
+			COWSTAT_P_REUSE);
+	attach_optional(attach_kprobe(&commit_kp, &commit_kp_init, COWSTAT_P_COMMIT),
+			COWSTAT_P_COMMIT);
+	attach_optional(attach_kretprobe(&thp_krp, &thp_krp_init, COWSTAT_P_THP),
+			COWSTAT_P_THP);
+	attach_optional(attach_kretprobe(&hugetlb_krp, &hugetlb_krp_init,
+					 COWSTAT_P_HUGETLB),
+			COWSTAT_P_HUGETLB);
+
+	ret = attach_kprobe(&wp_kp, &wp_kp_init, COWSTAT_P_WP);
+	if (ret) {
+		pr_err("cannot probe %s (%d): is it the write-protect fault handler of this kernel? (module parameter wp_symbol)\n",
+		       cowstat_wp_symbol, ret);
+		cowstat_probes_exit();
+		return ret;
+	}
+	return 0;
+}
+
+void cowstat_probes_exit(void)
+{
+	if (attached & BIT(COWSTAT_P_WP))
+		unregister_kprobe(&wp_kp);
+	if (attached & BIT(COWSTAT_P_HUGETLB))
+		unregister_kretprobe(&hugetlb_krp);
+	if (attached & BIT(COWSTAT_P_THP))
+		unregister_kretprobe(&thp_krp);
+	if (attached & BIT(COWSTAT_P_COMMIT))
+		unregister_kprobe(&commit_kp);
+	if (attached & BIT(COWSTAT_P_REUSE))
+		unregister_kprobe(&reuse_kp);
+	if (attached & BIT(COWSTAT_P_EXIT)) {
+		tracepoint_probe_unregister(exit_tp, exit_probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	attached = 0;
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/cowstat: the table as text, and "reset" to clear it.
+ *
+ * The format is an ABI (Documentation/ABI/testing/procfs-cowstat): a
+ * version line, a header line whose first field is "pid", then one row per
+ * task.  Columns are only ever added; a column whose probe could not be
+ * attached is left out rather than printed as a wrong number.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/pid.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include "cowstat.h"
+
+#define COWSTAT_FORMAT_VERSION	1
+
+struct cowstat_col {
+	const char	*name;
+	unsigned short	offset;
+	unsigned char	size;
+	unsigned long	needs;	/* probes the column depends on */
+};
+
+#define COL(field, probes) {						\
+	.name	= #field,						\
+	.offset	= offsetof(struct cowstat_row, field),			\
+	.size	= sizeof_field(struct cowstat_row, field),		\
+	.needs	= (probes),						\
+}
+
+#define WP	COWSTAT_NEEDS(WP)
+#define REUSE	COWSTAT_NEEDS(REUSE)
+#define COMMIT	COWSTAT_NEEDS(COMMIT)
+#define THP	COWSTAT_NEEDS(THP)
+#define HUGETLB	COWSTAT_NEEDS(HUGETLB)
+
+/* Counter columns, in print order, between "state" and "comm". */
+static const struct cowstat_col cols[] = {
+	COL(faults,	WP),
+	COL(copies,	WP | COMMIT),
+	COL(reuses,	WP | REUSE),
+	COL(shared,	WP),
+	COL(unshare,	WP),
+	COL(other,	WP | REUSE | COMMIT),
+	COL(zero,	WP | COMMIT),
+	COL(ksm,	WP | COMMIT),
+	COL(thp,	THP),
+	COL(hugetlb,	HUGETLB | COMMIT),
+	COL(remote,	WP),
+	COL(bytes,	WP | COMMIT | HUGETLB),
+};
+
+struct cowstat_iter {
+	unsigned int		idx;
+	unsigned long		probes;		/* attached when the file was opened */
+	bool			see_all;
+	uid_t			uid;
+	struct cowstat_row	snap;
+};
+
+static u64 col_value(const struct cowstat_row *row, const struct cowstat_col *col)
+{
+	const void *p = (const char *)row + col->offset;
+
+	return col->size == sizeof(u64) ? *(const u64 *)p : *(const u32 *)p;
+}
+
+static bool col_shown(const struct cowstat_iter *it, const struct cowstat_col *col)
+{
+	return (it->probes & col->needs) == col->needs;
+}
+
+/*
+ * A live task's private fault that is still pending has ended without copy
+ * or reuse once the task's fault count moved on: show it as "other" now.
+ */
+static void settle_pending(struct cowstat_row *row)
+{
+	struct task_struct *task;
+	bool ended = true;
+
+	if ((row->pending & COWSTAT_PENDING_MASK) != COWSTAT_PENDING_PRIVATE)
+		return;
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(row->pid, &init_pid_ns), PIDTYPE_PID);
+	if (task && task->start_time == row->start_time &&
+	    cowstat_task_fault_seq(task) == row->fault_seq)
+		ended = false;
+	rcu_read_unlock();
+	if (ended)
+		row->other++;
+}
+
+/* comm may hold any byte: escape blanks, backslash and non-printables. */
+static void put_comm(struct seq_file *m, const char *comm)
+{
+	unsigned char c;
+
+	for (; (c = *comm); comm++) {
+		if (c <= ' ' || c >= 0x7f || c == '\\')
+			seq_printf(m, "\\%03o", c);
+		else
+			seq_putc(m, c);
+	}
+}
+
+static void show_header(struct seq_file *m, struct cowstat_iter *it)
+{
+	struct cowstat_table_stats st;
+	const char *sep = "";
+	unsigned int i;
+
+	cowstat_table_stats(&st);
+	seq_printf(m, "cowstat %d tasks=%u capacity=%u dropped=%llu evicted=%llu page_size=%lu probes=",
+		   COWSTAT_FORMAT_VERSION, st.used, st.capacity,
+		   st.dropped + cowstat_probes_missed(), st.evicted, PAGE_SIZE);
+	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
+		if (it->probes & BIT(i)) {
+			seq_printf(m, "%s%s", sep, cowstat_probe_name(i));
+			sep = ",";
+		}
+	}
+	seq_puts(m, "\npid\ttgid\tppid\tuid\tstate");
+	for (i = 0; i < ARRAY_SIZE(cols); i++)
+		if (col_shown(it, &cols[i]))
+			seq_printf(m, "\t%s", cols[i].name);
+	seq_puts(m, "\tcomm\n");
+}
+
+static int cowstat_show(struct seq_file *m, void *v)
+{
+	struct cowstat_iter *it = m->private;
+	struct cowstat_row *row = &it->snap;
+	unsigned int i;
+
+	if (v == SEQ_START_TOKEN) {
+		show_header(m, it);
+		return 0;
+	}
+	if (!cowstat_row_snapshot(it->idx, row))
+		return SEQ_SKIP;
+	if (!it->see_all && row->uid != it->uid)
+		return SEQ_SKIP;
+	if (!(row->flags & COWSTAT_ROW_EXITED))
+		settle_pending(row);
+
+	seq_printf(m, "%d\t%d\t%d\t%u\t%c", row->pid, row->tgid, row->ppid,
+		   row->uid, row->flags & COWSTAT_ROW_EXITED ? 'X' : 'R');
+	for (i = 0; i < ARRAY_SIZE(cols); i++)
+		if (col_shown(it, &cols[i]))
+			seq_printf(m, "\t%llu", col_value(row, &cols[i]));
+	seq_putc(m, '\t');
+	put_comm(m, row->comm);
+	seq_putc(m, '\n');
+	return 0;
+}
+
+/* Position 0 is the header; position n + 1 is the first used row >= n. */
+static void *cowstat_seek(struct cowstat_iter *it, loff_t *pos)
+{
+	if (*pos > UINT_MAX)
+		return NULL;
+	if (!cowstat_table_next(*pos - 1, &it->idx))
+		return NULL;
+	*pos = (loff_t)it->idx + 1;
+	return it;
+}
+
+static void *cowstat_start(struct seq_file *m, loff_t *pos)
+{
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	return cowstat_seek(m->private, pos);
+}
+
+static void *cowstat_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	(*pos)++;
+	return cowstat_seek(m->private, pos);
+}
+
+static void cowstat_stop(struct seq_file *m, void *v)
+{
+}
+
+static const struct seq_operations cowstat_seq_ops = {
+	.start	= cowstat_start,
+	.next	= cowstat_next,
+	.stop	= cowstat_stop,
+	.show	= cowstat_show,
+};
+
+static int cowstat_open(struct inode *inode, struct file *file)
+{
+	struct cowstat_iter *it;
+
+	it = __seq_open_private(file, &cowstat_seq_ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->probes = cowstat_probes_attached();
+	/* Like hidepid: others' rows need CAP_SYS_ADMIN or CAP_PERFMON. */
+	it->see_all = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
+		      file_ns_capable(file, &init_user_ns, CAP_PERFMON);
+	it->uid = from_kuid(&init_user_ns, file->f_cred->uid);
+	return 0;
+}
+
+/* The only command is "reset", with or without a trailing newline. */
+static ssize_t cowstat_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	static const char reset[] = "reset";
+	char buf[sizeof(reset) + 1];
+	size_t len = count;
+
+	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (*ppos != 0 || count == 0 || count > sizeof(buf) - 1)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	if (buf[len - 1] == '\n')
+		len--;
+	if (len != sizeof(reset) - 1 || memcmp(buf, reset, len))
+		return -EINVAL;
+	cowstat_table_reset();
+	return count;
+}
+
+static const struct proc_ops cowstat_proc_ops = {
+	.proc_open	= cowstat_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= seq_release_private,
+	.proc_write	= cowstat_write,
+};
+
+static struct proc_dir_entry *cowstat_pde;
+
+int cowstat_proc_init(void)
+{
+	cowstat_pde = proc_create("cowstat", 0644, NULL, &cowstat_proc_ops);
+	return cowstat_pde ? 0 : -ENOMEM;
+}
+
+void cowstat_proc_exit(void)
+{
+	proc_remove(cowstat_pde);
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat per-task table: a fixed array of rows allocated at load time, a
+ * hash of row indices keyed by pid, and a queue of exited rows to evict from.
+ *
+ * The fault path looks rows up without locks and never allocates: a task's
+ * first fault takes a free row, or the oldest exited one, under a raw
+ * spinlock.  Rows are never freed while the module is loaded, so a lockless
+ * reader that races with eviction sees a row that is valid memory; readers
+ * check the key, and printers check @seq.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/cred.h>
+#include "cowstat.h"
+
+static_assert(sizeof(struct cowstat_row) == 128);
+
+/* A lockless walk longer than this is racing with eviction: take the lock. */
+#define COWSTAT_MAX_WALK	64
+
+static struct {
+	struct cowstat_row	*rows;
+	u32			*buckets;
+	unsigned long		*used_map;	/* rows that /proc/cowstat shows */
+	unsigned int		capacity;
+	unsigned int		hash_bits;
+	raw_spinlock_t		lock;		/* everything below, and links */
+	u32			free_head;
+	u32			*exit_ring;	/* exited rows, oldest first */
+	unsigned int		exit_first;
+	unsigned int		exit_count;
+	u32			retired_head;	/* reset rows waiting for RCU */
+	unsigned int		used;
+	u64			evicted;
+	atomic64_t		dropped;
+} tbl;
+
+static inline u32 *bucket_of(pid_t pid)
+{
+	return &tbl.buckets[hash_32((u32)pid, tbl.hash_bits)];
+}
+
+static inline u32 row_index(const struct cowstat_row *row)
+{
+	return row - tbl.rows;
+}
+
+/* Lockless lookup; may miss a row that eviction is moving, never a stable one. */
+static struct cowstat_row *row_find_walk(pid_t pid, u64 start_time, bool *raced)
+{
+	u32 i = smp_load_acquire(bucket_of(pid));
+	unsigned int steps = 0;
+
+	while (i < tbl.capacity) {
+		struct cowstat_row *row = &tbl.rows[i];
+
+		if (READ_ONCE(row->pid) == pid &&
+		    READ_ONCE(row->start_time) == start_time)
+			return row;
+		if (++steps > COWSTAT_MAX_WALK) {
+			*raced = true;
+			return NULL;
+		}
+		i = READ_ONCE(row->next);
+	}
+	return NULL;
+}
+
+struct cowstat_row *cowstat_row_find(pid_t pid, u64 start_time)
+{
+	bool raced = false;
+
+	return row_find_walk(pid, start_time, &raced);
+}
+
+static void unlink_row(struct cowstat_row *row)
+{
+	u32 *link = bucket_of(row->pid);
+	u32 idx = row_index(row);
+
+	while (*link != COWSTAT_NIL) {
+		if (*link == idx) {
+			WRITE_ONCE(*link, row->next);
+			return;
+		}
+		link = &tbl.rows[*link].next;
+	}
+}
+
+/* Take a row for a new task: a free one, else the oldest exited one. */
+static struct cowstat_row *take_row(void)
+{
+	struct cowstat_row *row;
+	u32 i;
+
+	lockdep_assert_held(&tbl.lock);
+	i = tbl.free_head;
+	if (i != COWSTAT_NIL) {
+		row = &tbl.rows[i];
+		tbl.free_head = row->next;
+		tbl.used++;
+		__set_bit(i, tbl.used_map);
+		return row;
+	}
+	if (!tbl.exit_count)
+		return NULL;
+	i = tbl.exit_ring[tbl.exit_first];
+	tbl.exit_first = (tbl.exit_first + 1) % tbl.capacity;
+	tbl.exit_count--;
+	row = &tbl.rows[i];
+	unlink_row(row);
+	tbl.evicted++;
+	return row;
+}
+
+static void init_row(struct cowstat_row *row, struct task_struct *task)
+{
+	struct task_struct *parent;
+
+	cowstat_row_write_begin(row);
+	WRITE_ONCE(row->pid, 0);
+	smp_wmb();
+	memset(&row->body, 0, sizeof(row->body));
+	row->flags = COWSTAT_ROW_USED;
+	row->uid = from_kuid(&init_user_ns, task_uid(task));
+	row->tgid = task->tgid;
+	rcu_read_lock();
+	parent = rcu_dereference(task->real_parent);
+	row->ppid = parent ? parent->tgid : 0;
+	rcu_read_unlock();
+	memcpy(row->comm, task->comm, sizeof(row->comm));
+	row->comm[sizeof(row->comm) - 1] = '\0';
+	WRITE_ONCE(row->start_time, task->start_time);
+	smp_wmb();
+	WRITE_ONCE(row->pid, task->pid);
+	cowstat_row_write_end(row);
+}
+
+/*
+ * The row of @task (always current), created at its first fault.  NULL when
+ * the table is full of live tasks: the caller counts the event as dropped.
+ */
+struct cowstat_row *cowstat_row_get(struct task_struct *task)
+{
+	struct cowstat_row *row;
+	unsigned long flags;
+	bool raced = false;
+	u32 *bucket;
+
+	row = row_find_walk(task->pid, task->start_time, &raced);
+	if (likely(row))
+		return row;
+	if (task->flags & PF_EXITING)
+		return NULL;
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	/* Authoritative second look: chains do not move under the lock. */
+	row = row_find_walk(task->pid, task->start_time, &raced);
+	if (!row) {
+		row = take_row();
+		if (row) {
+			init_row(row, task);
+			bucket = bucket_of(task->pid);
+			row->next = *bucket;
+			smp_store_release(bucket, row_index(row));
+		}
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	return row;
+}
+
+/* sched_process_exit: settle what is pending and queue the row for eviction. */
+void cowstat_row_exited(struct task_struct *task)
+{
+	struct cowstat_row *row;
+	unsigned long flags;
+
+	row = cowstat_row_find(task->pid, task->start_time);
+	if (!row || (READ_ONCE(row->flags) & COWSTAT_ROW_EXITED))
+		return;
+
+	cowstat_row_write_begin(row);
+	cowstat_resolve_pending(row);
+	memcpy(row->comm, task->comm, sizeof(row->comm));
+	row->comm[sizeof(row->comm) - 1] = '\0';
+	cowstat_row_write_end(row);
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	/* Reset may have retired the row meanwhile; it is not ours to queue then. */
+	if (READ_ONCE(row->flags) & COWSTAT_ROW_USED &&
+	    row->pid == task->pid && row->start_time == task->start_time) {
+		WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED);
+		tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % tbl.capacity] =
+			row_index(row);
+		tbl.exit_count++;
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+}
+
+void cowstat_count_dropped(void)
+{
+	atomic64_inc(&tbl.dropped);
+}
+
+/*
+ * Forget every row.  Probe handlers run with preemption disabled, so after
+ * one RCU grace period none still writes to a retired row and it can be
+ * handed out again.
+ */
+void cowstat_table_reset(void)
+{
+	unsigned long flags;
+	unsigned int i;
+	u32 idx;
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	for (i = 0; i < (1U << tbl.hash_bits); i++)
+		WRITE_ONCE(tbl.buckets[i], COWSTAT_NIL);
+	for_each_set_bit(i, tbl.used_map, tbl.capacity) {
+		WRITE_ONCE(tbl.rows[i].flags, 0);
+		tbl.rows[i].next = tbl.retired_head;
+		tbl.retired_head = i;
+	}
+	bitmap_zero(tbl.used_map, tbl.capacity);
+	tbl.exit_first = 0;
+	tbl.exit_count = 0;
+	tbl.used = 0;
+	tbl.evicted = 0;
+	atomic64_set(&tbl.dropped, 0);
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+
+	synchronize_rcu();
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	while (tbl.retired_head != COWSTAT_NIL) {
+		idx = tbl.retired_head;
+		tbl.retired_head = tbl.rows[idx].next;
+		WRITE_ONCE(tbl.rows[idx].pid, 0);
+		tbl.rows[idx].next = tbl.free_head;
+		tbl.free_head = idx;
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+}
+
+void cowstat_table_stats(struct cowstat_table_stats *st)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	st->used = tbl.used;
+	st->evicted = tbl.evicted;
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	st->capacity = tbl.capacity;
+	st->dropped = atomic64_read(&tbl.dropped);
+}
+
+/* The first used row at or after @pos, into @idx; false when there is none. */
+bool cowstat_table_next(unsigned long pos, unsigned int *idx)
+{
+	unsigned long next;
+
+	if (pos >= tbl.capacity)
+		return false;
+	next = find_next_bit(tbl.used_map, tbl.capacity, pos);
+	if (next >= tbl.capacity)
+		return false;
+	*idx = next;
+	return true;
+}
+
+/* Copy row @pos consistently; false if it is not in use. */
+bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap)
+{
+	const struct cowstat_row *row = &tbl.rows[pos];
+	u16 seq;
+
+	do {
+		seq = READ_ONCE(row->seq);
+		while (seq & 1) {
+			cpu_relax();
+			seq = READ_ONCE(row->seq);
+		}
+		smp_rmb();
+		memcpy(snap, row, sizeof(*snap));
+		smp_rmb();
+	} while (READ_ONCE(row->seq) != seq);
+
+	return (snap->flags & COWSTAT_ROW_USED) && snap->pid;
+}
+
+int cowstat_table_init(unsigned int capacity)
+{
+	unsigned int i;
+
+	tbl.capacity = capacity;
+	tbl.hash_bits = ilog2(roundup_pow_of_two(capacity));
+	tbl.rows = kvcalloc(capacity, sizeof(*tbl.rows), GFP_KERNEL);
+	tbl.buckets = kvmalloc_array(1U << tbl.hash_bits, sizeof(u32), GFP_KERNEL);
+	tbl.used_map = bitmap_zalloc(capacity, GFP_KERNEL);
+	tbl.exit_ring = kvmalloc_array(capacity, sizeof(u32), GFP_KERNEL);
+	if (!tbl.rows || !tbl.buckets || !tbl.used_map || !tbl.exit_ring) {
+		cowstat_table_exit();
+		return -ENOMEM;
+	}
+	for (i = 0; i < (1U << tbl.hash_bits); i++)
+		tbl.buckets[i] = COWSTAT_NIL;
+	for (i = 0; i < capacity; i++)
+		tbl.rows[i].next = i + 1 < capacity ? i + 1 : COWSTAT_NIL;
+	raw_spin_lock_init(&tbl.lock);
+	tbl.free_head = 0;
+	tbl.exit_first = 0;
+	tbl.exit_count = 0;
+	tbl.retired_head = COWSTAT_NIL;
+	tbl.used = 0;
+	tbl.evicted = 0;
+	atomic64_set(&tbl.dropped, 0);
+	return 0;
+}
+
+void cowstat_table_exit(void)
+{
+	kvfree(tbl.exit_ring);
+	bitmap_free(tbl.used_map);
+	kvfree(tbl.buckets);
+	kvfree(tbl.rows);
+	tbl.exit_ring = NULL;
+	tbl.used_map = NULL;
+	tbl.buckets = NULL;
+	tbl.rows = NULL;
+}

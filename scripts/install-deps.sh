@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what building and testing cowstat needs on a Debian bookworm host:
+# QEMU, busybox, both Debian LTS kernels (6.1 from bookworm, 6.12 from
+# bookworm-backports) with headers, and the kernel sources that carry
+# kselftest and checkpatch.  Safe to run again; it only adds what is missing.
+set -euo pipefail
+
+[ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get needs it)" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+
+deb822=/etc/apt/sources.list.d/debian.sources
+bpo=/etc/apt/sources.list.d/cowstat-backports.sources
+
+# The backports entry is derived from the host's own main entry, so it uses
+# whatever mirror the machine is configured for.
+add_backports()
+{
+	local uris keyring
+	[ -e "$bpo" ] && return 0
+	if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 0
+	fi
+	[ -r "$deb822" ] || { echo "install-deps: no $deb822 to derive bookworm-backports from" >&2; exit 1; }
+	uris=$(awk '/^URIs:/ { print $2; exit }' "$deb822")
+	keyring=$(awk '/^Signed-By:/ { print $2; exit }' "$deb822")
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n' \
+		"$uris" "$keyring" > "$bpo"
+}
+
+have_series()	# $1 = 6.1 or 6.12: is an image and matching headers installed?
+{
+	local v
+	for v in /boot/vmlinuz-"$1".*; do
+		[ -e "$v" ] || continue
+		v=${v#/boot/vmlinuz-}
+		[ -e "/lib/modules/$v/build/Makefile" ] && return 0
+	done
+	return 1
+}
+
+apt_install()
+{
+	apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 "$@"
+}
+
+add_backports
+apt-get update -qq
+
+apt_install qemu-system-x86 qemu-utils busybox-static kmod xz-utils rsync \
+	make gcc libc6-dev bc cpio e2fsprogs sparse python3 \
+	linux-source-6.1
+
+if ! have_series 6.1; then
+	apt_install -t bookworm linux-image-amd64 linux-headers-amd64
+fi
+# Keep 6.1 when the metapackages move on to 6.12.
+apt-mark manual $(dpkg-query -W -f '${Package}\n' 'linux-image-6.1.*' 'linux-headers-6.1.*' 2>/dev/null) >/dev/null
+if ! have_series 6.12; then
+	apt_install -t bookworm-backports linux-image-amd64 linux-headers-amd64
+fi
+apt_install -t bookworm-backports linux-source-6.12
+
+echo "install-deps: kernels available:"
+ls /lib/modules
