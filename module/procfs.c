@@ -127,7 +127,7 @@ static void show_header(struct seq_file *m, struct cowstat_iter *it)
 			sep = ",";
 		}
 	}
-	seq_puts(m, "\npid\ttgid\tppid\tuid\tstate");
+	seq_puts(m, "\npid\ttgid\tppid\tuid\tstart\tstate");
 	for (i = 0; i < ARRAY_SIZE(cols); i++)
 		if (col_shown(it, &cols[i]))
 			seq_printf(m, "\t%s", cols[i].name);
@@ -151,8 +151,9 @@ static int cowstat_show(struct seq_file *m, void *v)
 	if (!(row->flags & COWSTAT_ROW_EXITED))
 		settle_pending(row);
 
-	seq_printf(m, "%d\t%d\t%d\t%u\t%c", row->pid, row->tgid, row->ppid,
-		   row->uid, row->flags & COWSTAT_ROW_EXITED ? 'X' : 'R');
+	seq_printf(m, "%d\t%d\t%d\t%u\t%llu\t%c", row->pid, row->tgid, row->ppid,
+		   row->uid, row->start_time,
+		   row->flags & COWSTAT_ROW_EXITED ? 'X' : 'R');
 	for (i = 0; i < ARRAY_SIZE(cols); i++)
 		if (col_shown(it, &cols[i]))
 			seq_printf(m, "\t%llu", col_value(row, &cols[i]));

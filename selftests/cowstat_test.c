@@ -1,0 +1,1150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat selftests: every /proc/cowstat column checked against what the
+ * kernel must do, with exact numbers.
+ *
+ * A task measures itself: it reads its own row, does the faults under test,
+ * and reads its row again.  The first read already touched every page the
+ * second one touches, so the difference is exactly the faults under test,
+ * free of the stack and libc faults that follow any fork.
+ *
+ * Run by cowstat.sh, which loads the module; without it every test skips.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include "kselftest_harness.h"
+#include "cowstat_table.h"
+
+#define NPAGES		32
+
+static size_t page_size;
+
+/* ---- Reading rows ---- */
+
+enum counter {
+	C_FAULTS, C_COPIES, C_REUSES, C_SHARED, C_UNSHARE, C_OTHER, C_ZERO,
+	C_KSM, C_THP, C_HUGETLB, C_REMOTE, C_BYTES, NR_COUNTERS
+};
+
+static const char *const counter_name[NR_COUNTERS] = {
+	"faults", "copies", "reuses", "shared", "unshare", "other", "zero",
+	"ksm", "thp", "hugetlb", "remote", "bytes",
+};
+
+struct counts {
+	uint64_t	v[NR_COUNTERS];
+};
+
+/* What a measured child reports back through a pipe. */
+struct result {
+	int		skip;		/* non-zero: @msg says why */
+	int		error;		/* non-zero: @msg says what failed */
+	char		msg[200];
+	pid_t		pid;
+	struct counts	delta;
+	uint64_t	aux;		/* test-specific extra figure */
+};
+
+/*
+ * The table is read into this fixed buffer, written all over before a
+ * measurement, so that reading it never faults on a page of its own.
+ */
+static char table_text[1 << 20];
+static char *table_fields[1 << 16];
+
+/* Counters of the newest row of @pid; all zero if it has none yet. */
+static int read_counts(pid_t pid, struct counts *c)
+{
+	struct cowstat_table t = { 0 };
+	size_t len = 0;
+	ssize_t n;
+	int fd, r, i, ret = -1;
+
+	memset(c, 0, sizeof(*c));
+	fd = open(COWSTAT_PROC, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, table_text + len, sizeof(table_text) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0)
+		return -1;
+	table_text[len] = '\0';
+	t.fields = table_fields;
+	t.fields_cap = sizeof(table_fields) / sizeof(table_fields[0]);
+	if (cowstat_table_parse(&t, table_text) == 0) {
+		r = cowstat_find(&t, pid);
+		for (i = 0; r >= 0 && i < NR_COUNTERS; i++)
+			c->v[i] = cowstat_get(&t, r, counter_name[i]);
+		ret = r >= 0;
+		cowstat_table_free(&t);
+	}
+	return ret;
+}
+
+/*
+ * Run @step in this task between two reads of its own row.  A first,
+ * throw-away read makes every page the reads touch private already.
+ */
+static void measure_self(struct result *res, void (*step)(struct result *, void *),
+			 void *arg)
+{
+	struct counts before, after;
+	int i;
+
+	res->pid = getpid();
+	memset(table_text, 0, sizeof(table_text));
+	memset(table_fields, 0, sizeof(table_fields));
+	read_counts(gettid(), &before);
+	if (read_counts(gettid(), &before) < 0) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "read %s: %m", COWSTAT_PROC);
+		return;
+	}
+	step(res, arg);
+	read_counts(gettid(), &after);
+	for (i = 0; i < NR_COUNTERS; i++)
+		res->delta.v[i] = after.v[i] - before.v[i];
+}
+
+/* Run @body in a child process and collect its result. */
+static void in_child(struct result *res, void (*body)(struct result *, void *),
+		     void *arg)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe(fds) || (pid = fork()) < 0) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "pipe/fork: %m");
+		return;
+	}
+	if (pid == 0) {
+		struct result r;
+
+		memset(&r, 0, sizeof(r));
+		close(fds[0]);
+		body(&r, arg);
+		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], res, sizeof(*res)) != sizeof(*res)) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "child %d reported nothing", pid);
+	}
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+}
+
+#define CHILD_FAIL(res, ...) do {					\
+	(res)->error = 1;						\
+	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
+	return;								\
+} while (0)
+
+#define CHILD_SKIP(res, ...) do {					\
+	(res)->skip = 1;						\
+	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
+	return;								\
+} while (0)
+
+/* Every counter must move by exactly @want; unnamed ones by zero. */
+static void check_delta(struct __test_metadata *_metadata,
+			const struct result *res, const struct counts *want)
+{
+	int i;
+
+	for (i = 0; i < NR_COUNTERS; i++) {
+		EXPECT_EQ(want->v[i], res->delta.v[i]) {
+			TH_LOG("column %s of pid %d moved by %llu, expected %llu",
+			       counter_name[i], res->pid,
+			       (unsigned long long)res->delta.v[i],
+			       (unsigned long long)want->v[i]);
+		}
+	}
+}
+
+#define RESULT_OR_SKIP(res) do {					\
+	if ((res)->skip)						\
+		SKIP(return, "%s", (res)->msg);				\
+	ASSERT_EQ(0, (res)->error) TH_LOG("%s", (res)->msg);		\
+} while (0)
+
+#define WANT(...) ((struct counts){ .v = { __VA_ARGS__ } })
+
+/* ---- Memory helpers ---- */
+
+static char *map_pages(size_t n, int flags)
+{
+	char *p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* THP would turn these faults into huge ones: test those separately. */
+	madvise(p, n * page_size, MADV_NOHUGEPAGE);
+	return p;
+}
+
+struct region {
+	char	*p;
+	size_t	n;
+	int	value;
+};
+
+static void write_region(struct result *res, void *arg)
+{
+	struct region *r = arg;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		((volatile char *)r->p)[i * page_size] = r->value;
+}
+
+static void read_region(const struct region *r)
+{
+	size_t i;
+	char sum = 0;
+
+	for (i = 0; i < r->n; i++)
+		sum += ((volatile char *)r->p)[i * page_size];
+	(void)sum;
+}
+
+static void pin_to_one_cpu(void)
+{
+	cpu_set_t set;
+
+	/* Freshly faulted pages sit in a per-CPU LRU batch: stay on one CPU. */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+FIXTURE(cowstat) {
+	struct region r;
+};
+
+FIXTURE_SETUP(cowstat)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	if (geteuid() != 0)
+		SKIP(return, "must run as root");
+	if (access(COWSTAT_PROC, R_OK))
+		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
+	pin_to_one_cpu();
+	self->r.n = NPAGES;
+	self->r.p = map_pages(NPAGES, 0);
+	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %m");
+	memset(self->r.p, 1, NPAGES * page_size);
+}
+
+FIXTURE_TEARDOWN(cowstat)
+{
+	if (self->r.p)
+		munmap(self->r.p, self->r.n * page_size);
+}
+
+/* ---- Format ---- */
+
+TEST_F(cowstat, format)
+{
+	static const char *const required[] = {
+		"pid", "tgid", "ppid", "uid", "start", "state", "faults",
+		"copies", "reuses", "shared", "unshare", "other", "zero",
+		"ksm", "thp", "hugetlb", "remote", "bytes", "comm",
+	};
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	unsigned int i;
+
+	ASSERT_NE(NULL, text) TH_LOG("read %s: %m", COWSTAT_PROC);
+	ASSERT_EQ(0, cowstat_table_parse(&t, text)) TH_LOG("not a cowstat table:\n%.200s", text);
+	EXPECT_EQ(1, t.version);
+	EXPECT_LE(0, cowstat_version_field(&t, "tasks"));
+	EXPECT_LT(0, cowstat_version_field(&t, "capacity"));
+	EXPECT_LE(0, cowstat_version_field(&t, "dropped"));
+	EXPECT_EQ((long long)page_size, cowstat_version_field(&t, "page_size"));
+	EXPECT_NE(NULL, strstr(t.version_line, " probes=do_wp_page"));
+	EXPECT_STREQ("comm", t.cols[t.ncols - 1]);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		EXPECT_LE(0, cowstat_col(&t, required[i]))
+			TH_LOG("no column %s", required[i]);
+	}
+	EXPECT_EQ(cowstat_version_field(&t, "tasks"), t.nrows);
+	cowstat_table_free(&t);
+	free(text);
+}
+
+/* Every row: faults = copies + reuses + shared + unshare + other. */
+TEST_F(cowstat, invariant_every_row)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	uint64_t sum;
+	int r;
+
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, cowstat_table_parse(&t, text));
+	for (r = 0; r < t.nrows; r++) {
+		if (strcmp(cowstat_field(&t, r, cowstat_col(&t, "state")), "X"))
+			continue;	/* a live task may be inside a fault */
+		sum = cowstat_get(&t, r, "copies") + cowstat_get(&t, r, "reuses") +
+		      cowstat_get(&t, r, "shared") + cowstat_get(&t, r, "unshare") +
+		      cowstat_get(&t, r, "other");
+		EXPECT_EQ(cowstat_get(&t, r, "faults"), sum)
+			TH_LOG("row of pid %s", cowstat_field(&t, r, 0));
+		if (cowstat_get(&t, r, "hugetlb") == 0)
+			EXPECT_EQ(cowstat_get(&t, r, "copies") * page_size,
+				  cowstat_get(&t, r, "bytes"))
+				TH_LOG("row of pid %s", cowstat_field(&t, r, 0));
+	}
+	cowstat_table_free(&t);
+	free(text);
+}
+
+/* ---- Private anonymous memory ---- */
+
+static void child_writes(struct result *res, void *arg)
+{
+	measure_self(res, write_region, arg);
+}
+
+/* The tutorial's case: a child writes N pages it shares with its parent. */
+TEST_F(cowstat, child_copies_inherited_pages)
+{
+	struct result res;
+	size_t i;
+
+	self->r.value = 2;
+	in_child(&res, child_writes, &self->r);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
+					   [C_BYTES] = NPAGES * page_size));
+	for (i = 0; i < NPAGES; i++)
+		ASSERT_EQ(1, self->r.p[i * page_size]) TH_LOG("parent's page %zu changed", i);
+}
+
+static void parent_after_child_exit(struct result *res, void *arg)
+{
+	struct region *r = arg;
+	pid_t pid;
+
+	r->p = map_pages(r->n, 0);
+	if (!r->p)
+		CHILD_FAIL(res, "mmap: %m");
+	memset(r->p, 1, r->n * page_size);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	measure_self(res, write_region, r);
+}
+
+/* The last sharer writes: the page is made writable in place, no copy. */
+TEST_F(cowstat, parent_reuses_after_child_exit)
+{
+	struct region r = { .n = NPAGES, .value = 3 };
+	struct result res;
+
+	in_child(&res, parent_after_child_exit, &r);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_REUSES] = NPAGES));
+}
+
+static void zero_then_write(struct result *res, void *arg)
+{
+	struct region *r = arg;
+
+	r->p = map_pages(r->n, 0);
+	if (!r->p)
+		CHILD_FAIL(res, "mmap: %m");
+	read_region(r);		/* maps the shared zero page everywhere */
+	measure_self(res, write_region, r);
+}
+
+TEST_F(cowstat, zero_page_copies)
+{
+	struct region r = { .n = NPAGES, .value = 4 };
+	struct result res;
+
+	in_child(&res, zero_then_write, &r);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
+					   [C_ZERO] = NPAGES,
+					   [C_BYTES] = NPAGES * page_size));
+}
+
+static void clear_soft_dirty_then_write(struct result *res, void *arg)
+{
+	struct region *r = arg;
+	int fd;
+
+	r->p = map_pages(r->n, 0);
+	if (!r->p)
+		CHILD_FAIL(res, "mmap: %m");
+	memset(r->p, 1, r->n * page_size);
+	fd = open("/proc/self/clear_refs", O_WRONLY);
+	if (fd < 0)
+		CHILD_SKIP(res, "no /proc/self/clear_refs: %m");
+	if (write(fd, "4", 1) != 1)
+		CHILD_SKIP(res, "soft-dirty tracking unavailable (CONFIG_MEM_SOFT_DIRTY): %m");
+	close(fd);
+	measure_self(res, write_region, r);
+}
+
+/* Clearing soft-dirty write-protects exclusive pages: each write reuses. */
+TEST_F(cowstat, soft_dirty_reuses)
+{
+	struct region r = { .n = NPAGES, .value = 5 };
+	struct result res;
+
+	in_child(&res, clear_soft_dirty_then_write, &r);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_REUSES] = NPAGES));
+}
+
+/* ---- Shared mappings ---- */
+
+static void shared_write_msync_write(struct result *res, void *arg)
+{
+	const char *dir = getenv("COWSTAT_EXT4");
+	struct region *r = arg;
+	char path[128];
+	int fd;
+
+	if (!dir)
+		CHILD_SKIP(res, "COWSTAT_EXT4 not set: needs a directory on ext4 (tmpfs never write-protects)");
+	snprintf(path, sizeof(path), "%s/shared.%d", dir, getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, r->n * page_size))
+		CHILD_FAIL(res, "%s: %m", path);
+	r->p = mmap(NULL, r->n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (r->p == MAP_FAILED)
+		CHILD_FAIL(res, "mmap %s: %m", path);
+	write_region(res, r);
+	/* Writeback write-protects the pages again: the next writes notify. */
+	if (msync(r->p, r->n * page_size, MS_SYNC))
+		CHILD_FAIL(res, "msync: %m");
+	r->value++;
+	measure_self(res, write_region, r);
+	munmap(r->p, r->n * page_size);
+	close(fd);
+	unlink(path);
+}
+
+TEST_F(cowstat, shared_write_notify)
+{
+	struct region r = { .n = NPAGES, .value = 6 };
+	struct result res;
+
+	in_child(&res, shared_write_msync_write, &r);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_SHARED] = NPAGES));
+}
+
+/* ---- Faults in another process's memory ---- */
+
+struct remote {
+	struct region	r;
+	bool		write;
+	pid_t		target;
+	char		*local;
+};
+
+static void remote_access(struct result *res, void *arg)
+{
+	struct remote *rm = arg;
+	struct iovec local = { rm->local, rm->r.n * page_size };
+	struct iovec remote = { rm->r.p, rm->r.n * page_size };
+	ssize_t n;
+
+	if (rm->write)
+		n = process_vm_writev(rm->target, &local, 1, &remote, 1, 0);
+	else
+		n = process_vm_readv(rm->target, &local, 1, &remote, 1, 0);
+	if (n != (ssize_t)(rm->r.n * page_size))
+		res->error = 1;
+}
+
+static void remote_on_child(struct result *res, void *arg)
+{
+	struct remote *rm = arg;
+	int go[2];
+	pid_t pid;
+
+	rm->r.p = map_pages(rm->r.n, 0);
+	if (!rm->r.p || pipe(go))
+		CHILD_FAIL(res, "mmap/pipe: %m");
+	memset(rm->r.p, 1, rm->r.n * page_size);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		/* Keep the pages shared until the parent is done. */
+		if (read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	/* The local buffer is private to us before we measure. */
+	rm->local = map_pages(rm->r.n, 0);
+	if (!rm->local)
+		CHILD_FAIL(res, "mmap: %m");
+	memset(rm->local, 7, rm->r.n * page_size);
+	rm->target = pid;
+	measure_self(res, remote_access, rm);
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+	if (res->error)
+		snprintf(res->msg, sizeof(res->msg), "process_vm_%sv failed: %m",
+			 rm->write ? "write" : "read");
+}
+
+/* A R/O pin of shared anonymous pages unshares them, in the target's mm. */
+TEST_F(cowstat, process_vm_readv_unshares)
+{
+	struct remote rm = { .r.n = NPAGES, .write = false };
+	struct result res;
+
+	in_child(&res, remote_on_child, &rm);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_UNSHARE] = NPAGES,
+					   [C_REMOTE] = NPAGES));
+}
+
+/* Writing into a child's inherited pages copies them, charged to the writer. */
+TEST_F(cowstat, process_vm_writev_copies)
+{
+	struct remote rm = { .r.n = NPAGES, .write = true };
+	struct result res;
+
+	in_child(&res, remote_on_child, &rm);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
+					   [C_REMOTE] = NPAGES,
+					   [C_BYTES] = NPAGES * page_size));
+}
+
+/* ---- Huge pages ---- */
+
+#define HPAGE	(2UL << 20)
+
+/* Is [p, p + len) mapped by huge PMDs?  Reads AnonHugePages from smaps. */
+static bool is_thp_mapped(char *p)
+{
+	char line[256], range[64];
+	bool in_vma = false;
+	unsigned long kb;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return false;
+	snprintf(range, sizeof(range), "%lx-", (unsigned long)p);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-'))
+			in_vma = !strncmp(line, range, strlen(range));
+		if (in_vma && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			fclose(f);
+			return kb >= HPAGE / 1024;
+		}
+	}
+	fclose(f);
+	return false;
+}
+
+static char *map_thp(void)
+{
+	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *aligned;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	aligned = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
+	munmap(p, aligned - p);
+	munmap(aligned + HPAGE, p + HPAGE - aligned);
+	if (madvise(aligned, HPAGE, MADV_HUGEPAGE))
+		return NULL;
+	memset(aligned, 1, HPAGE);
+	return aligned;
+}
+
+static void thp_parent_after_child(struct result *res, void *arg)
+{
+	struct region r = { .n = 1, .value = 3 };
+	pid_t pid;
+
+	r.p = map_thp();
+	if (!r.p || !is_thp_mapped(r.p))
+		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
+	pid = fork();
+	if (pid == 0) {
+		r.p[0] = 2;	/* splits the child's PMD, not the parent's */
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	if (!is_thp_mapped(r.p))
+		CHILD_FAIL(res, "the parent's THP was split by the child's write");
+	r.p += 10 * page_size;
+	measure_self(res, write_region, &r);
+}
+
+/* The last user of a THP writes it: reused in place, at PMD level. */
+TEST_F(cowstat, thp_parent_reuses_pmd)
+{
+	struct result res;
+
+	in_child(&res, thp_parent_after_child, NULL);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_THP] = 1));
+}
+
+static void thp_child_only(struct result *res, void *arg)
+{
+	struct region r = { .n = 1, .value = 2 };
+	pid_t pid;
+	int fds[2];
+
+	r.p = map_thp();
+	if (!r.p || !is_thp_mapped(r.p))
+		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
+	if (pipe(fds))
+		CHILD_FAIL(res, "pipe: %m");
+	pid = fork();
+	if (pid == 0) {
+		struct result cr;
+
+		memset(&cr, 0, sizeof(cr));
+		measure_self(&cr, write_region, &r);
+		if (write(fds[1], &cr, sizeof(cr)) != sizeof(cr))
+			_exit(1);
+		_exit(0);
+	}
+	if (read(fds[0], res, sizeof(*res)) != sizeof(*res))
+		CHILD_FAIL(res, "THP child reported nothing");
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * A child writes a fork-shared THP: the PMD fault splits it and falls back
+ * to do_wp_page, which copies one 4 KiB page.  One fault, counted once.
+ */
+TEST_F(cowstat, thp_child_write_falls_back)
+{
+	struct result res;
+
+	in_child(&res, thp_child_only, NULL);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = 1, [C_COPIES] = 1,
+					   [C_BYTES] = page_size));
+}
+
+static void hugetlb_child_write(struct result *res, void *arg)
+{
+	struct region r = { .n = 1, .value = 2 };
+	pid_t pid;
+	int fds[2];
+
+	r.p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (r.p == MAP_FAILED)
+		CHILD_SKIP(res, "no free 2 MiB hugetlb pages (set vm.nr_hugepages)");
+	memset(r.p, 1, HPAGE);
+	if (pipe(fds))
+		CHILD_FAIL(res, "pipe: %m");
+	pid = fork();
+	if (pid == 0) {
+		struct result cr;
+
+		memset(&cr, 0, sizeof(cr));
+		measure_self(&cr, write_region, &r);
+		if (write(fds[1], &cr, sizeof(cr)) != sizeof(cr))
+			_exit(1);
+		_exit(0);
+	}
+	if (read(fds[0], res, sizeof(*res)) != sizeof(*res))
+		CHILD_FAIL(res, "hugetlb child reported nothing");
+	waitpid(pid, NULL, 0);
+}
+
+TEST_F(cowstat, hugetlb_child_copies)
+{
+	struct result res;
+
+	in_child(&res, hugetlb_child_write, NULL);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_HUGETLB] = 1, [C_BYTES] = HPAGE));
+}
+
+/* ---- KSM ---- */
+
+static long read_long(const char *path)
+{
+	char buf[64];
+	long v = -1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = strtol(buf, NULL, 10);
+	close(fd);
+	return v;
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static long vmstat(const char *name)
+{
+	char line[128];
+	size_t len = strlen(name);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+#define KSM	"/sys/kernel/mm/ksm/"
+
+static void ksm_merge_then_write(struct result *res, void *arg)
+{
+	struct region *r = arg;
+	long cow_ksm;
+	int i;
+
+	if (write_str(KSM "pages_to_scan", "1000") || write_str(KSM "sleep_millisecs", "10") ||
+	    write_str(KSM "run", "1"))
+		CHILD_SKIP(res, "KSM unavailable (CONFIG_KSM, root): %m");
+	r->p = map_pages(r->n, 0);
+	if (!r->p)
+		CHILD_FAIL(res, "mmap: %m");
+	memset(r->p, 0x5a, r->n * page_size);
+	if (madvise(r->p, r->n * page_size, MADV_MERGEABLE))
+		CHILD_SKIP(res, "madvise(MADV_MERGEABLE): %m");
+	for (i = 0; read_long("/proc/self/ksm_merging_pages") < (long)r->n; i++) {
+		if (i == 600)
+			CHILD_SKIP(res, "ksmd merged %ld of %zu pages in 60 s",
+				   read_long("/proc/self/ksm_merging_pages"), r->n);
+		usleep(100000);
+	}
+	write_str(KSM "run", "0");	/* no more merging while we measure */
+	cow_ksm = vmstat("cow_ksm");
+	measure_self(res, write_region, r);
+	res->aux = vmstat("cow_ksm") - cow_ksm;
+}
+
+/* Writing merged KSM pages copies each; the kernel's cow_ksm agrees. */
+TEST_F(cowstat, ksm_copies)
+{
+	struct region r = { .n = NPAGES, .value = 9 };
+	struct result res;
+
+	in_child(&res, ksm_merge_then_write, &r);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
+					   [C_KSM] = NPAGES,
+					   [C_BYTES] = NPAGES * page_size));
+	EXPECT_EQ(NPAGES, res.aux) TH_LOG("/proc/vmstat cow_ksm moved by %llu",
+					  (unsigned long long)res.aux);
+}
+
+/* ---- Threads ---- */
+
+struct thread_arg {
+	pthread_barrier_t	*barrier;
+	struct region		r;
+	pid_t			tid;
+};
+
+static void *thread_writes(void *p)
+{
+	struct thread_arg *ta = p;
+
+	ta->tid = gettid();
+	pthread_barrier_wait(ta->barrier);
+	write_region(NULL, &ta->r);
+	return NULL;
+}
+
+/* Two threads write their own halves of inherited memory at the same time. */
+TEST_F(cowstat, threads_have_exact_rows)
+{
+	static pthread_barrier_t barrier;
+	struct thread_arg ta[2];
+	struct counts c;
+	int fds[2], i;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t th[2];
+
+		/* Everything the threads share is written here first. */
+		pthread_barrier_init(&barrier, NULL, 3);
+		for (i = 0; i < 2; i++) {
+			ta[i].barrier = &barrier;
+			ta[i].r.p = self->r.p + i * (NPAGES / 2) * page_size;
+			ta[i].r.n = NPAGES / 2;
+			ta[i].r.value = 10 + i;
+			pthread_create(&th[i], NULL, thread_writes, &ta[i]);
+		}
+		pthread_barrier_wait(&barrier);
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		if (write(fds[1], ta, sizeof(ta)) != sizeof(ta))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(ta), read(fds[0], ta, sizeof(ta)));
+	waitpid(pid, NULL, 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(1, read_counts(ta[i].tid, &c)) TH_LOG("no row for thread %d", ta[i].tid);
+		EXPECT_EQ(NPAGES / 2, c.v[C_FAULTS]) TH_LOG("thread %d", ta[i].tid);
+		EXPECT_EQ(NPAGES / 2, c.v[C_COPIES]) TH_LOG("thread %d", ta[i].tid);
+		EXPECT_EQ(0, c.v[C_REUSES] + c.v[C_OTHER]) TH_LOG("thread %d", ta[i].tid);
+	}
+}
+
+/* ---- Cross-checks against the kernel's own counts ---- */
+
+static const char *tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/kprobe_events", W_OK))
+		return "/sys/kernel/tracing";
+	if (!access("/sys/kernel/debug/tracing/kprobe_events", W_OK))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+static int tracefs_write(const char *dir, const char *file, const char *val, int flags)
+{
+	char path[256];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* Count the trace lines of each pid in @pids (the "comm-PID [cpu]" prefix). */
+static void count_trace_lines(const char *dir, const pid_t *pids, int n, long *hits)
+{
+	char path[256], line[512], *cpu, *dash;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !(cpu = strstr(line, " [")))
+			continue;
+		*cpu = '\0';
+		dash = strrchr(line, '-');
+		for (i = 0; dash && i < n; i++)
+			if (atoi(dash + 1) == pids[i])
+				hits[i]++;
+	}
+	fclose(f);
+}
+
+/* faults equals what a tracefs kprobe event on do_wp_page saw, pid by pid. */
+TEST_F(cowstat, faults_match_tracefs_kprobe_event)
+{
+	const char *dir = tracefs();
+	pid_t pids[4];
+	long hits[4] = { 0 };
+	struct counts c;
+	int i;
+
+	if (!dir)
+		SKIP(return, "no writable tracefs kprobe_events (mount tracefs)");
+	if (tracefs_write(dir, "kprobe_events", "p:cowstat_selftest/wp do_wp_page\n", O_APPEND))
+		SKIP(return, "cannot create a kprobe event on do_wp_page: %m");
+	ASSERT_EQ(0, tracefs_write(dir, "trace", "", O_TRUNC));
+	ASSERT_EQ(0, tracefs_write(dir, "events/cowstat_selftest/wp/enable", "1", 0));
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			self->r.n = 1 + 5 * i;
+			self->r.value = 20;
+			write_region(NULL, &self->r);
+			_exit(0);
+		}
+		waitpid(pids[i], NULL, 0);
+	}
+	tracefs_write(dir, "events/cowstat_selftest/wp/enable", "0", 0);
+	count_trace_lines(dir, pids, 4, hits);
+	tracefs_write(dir, "kprobe_events", "-:cowstat_selftest/wp\n", O_APPEND);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(1, read_counts(pids[i], &c)) TH_LOG("no row for pid %d", pids[i]);
+		EXPECT_EQ(hits[i], c.v[C_FAULTS]) TH_LOG("pid %d", pids[i]);
+		EXPECT_LE(1 + 5 * i, c.v[C_COPIES]) TH_LOG("pid %d", pids[i]);
+	}
+}
+
+/* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
+TEST_F(cowstat, reuses_match_vmstat_pgreuse)
+{
+	struct region r = { .n = NPAGES, .value = 3 };
+	struct result res;
+	long before = vmstat("pgreuse");
+
+	if (before < 0)
+		SKIP(return, "no pgreuse in /proc/vmstat");
+	in_child(&res, parent_after_child_exit, &r);
+	RESULT_OR_SKIP(&res);
+	/* The delta covers everything else that ran meanwhile, so compare the
+	 * test's own exact figure with the kernel's, not less. */
+	EXPECT_EQ(NPAGES, res.delta.v[C_REUSES]);
+	EXPECT_LE(NPAGES, vmstat("pgreuse") - before);
+}
+
+/* ---- Row lifetime ---- */
+
+static pid_t fork_writer(struct region *r, int value)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		r->value = value;
+		write_region(NULL, r);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
+TEST_F(cowstat, row_survives_exit)
+{
+	struct cowstat_table t = { 0 };
+	char *text;
+	pid_t pid = fork_writer(&self->r, 30);
+	int row;
+
+	ASSERT_LT(0, pid);
+	text = cowstat_slurp(COWSTAT_PROC, NULL);
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, cowstat_table_parse(&t, text));
+	row = cowstat_find(&t, pid);
+	ASSERT_LE(0, row) TH_LOG("no row for exited pid %d", pid);
+	EXPECT_STREQ("X", cowstat_field(&t, row, cowstat_col(&t, "state")));
+	EXPECT_LE(NPAGES, cowstat_get(&t, row, "copies"));
+	EXPECT_EQ(getpid(), (pid_t)cowstat_get(&t, row, "ppid"));
+	EXPECT_EQ(pid, (pid_t)cowstat_get(&t, row, "tgid"));
+	cowstat_table_free(&t);
+	free(text);
+}
+
+/* Both rows of pid @pid, oldest first; returns how many there are. */
+static int rows_of(pid_t pid, struct counts *c, uint64_t *start, int max)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	int r, i, n = 0;
+
+	if (!text || cowstat_table_parse(&t, text)) {
+		free(text);
+		return -1;
+	}
+	for (r = 0; r < t.nrows && n < max; r++) {
+		if (atoi(cowstat_field(&t, r, 0)) != pid)
+			continue;
+		for (i = 0; i < NR_COUNTERS; i++)
+			c[n].v[i] = cowstat_get(&t, r, counter_name[i]);
+		start[n++] = cowstat_get(&t, r, "start");
+	}
+	if (n == 2 && start[0] > start[1]) {
+		struct counts tc = c[0];
+		uint64_t ts = start[0];
+
+		c[0] = c[1];
+		c[1] = tc;
+		start[0] = start[1];
+		start[1] = ts;
+	}
+	cowstat_table_free(&t);
+	free(text);
+	return n;
+}
+
+/* A recycled pid gets a fresh row; the old owner's row is left alone. */
+TEST_F(cowstat, recycled_pid_gets_fresh_row)
+{
+	struct counts first[2], both[2];
+	uint64_t start[2];
+	char last[32];
+	pid_t a, b;
+
+	self->r.n = 8;
+	a = fork_writer(&self->r, 40);
+	ASSERT_LT(0, a);
+	ASSERT_EQ(1, rows_of(a, first, start, 2));
+	snprintf(last, sizeof(last), "%d", a - 1);
+	if (write_str("/proc/sys/kernel/ns_last_pid", last))
+		SKIP(return, "cannot set ns_last_pid: %m");
+	self->r.n = NPAGES;
+	b = fork_writer(&self->r, 41);
+	if (b != a)
+		SKIP(return, "pid %d was taken meanwhile (got %d)", a, b);
+	ASSERT_EQ(2, rows_of(a, both, start, 2));
+	EXPECT_LT(start[0], start[1]);
+	EXPECT_EQ(0, memcmp(&first[0], &both[0], sizeof(first[0])))
+		TH_LOG("the first owner's row changed");
+	EXPECT_LE(NPAGES, both[1].v[C_COPIES]);
+	/* Both ran the same code; only the pages written differ (8 vs NPAGES). */
+	EXPECT_GT(first[0].v[C_FAULTS] + NPAGES, both[1].v[C_FAULTS])
+		TH_LOG("the new owner's row carries the old counts");
+}
+
+/* ---- Writes to /proc/cowstat ---- */
+
+static int write_proc(const char *buf, size_t len)
+{
+	int fd = open(COWSTAT_PROC, O_WRONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	err = errno;
+	close(fd);
+	return n < 0 ? -err : (int)n;
+}
+
+TEST_F(cowstat, garbage_writes_rejected)
+{
+	static const struct { const char *buf; size_t len; } bad[] = {
+		{ "\n", 1 }, { "rese", 4 }, { "resett", 6 }, { "reset now", 9 },
+		{ "RESET", 5 }, { "reset\n\n", 7 }, { "\0reset", 6 },
+		{ "reset\0", 6 }, { " reset", 6 }, { "1", 1 }, { "-1", 2 },
+		{ "\xff\xfe\x00\x01", 4 },
+	};
+	static char huge[8192];
+	struct counts before[2], after[2];
+	uint64_t start[2];
+	unsigned int i;
+	pid_t pid = fork_writer(&self->r, 50);
+
+	ASSERT_EQ(1, rows_of(pid, before, start, 2));
+	memset(huge, 'r', sizeof(huge));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, write_proc(bad[i].buf, bad[i].len)) TH_LOG("input %u", i);
+	}
+	EXPECT_EQ(-EINVAL, write_proc(huge, sizeof(huge)));
+	ASSERT_EQ(1, rows_of(pid, after, start, 2)) TH_LOG("a bad write lost the row");
+	EXPECT_EQ(0, memcmp(before, after, sizeof(before[0])));
+}
+
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].effective &= ~(1U << CAP_SYS_ADMIN);
+	data[1].effective &= ~(1U << (CAP_PERFMON - 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/* Without CAP_SYS_ADMIN nobody resets, and other users' rows are hidden. */
+TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
+{
+	int fds[2], status;
+	struct counts c[2];
+	uint64_t start[2];
+	pid_t marker = fork_writer(&self->r, 60), pid;
+
+	ASSERT_EQ(1, rows_of(marker, c, start, 2));
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	if (pid == 0) {
+		int ret[3];
+
+		/* root without CAP_SYS_ADMIN may open the file, not reset */
+		ret[0] = drop_cap_sys_admin() ? -1000 : write_proc("reset\n", 6);
+		/* an ordinary user may not even open it for writing */
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		ret[1] = write_proc("reset\n", 6);
+		/* make a row of our own, then see only that */
+		write_region(NULL, &self->r);
+		ret[2] = rows_of(marker, c, start, 2);
+		if (write(fds[1], ret, sizeof(ret)) != sizeof(ret))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	{
+		int ret[3];
+
+		ASSERT_EQ(sizeof(ret), read(fds[0], ret, sizeof(ret)));
+		waitpid(pid, &status, 0);
+		EXPECT_EQ(-EPERM, ret[0]);
+		EXPECT_EQ(-EACCES, ret[1]);
+		EXPECT_EQ(0, ret[2]) TH_LOG("uid 65534 sees root's rows");
+	}
+	EXPECT_EQ(1, rows_of(marker, c, start, 2)) TH_LOG("the table was reset");
+}
+
+TEST_F(cowstat, reset_clears_table)
+{
+	struct counts c[2];
+	uint64_t start[2];
+	pid_t pid = fork_writer(&self->r, 70);
+
+	ASSERT_EQ(1, rows_of(pid, c, start, 2));
+	ASSERT_EQ(6, write_proc("reset\n", 6));
+	EXPECT_EQ(0, rows_of(pid, c, start, 2));
+	ASSERT_EQ(5, write_proc("reset", 5));
+}
+
+TEST_HARNESS_MAIN
