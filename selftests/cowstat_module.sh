@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cowstat module lifecycle tests: parameter checks, load/unload under load,
+# unload with /proc/cowstat held open, and the table bound with "dropped".
+# Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe.
+
+ksft_skip=4
+here=$(dirname "$(readlink -f "$0")")
+nr=0 pass=0 fail=0 skip=0
+tracing=/sys/kernel/tracing
+
+ktap_result()	# status name [reason]
+{
+	nr=$((nr + 1))
+	case $1 in
+	pass)	pass=$((pass + 1)); echo "ok $nr $2" ;;
+	skip)	skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
+	*)	fail=$((fail + 1)); echo "not ok $nr $2${3:+ # $3}" ;;
+	esac
+}
+
+diag() { echo "# $*"; }
+
+plan=5
+echo "TAP version 13"
+echo "1..$plan"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "# SKIP: must run as root"
+	for t in $(seq "$plan"); do ktap_result skip "test_$t" "must run as root"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:$plan error:0"
+	exit $ksft_skip
+fi
+
+ko=${COWSTAT_KO:-$(modinfo -n cowstat 2>/dev/null)}
+if [ -z "$ko" ] || [ ! -r "$ko" ] || [ -e /proc/cowstat ]; then
+	why="set COWSTAT_KO to cowstat.ko, with the module not loaded"
+	for t in $(seq "$plan"); do ktap_result skip "test_$t" "$why"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:$plan error:0"
+	exit $ksft_skip
+fi
+
+dmesg_mark=$(dmesg | wc -l)
+new_kernel_warnings() { dmesg | tail -n +"$((dmesg_mark + 1))" | grep -E 'WARNING|BUG|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption'; }
+
+# A fork-heavy background load: every subshell copies some pages.
+workload_pid=
+start_workload()
+{
+	( while :; do for i in 1 2 3 4; do (v=$i; : "$v") & done; wait; done ) &
+	workload_pid=$!
+}
+stop_workload() { kill "$workload_pid" 2>/dev/null; wait "$workload_pid" 2>/dev/null; }
+
+# 1. Bad parameters are refused at load time, with a message in the log.
+t=module_params_rejected
+bad=0
+for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=cowstat_no_such_symbol; do
+	if insmod "$ko" "$arg" 2>/dev/null; then
+		diag "insmod $arg succeeded"; bad=1; rmmod cowstat
+	fi
+	[ -e /proc/cowstat ] && { diag "/proc/cowstat left behind by insmod $arg"; bad=1; }
+done
+dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { diag "no max_tasks message"; bad=1; }
+dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { diag "no wp_symbol message"; bad=1; }
+[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+
+# 2. Twenty load/unload cycles under a forking workload leave no warning.
+t=load_unload_cycles_under_load
+bad=0
+start_workload
+for i in $(seq 20); do
+	insmod "$ko" || { diag "insmod failed in cycle $i"; bad=1; break; }
+	head -c 4096 /proc/cowstat > /dev/null || { diag "read failed in cycle $i"; bad=1; }
+	rmmod cowstat || { diag "rmmod failed in cycle $i"; bad=1; break; }
+	[ -e /proc/cowstat ] && { diag "/proc/cowstat still there after rmmod"; bad=1; }
+done
+stop_workload
+warnings=$(new_kernel_warnings)
+[ -n "$warnings" ] && { diag "kernel log: $warnings"; bad=1; }
+[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+
+# 3. Unloading while a reader holds /proc/cowstat open is safe.
+t=unload_with_reader_open
+bad=0
+insmod "$ko"
+exec 3< /proc/cowstat
+read -r -u 3 first
+case $first in cowstat\ *) ;; *) diag "first line: $first"; bad=1 ;; esac
+rmmod cowstat || { diag "rmmod with an open reader failed"; bad=1; }
+cat <&3 > /dev/null 2>&1
+exec 3<&-
+warnings=$(new_kernel_warnings)
+[ -n "$warnings" ] && { diag "kernel log: $warnings"; bad=1; }
+[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+
+# 4. A full table drops what it cannot record, and counts exactly that.
+t=table_bound_and_dropped
+# Sets hdr_<key> from the version line; builtins only, so that reading the
+# header starts no process that would take a row.
+read_header()
+{
+	local line kv
+	read -r line < /proc/cowstat
+	for kv in $line; do
+		case $kv in *=*) printf -v "hdr_${kv%%=*}" '%s' "${kv#*=}" ;; esac
+	done
+}
+if [ ! -w $tracing/kprobe_events ]; then
+	ktap_result skip $t "no tracefs kprobe_events"
+else
+	bad=0
+	insmod "$ko" max_tasks=16
+	echo 'p:cowstat_bound/wp do_wp_page' >> $tracing/kprobe_events
+	: > $tracing/trace
+	rm -f /tmp/cowstat.fifo
+	mkfifo /tmp/cowstat.fifo
+	exec 9<> /tmp/cowstat.fifo
+	# From here until tracing stops, no task exits: no row can be evicted.
+	echo reset > /proc/cowstat
+	echo 1 > $tracing/events/cowstat_bound/wp/enable
+	read_header
+	dropped0=$hdr_dropped
+	pids=
+	for i in {1..30}; do
+		( v=$i; read -r _ < /proc/cowstat; read -r -u 9 _ ) &
+		pids="$pids $!"
+	done
+	read -r -t 2 -u 9 _
+	echo 0 > $tracing/events/cowstat_bound/wp/enable
+	read_header
+	dropped1=$hdr_dropped
+	tasks=$hdr_tasks
+	cp /proc/cowstat /tmp/cowstat.bound
+	# Every event of a pid without a row must have been dropped.
+	expect=$(awk 'NR == FNR { if (FNR > 2) row[$1] = 1; next }
+		      /^#/ { next }
+		      { sub(/ +\[[0-9]+\].*/, ""); n = split($0, a, "-"); p = a[n] + 0;
+			if (!(p in row)) hits++ }
+		      END { print hits + 0 }' /tmp/cowstat.bound $tracing/trace)
+	[ "$tasks" = 16 ] || { diag "tasks=$tasks with max_tasks=16"; bad=1; }
+	[ $((dropped1 - dropped0)) -gt 0 ] || { diag "nothing dropped"; bad=1; }
+	[ $((dropped1 - dropped0)) = "$expect" ] ||
+		{ diag "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
+	# Exited rows go first: end five children, then a new task evicts one.
+	live_before=$(awk 'FNR > 2 && $6 == "R"' /proc/cowstat | wc -l)
+	set -- $pids
+	kill "$1" "$2" "$3" "$4" "$5" 2>/dev/null
+	wait "$1" "$2" "$3" "$4" "$5" 2>/dev/null
+	( v=1; : "$v" )
+	read_header
+	evicted=$hdr_evicted
+	[ "$evicted" -ge 1 ] || { diag "no row was evicted"; bad=1; }
+	live_after=$(awk 'FNR > 2 && $6 == "R"' /proc/cowstat | wc -l)
+	[ "$live_after" -ge $((live_before - 5)) ] ||
+		{ diag "live rows went from $live_before to $live_after"; bad=1; }
+	kill $pids 2>/dev/null
+	wait $pids 2>/dev/null
+	exec 9<&-
+	rm -f /tmp/cowstat.fifo /tmp/cowstat.bound
+	echo '-:cowstat_bound/wp' >> $tracing/kprobe_events
+	rmmod cowstat
+	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+fi
+
+# 5. Nothing the tests did left a warning, and the module is gone.
+t=kernel_log_clean
+warnings=$(new_kernel_warnings)
+if [ -n "$warnings" ] || [ -e /proc/cowstat ]; then
+	diag "kernel log: $warnings"
+	ktap_result fail $t
+else
+	ktap_result pass $t
+fi
+
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail = 0 ]
