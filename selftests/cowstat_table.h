@@ -79,6 +79,31 @@ fail:
 	return NULL;
 }
 
+static inline int cowstat_table_parse(struct cowstat_table *t, char *text);
+
+/*
+ * Read @path into @buf (at most @size - 1 bytes) and parse it into @t.  With
+ * @t->fields preset this allocates nothing, so a task can read its own row
+ * without faulting on memory it has not touched before.
+ */
+static inline int cowstat_table_load(struct cowstat_table *t, const char *path,
+				     char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[len] = '\0';
+	return cowstat_table_parse(t, buf);
+}
+
 /* Split @line at tabs into @fields, at most @max; returns the count. */
 static inline int cowstat_split(char *line, char **fields, int max)
 {

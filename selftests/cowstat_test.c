@@ -29,130 +29,74 @@
 #include <linux/capability.h>
 
 #include "kselftest_harness.h"
-#include "cowstat_table.h"
+#include "cowstat_measure.h"
 
 #define NPAGES		32
 
 static size_t page_size;
 
-/* ---- Reading rows ---- */
+/* ---- Measuring ---- */
 
-enum counter {
-	C_FAULTS, C_COPIES, C_REUSES, C_SHARED, C_UNSHARE, C_OTHER, C_ZERO,
-	C_KSM, C_THP, C_HUGETLB, C_REMOTE, C_BYTES, NR_COUNTERS
-};
-
-static const char *const counter_name[NR_COUNTERS] = {
-	"faults", "copies", "reuses", "shared", "unshare", "other", "zero",
-	"ksm", "thp", "hugetlb", "remote", "bytes",
-};
-
-struct counts {
-	uint64_t	v[NR_COUNTERS];
-};
-
-/* What a measured child reports back through a pipe. */
+/* What a measured child reports back to the test. */
 struct result {
 	int		skip;		/* non-zero: @msg says why */
 	int		error;		/* non-zero: @msg says what failed */
 	char		msg[200];
 	pid_t		pid;
-	struct counts	delta;
+	struct cowstat_counts	delta;
 	uint64_t	aux;		/* test-specific extra figure */
 };
 
-/*
- * The table is read into this fixed buffer, written all over before a
- * measurement, so that reading it never faults on a page of its own.
- */
-static char table_text[1 << 20];
-static char *table_fields[1 << 16];
+struct step {
+	void		(*fn)(struct result *, void *);
+	struct result	*res;
+	void		*arg;
+};
 
-/* Counters of the newest row of @pid; all zero if it has none yet. */
-static int read_counts(pid_t pid, struct counts *c)
+static void run_step(void *p)
 {
-	struct cowstat_table t = { 0 };
-	size_t len = 0;
-	ssize_t n;
-	int fd, r, i, ret = -1;
+	struct step *st = p;
 
-	memset(c, 0, sizeof(*c));
-	fd = open(COWSTAT_PROC, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, table_text + len, sizeof(table_text) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	if (n < 0)
-		return -1;
-	table_text[len] = '\0';
-	t.fields = table_fields;
-	t.fields_cap = sizeof(table_fields) / sizeof(table_fields[0]);
-	if (cowstat_table_parse(&t, table_text) == 0) {
-		r = cowstat_find(&t, pid);
-		for (i = 0; r >= 0 && i < NR_COUNTERS; i++)
-			c->v[i] = cowstat_get(&t, r, counter_name[i]);
-		ret = r >= 0;
-		cowstat_table_free(&t);
-	}
-	return ret;
+	st->fn(st->res, st->arg);
 }
 
-/*
- * Run @step in this task between two reads of its own row.  A first,
- * throw-away read makes every page the reads touch private already.
- */
-static void measure_self(struct result *res, void (*step)(struct result *, void *),
+/* Run @fn in this task between two reads of its own row. */
+static void measure_self(struct result *res, void (*fn)(struct result *, void *),
 			 void *arg)
 {
-	struct counts before, after;
-	int i;
+	struct step st = { fn, res, arg };
 
 	res->pid = getpid();
-	memset(table_text, 0, sizeof(table_text));
-	memset(table_fields, 0, sizeof(table_fields));
-	read_counts(gettid(), &before);
-	if (read_counts(gettid(), &before) < 0) {
+	if (cowstat_measure(&res->delta, run_step, &st)) {
 		res->error = 1;
 		snprintf(res->msg, sizeof(res->msg), "read %s: %m", COWSTAT_PROC);
-		return;
 	}
-	step(res, arg);
-	read_counts(gettid(), &after);
-	for (i = 0; i < NR_COUNTERS; i++)
-		res->delta.v[i] = after.v[i] - before.v[i];
+}
+
+struct body {
+	void	(*fn)(struct result *, void *);
+	void	*arg;
+};
+
+static void run_body(void *p, void *out)
+{
+	struct body *b = p;
+
+	memset(out, 0, sizeof(struct result));
+	b->fn(out, b->arg);
 }
 
 /* Run @body in a child process and collect its result. */
-static void in_child(struct result *res, void (*body)(struct result *, void *),
+static void in_child(struct result *res, void (*fn)(struct result *, void *),
 		     void *arg)
 {
-	int fds[2], status;
-	pid_t pid;
+	struct body b = { fn, arg };
 
 	memset(res, 0, sizeof(*res));
-	if (pipe(fds) || (pid = fork()) < 0) {
+	if (cowstat_in_child(run_body, &b, res, sizeof(*res))) {
 		res->error = 1;
-		snprintf(res->msg, sizeof(res->msg), "pipe/fork: %m");
-		return;
+		snprintf(res->msg, sizeof(res->msg), "the measured child reported nothing");
 	}
-	if (pid == 0) {
-		struct result r;
-
-		memset(&r, 0, sizeof(r));
-		close(fds[0]);
-		body(&r, arg);
-		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], res, sizeof(*res)) != sizeof(*res)) {
-		res->error = 1;
-		snprintf(res->msg, sizeof(res->msg), "child %d reported nothing", pid);
-	}
-	close(fds[0]);
-	waitpid(pid, &status, 0);
 }
 
 #define CHILD_FAIL(res, ...) do {					\
@@ -169,14 +113,14 @@ static void in_child(struct result *res, void (*body)(struct result *, void *),
 
 /* Every counter must move by exactly @want; unnamed ones by zero. */
 static void check_delta(struct __test_metadata *_metadata,
-			const struct result *res, const struct counts *want)
+			const struct result *res, const struct cowstat_counts *want)
 {
 	int i;
 
-	for (i = 0; i < NR_COUNTERS; i++) {
+	for (i = 0; i < CS_NR_COUNTERS; i++) {
 		EXPECT_EQ(want->v[i], res->delta.v[i]) {
 			TH_LOG("column %s of pid %d moved by %llu, expected %llu",
-			       counter_name[i], res->pid,
+			       cowstat_counter_name[i], res->pid,
 			       (unsigned long long)res->delta.v[i],
 			       (unsigned long long)want->v[i]);
 		}
@@ -189,7 +133,7 @@ static void check_delta(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, (res)->error) TH_LOG("%s", (res)->msg);		\
 } while (0)
 
-#define WANT(...) ((struct counts){ .v = { __VA_ARGS__ } })
+#define WANT(...) ((struct cowstat_counts){ .v = { __VA_ARGS__ } })
 
 /* ---- Memory helpers ---- */
 
@@ -338,8 +282,8 @@ TEST_F(cowstat, child_copies_inherited_pages)
 	self->r.value = 2;
 	in_child(&res, child_writes, &self->r);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
-					   [C_BYTES] = NPAGES * page_size));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
+					   [CS_BYTES] = NPAGES * page_size));
 	for (i = 0; i < NPAGES; i++)
 		ASSERT_EQ(1, self->r.p[i * page_size]) TH_LOG("parent's page %zu changed", i);
 }
@@ -368,7 +312,7 @@ TEST_F(cowstat, parent_reuses_after_child_exit)
 
 	in_child(&res, parent_after_child_exit, &r);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_REUSES] = NPAGES));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_REUSES] = NPAGES));
 }
 
 static void zero_then_write(struct result *res, void *arg)
@@ -389,9 +333,9 @@ TEST_F(cowstat, zero_page_copies)
 
 	in_child(&res, zero_then_write, &r);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
-					   [C_ZERO] = NPAGES,
-					   [C_BYTES] = NPAGES * page_size));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
+					   [CS_ZERO] = NPAGES,
+					   [CS_BYTES] = NPAGES * page_size));
 }
 
 static void clear_soft_dirty_then_write(struct result *res, void *arg)
@@ -420,7 +364,7 @@ TEST_F(cowstat, soft_dirty_reuses)
 
 	in_child(&res, clear_soft_dirty_then_write, &r);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_REUSES] = NPAGES));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_REUSES] = NPAGES));
 }
 
 /* ---- Shared mappings ---- */
@@ -459,7 +403,7 @@ TEST_F(cowstat, shared_write_notify)
 
 	in_child(&res, shared_write_msync_write, &r);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_SHARED] = NPAGES));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_SHARED] = NPAGES));
 }
 
 /* ---- Faults in another process's memory ---- */
@@ -529,8 +473,8 @@ TEST_F(cowstat, process_vm_readv_unshares)
 
 	in_child(&res, remote_on_child, &rm);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_UNSHARE] = NPAGES,
-					   [C_REMOTE] = NPAGES));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_UNSHARE] = NPAGES,
+					   [CS_REMOTE] = NPAGES));
 }
 
 /* Writing into a child's inherited pages copies them, charged to the writer. */
@@ -541,9 +485,9 @@ TEST_F(cowstat, process_vm_writev_copies)
 
 	in_child(&res, remote_on_child, &rm);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
-					   [C_REMOTE] = NPAGES,
-					   [C_BYTES] = NPAGES * page_size));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
+					   [CS_REMOTE] = NPAGES,
+					   [CS_BYTES] = NPAGES * page_size));
 }
 
 /* ---- Huge pages ---- */
@@ -617,7 +561,7 @@ TEST_F(cowstat, thp_parent_reuses_pmd)
 
 	in_child(&res, thp_parent_after_child, NULL);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_THP] = 1));
+	check_delta(_metadata, &res, &WANT([CS_THP] = 1));
 }
 
 static void thp_child_only(struct result *res, void *arg)
@@ -656,8 +600,8 @@ TEST_F(cowstat, thp_child_write_falls_back)
 
 	in_child(&res, thp_child_only, NULL);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = 1, [C_COPIES] = 1,
-					   [C_BYTES] = page_size));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1, [CS_COPIES] = 1,
+					   [CS_BYTES] = page_size));
 }
 
 static void hugetlb_child_write(struct result *res, void *arg)
@@ -694,7 +638,7 @@ TEST_F(cowstat, hugetlb_child_copies)
 
 	in_child(&res, hugetlb_child_write, NULL);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_HUGETLB] = 1, [C_BYTES] = HPAGE));
+	check_delta(_metadata, &res, &WANT([CS_HUGETLB] = 1, [CS_BYTES] = HPAGE));
 }
 
 /* ---- KSM ---- */
@@ -778,9 +722,9 @@ TEST_F(cowstat, ksm_copies)
 
 	in_child(&res, ksm_merge_then_write, &r);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([C_FAULTS] = NPAGES, [C_COPIES] = NPAGES,
-					   [C_KSM] = NPAGES,
-					   [C_BYTES] = NPAGES * page_size));
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
+					   [CS_KSM] = NPAGES,
+					   [CS_BYTES] = NPAGES * page_size));
 	EXPECT_EQ(NPAGES, res.aux) TH_LOG("/proc/vmstat cow_ksm moved by %llu",
 					  (unsigned long long)res.aux);
 }
@@ -808,7 +752,7 @@ TEST_F(cowstat, threads_have_exact_rows)
 {
 	static pthread_barrier_t barrier;
 	struct thread_arg ta[2];
-	struct counts c;
+	struct cowstat_counts c;
 	int fds[2], i;
 	pid_t pid;
 
@@ -838,10 +782,10 @@ TEST_F(cowstat, threads_have_exact_rows)
 	ASSERT_EQ(sizeof(ta), read(fds[0], ta, sizeof(ta)));
 	waitpid(pid, NULL, 0);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(1, read_counts(ta[i].tid, &c)) TH_LOG("no row for thread %d", ta[i].tid);
-		EXPECT_EQ(NPAGES / 2, c.v[C_FAULTS]) TH_LOG("thread %d", ta[i].tid);
-		EXPECT_EQ(NPAGES / 2, c.v[C_COPIES]) TH_LOG("thread %d", ta[i].tid);
-		EXPECT_EQ(0, c.v[C_REUSES] + c.v[C_OTHER]) TH_LOG("thread %d", ta[i].tid);
+		ASSERT_EQ(1, cowstat_read_counts(ta[i].tid, &c)) TH_LOG("no row for thread %d", ta[i].tid);
+		EXPECT_EQ(NPAGES / 2, c.v[CS_FAULTS]) TH_LOG("thread %d", ta[i].tid);
+		EXPECT_EQ(NPAGES / 2, c.v[CS_COPIES]) TH_LOG("thread %d", ta[i].tid);
+		EXPECT_EQ(0, c.v[CS_REUSES] + c.v[CS_OTHER]) TH_LOG("thread %d", ta[i].tid);
 	}
 }
 
@@ -899,7 +843,7 @@ TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 	const char *dir = tracefs();
 	pid_t pids[4];
 	long hits[4] = { 0 };
-	struct counts c;
+	struct cowstat_counts c;
 	int i;
 
 	if (!dir)
@@ -922,9 +866,9 @@ TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 	count_trace_lines(dir, pids, 4, hits);
 	tracefs_write(dir, "kprobe_events", "-:cowstat_selftest/wp\n", O_APPEND);
 	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(1, read_counts(pids[i], &c)) TH_LOG("no row for pid %d", pids[i]);
-		EXPECT_EQ(hits[i], c.v[C_FAULTS]) TH_LOG("pid %d", pids[i]);
-		EXPECT_LE(1 + 5 * i, c.v[C_COPIES]) TH_LOG("pid %d", pids[i]);
+		ASSERT_EQ(1, cowstat_read_counts(pids[i], &c)) TH_LOG("no row for pid %d", pids[i]);
+		EXPECT_EQ(hits[i], c.v[CS_FAULTS]) TH_LOG("pid %d", pids[i]);
+		EXPECT_LE(1 + 5 * i, c.v[CS_COPIES]) TH_LOG("pid %d", pids[i]);
 	}
 }
 
@@ -941,7 +885,7 @@ TEST_F(cowstat, reuses_match_vmstat_pgreuse)
 	RESULT_OR_SKIP(&res);
 	/* The delta covers everything else that ran meanwhile, so compare the
 	 * test's own exact figure with the kernel's, not less. */
-	EXPECT_EQ(NPAGES, res.delta.v[C_REUSES]);
+	EXPECT_EQ(NPAGES, res.delta.v[CS_REUSES]);
 	EXPECT_LE(NPAGES, vmstat("pgreuse") - before);
 }
 
@@ -983,7 +927,7 @@ TEST_F(cowstat, row_survives_exit)
 }
 
 /* Both rows of pid @pid, oldest first; returns how many there are. */
-static int rows_of(pid_t pid, struct counts *c, uint64_t *start, int max)
+static int rows_of(pid_t pid, struct cowstat_counts *c, uint64_t *start, int max)
 {
 	struct cowstat_table t = { 0 };
 	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
@@ -996,12 +940,12 @@ static int rows_of(pid_t pid, struct counts *c, uint64_t *start, int max)
 	for (r = 0; r < t.nrows && n < max; r++) {
 		if (atoi(cowstat_field(&t, r, 0)) != pid)
 			continue;
-		for (i = 0; i < NR_COUNTERS; i++)
-			c[n].v[i] = cowstat_get(&t, r, counter_name[i]);
+		for (i = 0; i < CS_NR_COUNTERS; i++)
+			c[n].v[i] = cowstat_get(&t, r, cowstat_counter_name[i]);
 		start[n++] = cowstat_get(&t, r, "start");
 	}
 	if (n == 2 && start[0] > start[1]) {
-		struct counts tc = c[0];
+		struct cowstat_counts tc = c[0];
 		uint64_t ts = start[0];
 
 		c[0] = c[1];
@@ -1017,7 +961,7 @@ static int rows_of(pid_t pid, struct counts *c, uint64_t *start, int max)
 /* A recycled pid gets a fresh row; the old owner's row is left alone. */
 TEST_F(cowstat, recycled_pid_gets_fresh_row)
 {
-	struct counts first[2], both[2];
+	struct cowstat_counts first[2], both[2];
 	uint64_t start[2];
 	char last[32];
 	pid_t a, b;
@@ -1037,9 +981,9 @@ TEST_F(cowstat, recycled_pid_gets_fresh_row)
 	EXPECT_LT(start[0], start[1]);
 	EXPECT_EQ(0, memcmp(&first[0], &both[0], sizeof(first[0])))
 		TH_LOG("the first owner's row changed");
-	EXPECT_LE(NPAGES, both[1].v[C_COPIES]);
+	EXPECT_LE(NPAGES, both[1].v[CS_COPIES]);
 	/* Both ran the same code; only the pages written differ (8 vs NPAGES). */
-	EXPECT_GT(first[0].v[C_FAULTS] + NPAGES, both[1].v[C_FAULTS])
+	EXPECT_GT(first[0].v[CS_FAULTS] + NPAGES, both[1].v[CS_FAULTS])
 		TH_LOG("the new owner's row carries the old counts");
 }
 
@@ -1068,7 +1012,7 @@ TEST_F(cowstat, garbage_writes_rejected)
 		{ "\xff\xfe\x00\x01", 4 },
 	};
 	static char huge[8192];
-	struct counts before[2], after[2];
+	struct cowstat_counts before[2], after[2];
 	uint64_t start[2];
 	unsigned int i;
 	pid_t pid = fork_writer(&self->r, 50);
@@ -1099,7 +1043,7 @@ static int drop_cap_sys_admin(void)
 TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 {
 	int fds[2], status;
-	struct counts c[2];
+	struct cowstat_counts c[2];
 	uint64_t start[2];
 	pid_t marker = fork_writer(&self->r, 60), pid;
 
@@ -1137,7 +1081,7 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 
 TEST_F(cowstat, reset_clears_table)
 {
-	struct counts c[2];
+	struct cowstat_counts c[2];
 	uint64_t start[2];
 	pid_t pid = fork_writer(&self->r, 70);
 

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Exact self-measurement against /proc/cowstat, shared by the selftests and
+ * the cowstat tool's workloads.
+ *
+ * A task reads its own row, does the faults under test, and reads its row
+ * again.  The reads go through buffers written all over beforehand and a
+ * first, throw-away read, so they fault on nothing themselves: the
+ * difference is exactly the faults under test, free of the stack and libc
+ * faults that follow any fork.
+ */
+#ifndef COWSTAT_MEASURE_H
+#define COWSTAT_MEASURE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cowstat_table.h"
+
+enum cowstat_counter {
+	CS_FAULTS, CS_COPIES, CS_REUSES, CS_SHARED, CS_UNSHARE, CS_OTHER,
+	CS_ZERO, CS_KSM, CS_THP, CS_HUGETLB, CS_REMOTE, CS_BYTES,
+	CS_NR_COUNTERS
+};
+
+static const char *const cowstat_counter_name[CS_NR_COUNTERS] = {
+	"faults", "copies", "reuses", "shared", "unshare", "other",
+	"zero", "ksm", "thp", "hugetlb", "remote", "bytes",
+};
+
+struct cowstat_counts {
+	uint64_t	v[CS_NR_COUNTERS];
+};
+
+static char cowstat_measure_text[1 << 20];
+static char *cowstat_measure_fields[1 << 16];
+
+/* Counters of the newest row of task @tid (0 if none); 1 found, 0 not, -1 error. */
+static inline int cowstat_read_counts(pid_t tid, struct cowstat_counts *c)
+{
+	struct cowstat_table t = {
+		.fields		= cowstat_measure_fields,
+		.fields_cap	= sizeof(cowstat_measure_fields) / sizeof(char *),
+	};
+	int r, i, ret = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (cowstat_table_load(&t, COWSTAT_PROC, cowstat_measure_text,
+			       sizeof(cowstat_measure_text)) == 0) {
+		r = cowstat_find(&t, tid);
+		for (i = 0; r >= 0 && i < CS_NR_COUNTERS; i++)
+			c->v[i] = cowstat_get(&t, r, cowstat_counter_name[i]);
+		ret = r >= 0;
+		cowstat_table_free(&t);
+	}
+	return ret;
+}
+
+/* @delta = what @step(@arg) did to the calling task's row; -1 if unreadable. */
+static inline int cowstat_measure(struct cowstat_counts *delta,
+				  void (*step)(void *), void *arg)
+{
+	struct cowstat_counts before, after;
+	pid_t tid = gettid();
+	int i;
+
+	memset(cowstat_measure_text, 0, sizeof(cowstat_measure_text));
+	memset(cowstat_measure_fields, 0, sizeof(cowstat_measure_fields));
+	cowstat_read_counts(tid, &before);
+	if (cowstat_read_counts(tid, &before) < 0)
+		return -1;
+	step(arg);
+	cowstat_read_counts(tid, &after);
+	for (i = 0; i < CS_NR_COUNTERS; i++)
+		delta->v[i] = after.v[i] - before.v[i];
+	return 0;
+}
+
+/*
+ * Run @body(@arg, @out) in a child process and copy the @size bytes it left
+ * in @out back to the caller's @out.  Returns 0, or -1 if the child died
+ * without reporting.
+ */
+static inline int cowstat_in_child(void (*body)(void *arg, void *out), void *arg,
+				   void *out, size_t size)
+{
+	int fds[2], ret = 0;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		body(arg, out);
+		_exit(write(fds[1], out, size) == (ssize_t)size ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], out, size) != (ssize_t)size)
+		ret = -1;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	return ret;
+}
+
+#endif /* COWSTAT_MEASURE_H */

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat(8): read the copy-on-write counts that cowstat.ko keeps in
+ * /proc/cowstat, run commands and experiments against them, and export them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cowstat.h"
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int argc, char **argv);
+	const char	*what;
+} commands[] = {
+	{ "show",	cmd_show,	"print the table, sorted and filtered" },
+	{ "run",	cmd_run,	"run a command and report its copy-on-write, descendants included" },
+	{ "workload",	cmd_workload,	"run a copy-on-write experiment and check the counts" },
+	{ "top",	cmd_top,	"live view of the tasks copying the most" },
+	{ "export",	cmd_export,	"print the table for Prometheus (--prometheus)" },
+};
+
+#define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "usage: cowstat COMMAND [options]\n\n"
+		   "How much copy-on-write did that fork cost, and who paid for it?\n\n");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+	fprintf(f, "\n"
+		   "  -h, --help     this text; COMMAND --help for a command's options\n"
+		   "  -V, --version  print the version\n\n"
+		   "Needs the cowstat module: sudo insmod cowstat.ko (or modprobe cowstat).\n"
+		   "Exit codes: 0 ok, 1 a --check failed, 2 usage, 3 module not loaded, 4 other error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("cowstat %s (/proc/cowstat format 1)\n", COWSTAT_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "cowstat: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowstat(8): shared declarations of the subcommands.
+ */
+#ifndef COWSTAT_TOOL_H
+#define COWSTAT_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../selftests/cowstat_table.h"
+
+#define COWSTAT_VERSION	"1.0"
+
+/* Exit codes, documented in cowstat(8). */
+#define EXIT_OK		0
+#define EXIT_CHECK	1	/* workload --check: counted differs from expected */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_NOMODULE	3	/* /proc/cowstat missing or unreadable */
+#define EXIT_ERROR	4	/* anything else */
+
+/* ---- common.c ---- */
+
+extern const char *cowstat_proc_path;	/* --file, for recorded tables */
+
+void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void *xmalloc(size_t size);
+char *xstrdup(const char *s);
+
+/* A parsed /proc/cowstat: the text it points into, and derived facts. */
+struct snapshot {
+	struct cowstat_table	t;
+	char			*text;
+	long			page_size;
+	int			first_counter;	/* first column after "state" */
+	int			comm;		/* the "comm" column */
+};
+
+int snapshot_read(struct snapshot *s, const char *path);
+void snapshot_load(struct snapshot *s);	/* exits with a clear message */
+void snapshot_free(struct snapshot *s);
+bool is_counter_col(const struct snapshot *s, int c);
+int find_row(const struct snapshot *s, pid_t pid, uint64_t start);
+uint64_t row_u64(const struct snapshot *s, int r, const char *col);
+
+/* A row, or rows summed, as numbers; counters indexed like the header. */
+struct tally {
+	pid_t		pid, tgid, ppid;
+	uint64_t	start;
+	char		state;
+	char		comm[64];	/* unescaped, for people and JSON */
+	char		comm_raw[80];	/* as in /proc/cowstat: escaped, for TSV */
+	int		threads;
+	uint64_t	v[COWSTAT_MAX_COLS];
+};
+
+void tally_row(const struct snapshot *s, int r, struct tally *out);
+void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
+
+/* Selecting, merging and ordering rows; show, run and top share these. */
+struct row_filter {
+	pid_t		pid;		/* 0: any */
+	pid_t		tgid;		/* 0: any */
+	const char	*comm;		/* NULL: any */
+};
+
+bool tally_matches(const struct tally *t, const struct row_filter *f);
+int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
+int sort_column(const struct snapshot *s, const char *name);
+void sort_tallies(struct tally *rows, int n, int col, const char *name);
+
+/* Output helpers. */
+void human_bytes(uint64_t bytes, char *buf, size_t size);
+void json_string(FILE *f, const char *s);
+void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
+		   bool json, bool tsv, bool human, const char *first_label);
+
+/* export.c, exposed for the unit tests */
+void prometheus_label(FILE *f, const char *s);
+void prometheus_write(const struct snapshot *s);
+
+/* ---- subcommands ---- */
+
+int cmd_show(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_workload(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+#endif /* COWSTAT_TOOL_H */

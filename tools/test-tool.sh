@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The cowstat tool against the real module, in a VM or on a host: every
+# workload with --check, run's attribution of exited grandchildren, the JSON
+# and Prometheus outputs, top in batch mode, and the message when the
+# module is missing.  Output is KTAP.  Needs root and $COWSTAT_KO.
+here=$(dirname "$(readlink -f "$0")")
+cowstat=$here/cowstat
+nr=0 pass=0 fail=0 skip=0
+
+result()	# status name [reason]
+{
+	nr=$((nr + 1))
+	case $1 in
+	pass)	pass=$((pass + 1)); echo "ok $nr $2" ;;
+	skip)	skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
+	*)	fail=$((fail + 1)); echo "not ok $nr $2" ;;
+	esac
+}
+check() { local name=$1; shift; if "$@"; then result pass "$name"; else result fail "$name"; fi; }
+diag() { sed 's/^/# /'; }
+
+echo "TAP version 13"
+echo "1..9"
+if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
+	for i in $(seq 9); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:9 error:0"
+	exit 4
+fi
+lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
+
+# An ext4 directory for the shared workload (tmpfs never write-protects).
+mnt=$(mktemp -d)
+if modprobe brd rd_nr=1 rd_size=16384 2>/dev/null && mkfs.ext4 -q -F /dev/ram0 >/dev/null 2>&1 &&
+   mount -t ext4 /dev/ram0 "$mnt"; then
+	dir=$mnt
+else
+	dir=.
+fi
+
+out=$(cd /tmp && "$cowstat" workload --check --sizes 1,4 --iterations 2 --dir "$dir" all 2>&1)
+rc=$?
+echo "$out" | grep -E 'MISMATCH|skipped' | diag
+check workload_check_all [ $rc = 0 ]
+echo "$out" | grep -q 'skipped: no transparent' && result skip workload_thp_ran "no THP" ||
+	check workload_thp_ran grep -q 'THP reused at PMD level' <<< "$out"
+
+# A grandchild copies 64 zero pages and exits before the command does.
+json=$("$cowstat" run --json -- sh -c "sh -c '$cowstat workload zero --pages 64 > /dev/null'; true")
+check run_attributes_exited_grandchild python3 -c '
+import json, sys
+rows = json.loads(sys.argv[1])["rows"]
+zero = sum(r["zero"] for r in rows)
+sys.exit(0 if len(rows) >= 3 and zero >= 64 and all(r["state"] == "X" for r in rows) else 1)' "$json"
+check run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
+
+check show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 1 and d[\"rows\"]'"
+check show_tsv_sorted bash -c "'$cowstat' show --sort copies | awk -F'\t' 'NR == 1 { ok = \$1 == \"pid\"; for (i = 1; i <= NF; i++) if (\$i == \"copies\") c = i; next }
+	\$1 != \"total\" { if (NR > 2 && \$c > prev) ok = 0; prev = \$c } END { exit !ok }'"
+
+prom=$("$cowstat" export --prometheus)
+if command -v promtool > /dev/null; then
+	check prometheus_valid bash -c "promtool check metrics <<< \"\$1\" 2>&1 | grep -v 'counter metrics should'; [ \${PIPESTATUS[0]} = 0 ]" _ "$prom"
+else
+	check prometheus_valid python3 -c '
+import re, sys
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+label = r"[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\n]|\\[\\\"n])*\""
+sample = re.compile(rf"^{name}(\{{{label}(,{label})*\}})? [0-9]+$")
+typed, seen = {}, set()
+for line in sys.argv[1].splitlines():
+    if line.startswith("# TYPE "):
+        _, _, m, t = line.split(" ", 3); typed[m] = t; continue
+    if line.startswith("# HELP "): continue
+    assert sample.match(line), line
+    m = re.match(name, line).group(0)
+    assert m in typed, "no TYPE for " + m
+    assert typed[m] != "counter" or m.endswith("_total"), m' "$prom"
+fi
+
+check top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
+
+rmmod cowstat
+msg=$("$cowstat" show 2>&1)
+rc=$?
+check module_missing_message bash -c "[ $rc = 3 ] && grep -q 'load the module first' <<< '$msg'"
+insmod "$COWSTAT_KO"
+
+umount "$mnt" 2>/dev/null
+rmdir "$mnt"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail = 0 ]

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat top: a live view, refreshed every second, of the tasks copying
+ * the most, with rates.  q or Ctrl-C quits and restores the terminal.
+ * Without a terminal (or with --batch) it prints one table per refresh.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cowstat.h"
+
+static volatile sig_atomic_t stop;
+static struct termios saved_tty;
+static bool tty_saved;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void restore_terminal(void)
+{
+	if (!tty_saved)
+		return;
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	fputs("\033[?25h\033[?1049l", stdout);	/* cursor on, main screen */
+	fflush(stdout);
+	tty_saved = false;
+}
+
+static void setup_terminal(void)
+{
+	struct termios raw;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tty))
+		return;
+	tty_saved = true;
+	atexit(restore_terminal);
+	raw = saved_tty;
+	raw.c_lflag &= ~(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	fputs("\033[?1049h\033[?25l", stdout);	/* alternate screen, cursor off */
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct rate {
+	struct tally	t;
+	double		copies_s, bytes_s, faults_s;
+};
+
+static int by_bytes_rate(const void *pa, const void *pb)
+{
+	const struct rate *a = pa, *b = pb;
+
+	if (a->bytes_s != b->bytes_s)
+		return a->bytes_s < b->bytes_s ? 1 : -1;
+	if (a->faults_s != b->faults_s)
+		return a->faults_s < b->faults_s ? 1 : -1;
+	return a->t.pid - b->t.pid;
+}
+
+static void draw(const struct snapshot *cur, const struct snapshot *prev, double dt,
+		 int lines, bool live)
+{
+	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
+	int cf = cowstat_col(&cur->t, "faults");
+	struct rate *rates = xmalloc((cur->t.nrows + 1) * sizeof(*rates));
+	double total_bytes = 0;
+	char a[16], b[16];
+	int r, p, n = 0;
+
+	for (r = 0; r < cur->t.nrows; r++) {
+		struct rate *x = &rates[n];
+		struct tally old;
+
+		tally_row(cur, r, &x->t);
+		memset(&old, 0, sizeof(old));
+		p = prev ? find_row(prev, x->t.pid, x->t.start) : -1;
+		if (p >= 0)
+			tally_row(prev, p, &old);
+		x->bytes_s = cb >= 0 ? (x->t.v[cb] - old.v[cb]) / dt : 0;
+		x->copies_s = cc >= 0 ? (x->t.v[cc] - old.v[cc]) / dt : 0;
+		x->faults_s = cf >= 0 ? (x->t.v[cf] - old.v[cf]) / dt : 0;
+		total_bytes += x->bytes_s;
+		if (x->faults_s > 0 || !live)
+			n++;
+	}
+	qsort(rates, n, sizeof(*rates), by_bytes_rate);
+
+	if (live)
+		fputs("\033[H\033[2J", stdout);
+	human_bytes((uint64_t)total_bytes, a, sizeof(a));
+	printf("cowstat top - %d tasks, %s/s copied, %lld dropped%s\n\n", cur->t.nrows, a,
+	       cowstat_version_field(&cur->t, "dropped"), live ? "   (q to quit)" : "");
+	printf("%7s %7s %10s %10s %10s %10s %s\n", "pid", "tgid", "faults/s", "copies/s",
+	       "copied/s", "copied", "comm");
+	for (r = 0; r < n && r < lines - 4; r++) {
+		human_bytes((uint64_t)rates[r].bytes_s, a, sizeof(a));
+		human_bytes(cb >= 0 ? rates[r].t.v[cb] : 0, b, sizeof(b));
+		printf("%7d %7d %10.0f %10.0f %10s %10s %s\n", rates[r].t.pid, rates[r].t.tgid,
+		       rates[r].faults_s, rates[r].copies_s, a, b, rates[r].t.comm_raw);
+	}
+	if (!live)
+		printf("\n");
+	fflush(stdout);
+	free(rates);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: cowstat top [options]\n"
+"\n"
+"Live view of the tasks copying the most, refreshed every second.\n"
+"q or Ctrl-C quits.\n"
+"\n"
+"  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
+"  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
+"  -b, --batch          plain tables, one per refresh, no screen control\n"
+"  -h, --help           this text\n"
+"  -V, --version        print the version\n");
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "delay",	required_argument,	NULL, 'd' },
+		{ "iterations",	required_argument,	NULL, 'n' },
+		{ "batch",	no_argument,		NULL, 'b' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct snapshot prev, cur;
+	bool live = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), have_prev = false;
+	struct sigaction sa;
+	struct winsize ws;
+	double delay = 1, t_prev, t_cur;
+	long iterations = -1, i;
+	int opt, lines = 24;
+	char key;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:n:bhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			delay = atof(optarg);
+			if (delay < 0.1 || delay > 3600)
+				fatal(EXIT_USAGE, "--delay %s: expected 0.1 to 3600 seconds", optarg);
+			break;
+		case 'n':
+			iterations = atol(optarg);
+			if (iterations < 1)
+				fatal(EXIT_USAGE, "--iterations %s: expected a positive number", optarg);
+			break;
+		case 'b': live = false; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		fatal(EXIT_USAGE, "top: unexpected argument '%s'", argv[optind]);
+
+	snapshot_load(&prev);	/* fails with a clear message before touching the tty */
+	t_prev = now_s();
+	have_prev = true;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (live)
+		setup_terminal();
+
+	for (i = 0; !stop && (iterations < 0 || i < iterations); i++) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+		if (poll(live ? &pfd : NULL, live ? 1 : 0, (int)(delay * 1000)) > 0 &&
+		    read(STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q'))
+			break;
+		if (stop)
+			break;
+		snapshot_load(&cur);
+		t_cur = now_s();
+		if (live && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 5)
+			lines = ws.ws_row;
+		draw(&cur, have_prev ? &prev : NULL, t_cur - t_prev, live ? lines : 1 << 30, live);
+		snapshot_free(&prev);
+		prev = cur;
+		t_prev = t_cur;
+	}
+	snapshot_free(&prev);
+	restore_terminal();
+	return EXIT_OK;
+}

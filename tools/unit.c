@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the /proc/cowstat parser and the tool's output formats, on
+ * recorded tables.  Runs on the build host (no module needed), under ASan
+ * and UBSan; prints KTAP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cowstat.h"
+
+static int nr, passed, failed;
+
+static void ok(int cond, const char *name)
+{
+	nr++;
+	if (cond)
+		passed++;
+	else
+		failed++;
+	printf("%sok %d %s\n", cond ? "" : "not ", nr, name);
+}
+
+#define V1 "cowstat 1 tasks=3 capacity=32768 dropped=7 evicted=0 page_size=4096 probes=do_wp_page,wp_page_reuse\n"
+#define H1 "pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\treuses\tshared\tunshare\tother\tzero\tksm\tthp\thugetlb\tremote\tbytes\tcomm\n"
+
+static const char sample[] = V1 H1
+	"100\t100\t1\t0\t5000\tX\t12\t10\t2\t0\t0\t0\t1\t0\t0\t0\t0\t40960\tsh\n"
+	"101\t100\t1\t0\t5100\tR\t3\t3\t0\t0\t0\t0\t0\t0\t1\t0\t0\t12288\tmy\\040worker\n"
+	"102\t102\t100\t1000\t5200\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tq\\042\\134\\012x\n";
+
+static const char newer[] =
+	"cowstat 2 tasks=1 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page\n"
+	"pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tfuture\tcopies\tcomm\tlater\n"
+	"7\t7\t1\t0\t1\tR\t5\t99\t4\tinit\tzz\n";
+
+static char *dup_text(const char *s)
+{
+	return xstrdup(s);
+}
+
+static void test_parse_sample(void)
+{
+	struct cowstat_table t = { 0 };
+	char *text = dup_text(sample);
+
+	ok(cowstat_table_parse(&t, text) == 0, "sample parses");
+	ok(t.version == 1 && t.nrows == 3 && t.ncols == 19, "sample: version, rows, columns");
+	ok(cowstat_version_field(&t, "dropped") == 7, "version line: dropped=7");
+	ok(cowstat_version_field(&t, "missing") == -1, "version line: absent key is -1");
+	ok(cowstat_get(&t, 0, "copies") == 10 && cowstat_get(&t, 1, "thp") == 1,
+	   "numbers by column name");
+	ok(cowstat_find(&t, 101) == 1 && cowstat_find(&t, 999) == -1, "find by pid");
+	cowstat_table_free(&t);
+	free(text);
+}
+
+static void test_odd_comms(void)
+{
+	struct cowstat_table t = { 0 };
+	char *text = dup_text(sample), out[64];
+
+	cowstat_table_parse(&t, text);
+	cowstat_unescape(cowstat_field(&t, 1, cowstat_col(&t, "comm")), out, sizeof(out));
+	ok(!strcmp(out, "my worker"), "comm with a space: \\040 unescaped");
+	cowstat_unescape(cowstat_field(&t, 2, cowstat_col(&t, "comm")), out, sizeof(out));
+	ok(!strcmp(out, "q\"\\\nx"), "comm with quote, backslash, newline");
+	cowstat_unescape("\\777x\\1", out, sizeof(out));
+	ok(!strcmp(out, "\\777x\\1"), "malformed escapes are kept as they are");
+	cowstat_table_free(&t);
+	free(text);
+}
+
+static void test_empty_and_bad(void)
+{
+	struct cowstat_table t = { 0 };
+	char *text = dup_text(V1 H1), *torn = dup_text(V1 H1 "1\t1\t0\t0\t1\tR\t1"),
+	     *bad = dup_text("hello\nworld\n"), *nohdr = dup_text(V1 "tgid\tpid\n");
+
+	ok(cowstat_table_parse(&t, text) == 0 && t.nrows == 0, "empty table: no rows");
+	cowstat_table_free(&t);
+	ok(cowstat_table_parse(&t, torn) == 0 && t.nrows == 0, "a torn last line is no row");
+	cowstat_table_free(&t);
+	ok(cowstat_table_parse(&t, bad) == -EPROTO, "not a cowstat table: -EPROTO");
+	ok(cowstat_table_parse(&t, nohdr) == -EPROTO, "header not starting with pid: -EPROTO");
+	free(text);
+	free(torn);
+	free(bad);
+	free(nohdr);
+}
+
+static void test_newer_format(void)
+{
+	struct snapshot s = { 0 };
+	struct tally tl;
+	int future;
+
+	s.text = dup_text(newer);
+	ok(cowstat_table_parse(&s.t, s.text) == 0 && s.t.version == 2, "newer format parses");
+	s.comm = cowstat_col(&s.t, "comm");
+	future = cowstat_col(&s.t, "future");
+	ok(future >= 0 && is_counter_col(&s, future), "unknown column kept as a counter");
+	tally_row(&s, 0, &tl);
+	ok(tl.v[future] == 99 && !strcmp(tl.comm, "init") && tl.v[cowstat_col(&s.t, "copies")] == 4,
+	   "values found by header, not by position");
+	snapshot_free(&s);
+}
+
+static void test_formats(void)
+{
+	char buf[32];
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+
+	human_bytes(4096, buf, sizeof(buf));
+	ok(!strcmp(buf, "4.0K"), "human_bytes 4096 = 4.0K");
+	human_bytes(16 << 20, buf, sizeof(buf));
+	ok(!strcmp(buf, "16M"), "human_bytes 16 MiB = 16M");
+	human_bytes(100, buf, sizeof(buf));
+	ok(!strcmp(buf, "100"), "human_bytes under 1 KiB is plain");
+	prometheus_label(f, "a\\b\"c\nd");
+	fclose(f);
+	ok(!strcmp(mem, "a\\\\b\\\"c\\nd"), "Prometheus label escaping");
+	free(mem);
+	f = open_memstream(&mem, &len);
+	json_string(f, "x\"\\\n\x01");
+	fclose(f);
+	ok(!strcmp(mem, "\"x\\\"\\\\\\u000a\\u0001\""), "JSON string escaping");
+	free(mem);
+}
+
+static void test_prometheus_output(void)
+{
+	struct snapshot s = { 0 };
+	char *mem = NULL, *line;
+	size_t len = 0;
+	int samples = 0, types = 0, bad = 0;
+	FILE *saved = stdout;
+
+	s.text = dup_text(sample);
+	cowstat_table_parse(&s.t, s.text);
+	s.comm = cowstat_col(&s.t, "comm");
+	s.page_size = 4096;
+	stdout = open_memstream(&mem, &len);
+	prometheus_write(&s);
+	fclose(stdout);
+	stdout = saved;
+	for (line = strtok(mem, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "# TYPE ", 7))
+			types++;
+		else if (line[0] != '#' && strchr(line, ' '))
+			samples++;
+		if (line[0] != '#' && strncmp(line, "cowstat_", 8))
+			bad++;
+	}
+	ok(types == 4 + 12 && samples == 4 + 12 * 3 && !bad,
+	   "Prometheus: one family per column, one sample per row");
+	free(mem);
+	snapshot_free(&s);
+}
+
+int main(void)
+{
+	printf("TAP version 13\n1..22\n");
+	test_parse_sample();
+	test_odd_comms();
+	test_empty_and_bad();
+	test_newer_format();
+	test_formats();
+	test_prometheus_output();
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", passed, failed);
+	return failed != 0 || nr != 22;
+}

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat workload NAME: copy-on-write experiments that fork real children,
+ * read their counts back from /proc/cowstat and set them next to what the
+ * kernel must do.  With --check, a disagreement is exit status 1.
+ *
+ * Each measured task reads its own row before and after the step under
+ * test (cowstat_measure.h), so the figures are exact, not estimates.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cowstat.h"
+#include "../selftests/cowstat_measure.h"
+
+#define MiB		(1UL << 20)
+#define HPAGE		(2UL << 20)
+#define TMPFS_MAGIC	0x01021994
+#define RAMFS_MAGIC	0x858458f6
+
+extern char **environ;
+
+struct options {
+	bool		check;
+	size_t		size;		/* bytes, for rss, fork-exec */
+	size_t		sizes[8];	/* bytes, for fork-cost */
+	int		nsizes;
+	int		iterations;
+	size_t		pages;		/* for reuse, zero, shared */
+	const char	*dir;		/* for shared */
+};
+
+static size_t page_size;
+
+/* ---- Helpers ---- */
+
+/* One line of "what the kernel must do" against "what cowstat counted". */
+struct expect {
+	char		what[64];
+	uint64_t	expected;
+	uint64_t	counted;
+	bool		at_most;	/* counted <= expected is right */
+};
+
+static int failures;
+
+static void expect_row(const struct expect *e)
+{
+	bool ok = e->at_most ? e->counted <= e->expected : e->counted == e->expected;
+
+	printf("  %-44s %s%10llu %10llu  %s\n", e->what, e->at_most ? "<=" : "  ",
+	       (unsigned long long)e->expected, (unsigned long long)e->counted,
+	       ok ? "ok" : "MISMATCH");
+	if (!ok)
+		failures++;
+}
+
+#define EXPECT(at_most_, exp, cnt, ...) do {				\
+	struct expect e_ = { .expected = (exp), .counted = (cnt),	\
+			     .at_most = (at_most_) };			\
+	snprintf(e_.what, sizeof(e_.what), __VA_ARGS__);		\
+	expect_row(&e_);						\
+} while (0)
+
+static void expect_header(void)
+{
+	printf("  %-44s   %10s %10s\n", "", "expected", "counted");
+}
+
+static char *map_anon(size_t size)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		fatal(EXIT_ERROR, "mmap %zu bytes: %s", size, strerror(errno));
+	/* 4 KiB pages, so that one write is one fault; THP has its own case. */
+	madvise(p, size, MADV_NOHUGEPAGE);
+	return p;
+}
+
+struct region {
+	char	*p;
+	size_t	size;
+	int	value;
+};
+
+static void write_pages(void *arg)
+{
+	struct region *r = arg;
+	size_t off;
+
+	for (off = 0; off < r->size; off += page_size)
+		((volatile char *)r->p)[off] = r->value;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Whole-row counters of exited task @pid, read after it was reaped. */
+static struct cowstat_counts task_total(pid_t pid)
+{
+	struct cowstat_counts c;
+
+	cowstat_read_counts(pid, &c);
+	return c;
+}
+
+static pid_t fork_or_die(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		fatal(EXIT_ERROR, "fork: %s", strerror(errno));
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* A child that measures @step and sends the counts back. */
+struct measured {
+	void		(*step)(void *);
+	void		*arg;
+};
+
+static void measured_body(void *arg, void *out)
+{
+	struct measured *m = arg;
+
+	if (cowstat_measure(out, m->step, m->arg))
+		memset(out, 0xff, sizeof(struct cowstat_counts));
+}
+
+static struct cowstat_counts in_measured_child(void (*step)(void *), void *arg)
+{
+	struct measured m = { step, arg };
+	struct cowstat_counts d;
+
+	if (cowstat_in_child(measured_body, &m, &d, sizeof(d)))
+		fatal(EXIT_ERROR, "the measured child died");
+	return d;
+}
+
+static long status_kb(const char *file, const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	long kb = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			kb = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/* ---- The tutorial's experiments ---- */
+
+static void fork_cost(const struct options *o)
+{
+	struct cowstat_counts quiet, busy, measured[8];
+	double t_quiet, t_busy, t0;
+	struct region r;
+	pid_t pid = 0;
+	int s, i;
+
+	printf("fork-cost: fork time against size, with the child writing nothing or every page\n\n");
+	printf("  %8s %14s %14s %14s %14s\n", "size", "fork+exit ms", "fork+write ms",
+	       "copies (quiet)", "copies (write)");
+	for (s = 0; s < o->nsizes; s++) {
+		r.size = o->sizes[s];
+		r.p = map_anon(r.size);
+		r.value = 'A';
+		write_pages(&r);
+		r.value = 'B';
+
+		t0 = now_ms();
+		for (i = 0; i < o->iterations; i++) {
+			pid = fork_or_die();
+			if (pid == 0)
+				_exit(0);
+			reap(pid);
+		}
+		t_quiet = (now_ms() - t0) / o->iterations;
+		quiet = task_total(pid);
+
+		t0 = now_ms();
+		for (i = 0; i < o->iterations; i++) {
+			pid = fork_or_die();
+			if (pid == 0) {
+				write_pages(&r);
+				_exit(0);
+			}
+			reap(pid);
+		}
+		t_busy = (now_ms() - t0) / o->iterations;
+		busy = task_total(pid);
+
+		printf("  %7zuM %14.3f %14.3f %14llu %14llu\n", r.size / MiB, t_quiet, t_busy,
+		       (unsigned long long)quiet.v[CS_COPIES],
+		       (unsigned long long)busy.v[CS_COPIES]);
+		measured[s] = in_measured_child(write_pages, &r);
+		munmap(r.p, r.size);
+	}
+	printf("\n");
+	expect_header();
+	for (s = 0; s < o->nsizes; s++)
+		EXPECT(false, o->sizes[s] / page_size, measured[s].v[CS_COPIES],
+		       "pages copied by a child writing %zu MiB", o->sizes[s] / MiB);
+	printf("\nfork itself copies no data, whatever the size: a quiet child copies only\n"
+	       "the few stack and libc pages it writes.  A writing child pays for one\n"
+	       "page copy per page it writes, and that is where its extra time goes.\n\n");
+}
+
+static void rss(const struct options *o)
+{
+	struct region r = { .size = o->size, .value = 'Y' };
+	struct {
+		long			rss_fork, rss_write, private_fork, private_write;
+		struct cowstat_counts	d;
+	} child;
+	long rss_before, rss_after;
+	int fds[2];
+	pid_t pid;
+
+	printf("rss: resident memory around a child's copy-on-write of %zu MiB\n\n", r.size / MiB);
+	r.p = map_anon(r.size);
+	memset(r.p, 'X', r.size);
+	rss_before = status_kb("/proc/self/status", "VmRSS");
+	if (pipe(fds))
+		fatal(EXIT_ERROR, "pipe: %s", strerror(errno));
+	pid = fork_or_die();
+	if (pid == 0) {
+		child.rss_fork = status_kb("/proc/self/status", "VmRSS");
+		child.private_fork = status_kb("/proc/self/smaps_rollup", "Private_Dirty");
+		cowstat_measure(&child.d, write_pages, &r);
+		child.rss_write = status_kb("/proc/self/status", "VmRSS");
+		child.private_write = status_kb("/proc/self/smaps_rollup", "Private_Dirty");
+		_exit(write(fds[1], &child, sizeof(child)) != sizeof(child));
+	}
+	if (read(fds[0], &child, sizeof(child)) != sizeof(child))
+		fatal(EXIT_ERROR, "the rss child reported nothing");
+	reap(pid);
+	rss_after = status_kb("/proc/self/status", "VmRSS");
+	close(fds[0]);
+	close(fds[1]);
+
+	printf("  %-34s %10s %14s\n", "", "VmRSS kB", "Private_Dirty");
+	printf("  %-34s %10ld\n", "parent before fork", rss_before);
+	printf("  %-34s %10ld %14ld\n", "child after fork, before writing", child.rss_fork,
+	       child.private_fork);
+	printf("  %-34s %10ld %14ld\n", "child after writing every page", child.rss_write,
+	       child.private_write);
+	printf("  %-34s %10ld\n\n", "parent after the child exited", rss_after);
+	expect_header();
+	EXPECT(false, r.size / page_size, child.d.v[CS_COPIES], "pages the child copied");
+	EXPECT(false, 0, child.d.v[CS_REUSES], "pages the child reused");
+	EXPECT(false, 1, child.private_write - child.private_fork >= (long)(r.size / 1024),
+	       "child's private memory grew by %zu MiB", r.size / MiB);
+	printf("\nVmRSS counts mapped pages, shared or not, so it barely moves: the copy\n"
+	       "replaces the shared page in the child's page table.  What grows is the\n"
+	       "child's private memory, and the machine's: that is what copy-on-write costs.\n\n");
+	munmap(r.p, r.size);
+}
+
+#define BIG_INTS	(1024 * 1024)	/* 4 MiB */
+
+/* Page-aligned, so that its first page holds nothing else. */
+static int big_array[BIG_INTS] __attribute__((aligned(4096)));
+
+static void change_ten_ints(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 10; i++)
+		((volatile int *)big_array)[i] = -1;
+	(void)arg;
+}
+
+static void partial_write(const struct options *o)
+{
+	struct {
+		struct cowstat_counts	d;
+		int			first, thousandth;
+	} child;
+	int fds[2], i, unchanged = 1;
+	pid_t pid;
+
+	(void)o;
+	printf("partial-write: a child changes 10 ints of a 4 MiB global array\n\n");
+	for (i = 0; i < BIG_INTS; i++)
+		big_array[i] = i;
+	if (pipe(fds))
+		fatal(EXIT_ERROR, "pipe: %s", strerror(errno));
+	pid = fork_or_die();
+	if (pid == 0) {
+		cowstat_measure(&child.d, change_ten_ints, NULL);
+		child.first = big_array[0];
+		child.thousandth = big_array[1000];
+		_exit(write(fds[1], &child, sizeof(child)) != sizeof(child));
+	}
+	if (read(fds[0], &child, sizeof(child)) != sizeof(child))
+		fatal(EXIT_ERROR, "the partial-write child reported nothing");
+	reap(pid);
+	close(fds[0]);
+	close(fds[1]);
+	for (i = 0; i < 10; i++)
+		unchanged &= big_array[i] == i;
+
+	printf("  child sees big_array[0] = %d (changed), big_array[1000] = %d (still shared)\n",
+	       child.first, child.thousandth);
+	printf("  parent sees big_array[0] = %d\n\n", big_array[0]);
+	expect_header();
+	EXPECT(false, 1, child.d.v[CS_COPIES], "pages the child copied (of %d)",
+	       (int)(sizeof(big_array) / page_size));
+	EXPECT(false, page_size, child.d.v[CS_BYTES], "bytes the child copied");
+	EXPECT(false, 1, unchanged, "parent's ints unchanged (1 = yes)");
+	printf("\n");
+}
+
+static void fork_exec(const struct options *o)
+{
+	char *const argv[] = { "true", NULL };
+	struct cowstat_counts forked, spawned;
+	struct region r = { .size = o->size, .value = 'E' };
+	pid_t pid;
+
+	printf("fork-exec: a child that runs another program at once copies almost nothing\n\n");
+	r.p = map_anon(r.size);
+	write_pages(&r);
+	pid = fork_or_die();
+	if (pid == 0) {
+		execlp("true", "true", (char *)NULL);
+		_exit(127);
+	}
+	reap(pid);
+	forked = task_total(pid);
+	/* posix_spawn shares our memory until exec: it copies none of it. */
+	if (posix_spawnp(&pid, "true", NULL, NULL, argv, environ))
+		fatal(EXIT_ERROR, "posix_spawn true: %s", strerror(errno));
+	reap(pid);
+	spawned = task_total(pid);
+	printf("  %-44s   %10llu\n", "pages copied by fork + exec true",
+	       (unsigned long long)forked.v[CS_COPIES]);
+	printf("  %-44s   %10llu\n\n", "pages copied by posix_spawn true",
+	       (unsigned long long)spawned.v[CS_COPIES]);
+	expect_header();
+	EXPECT(true, 16, forked.v[CS_COPIES] - spawned.v[CS_COPIES],
+	       "copied between fork and exec (of %zu)", r.size / page_size);
+	printf("\nexec throws the inherited address space away.  What fork + exec copies\n"
+	       "before the exec is a few stack and libc pages; what both copy after it is\n"
+	       "the new program's own: private file pages its loader writes (relocations).\n\n");
+	munmap(r.p, r.size);
+}
+
+/* ---- Cases the tutorial only talks about ---- */
+
+static void fork_child_that_exits(void)
+{
+	pid_t pid = fork_or_die();
+
+	if (pid == 0)
+		_exit(0);
+	reap(pid);
+}
+
+static void reuse_body(void *arg, void *out)
+{
+	struct region *r = arg;
+
+	r->p = map_anon(r->size);
+	write_pages(r);
+	fork_child_that_exits();
+	r->value++;
+	cowstat_measure(out, write_pages, r);
+}
+
+static void reuse(const struct options *o)
+{
+	struct region r = { .size = o->pages * page_size, .value = 1 };
+	struct cowstat_counts d;
+
+	printf("reuse: after its only child exits, the parent writes %zu shared pages\n\n", o->pages);
+	if (cowstat_in_child(reuse_body, &r, &d, sizeof(d)))
+		fatal(EXIT_ERROR, "the reuse child died");
+	expect_header();
+	EXPECT(false, o->pages, d.v[CS_REUSES], "pages reused in place");
+	EXPECT(false, 0, d.v[CS_COPIES], "pages copied");
+	printf("\nThe last sharer gets the page back writable: no copy at all.\n\n");
+}
+
+static void zero_body(void *arg, void *out)
+{
+	struct region *r = arg;
+	size_t off;
+	char sum = 0;
+
+	r->p = map_anon(r->size);
+	for (off = 0; off < r->size; off += page_size)
+		sum += ((volatile char *)r->p)[off];
+	(void)sum;
+	cowstat_measure(out, write_pages, r);
+}
+
+static void zero(const struct options *o)
+{
+	struct region r = { .size = o->pages * page_size, .value = 1 };
+	struct cowstat_counts d;
+
+	printf("zero: %zu pages read first (the shared zero page), then written\n\n", o->pages);
+	if (cowstat_in_child(zero_body, &r, &d, sizeof(d)))
+		fatal(EXIT_ERROR, "the zero child died");
+	expect_header();
+	EXPECT(false, o->pages, d.v[CS_COPIES], "pages copied");
+	EXPECT(false, o->pages, d.v[CS_ZERO], "of them, copies of the zero page");
+	printf("\n");
+}
+
+static bool thp_mapped(const char *p)
+{
+	char line[256], want[32];
+	bool in = false;
+	long kb;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-'))
+			in = !strncmp(line, want, strlen(want));
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
+			fclose(f);
+			return kb >= (long)(HPAGE / 1024);
+		}
+	}
+	fclose(f);
+	return false;
+}
+
+struct thp_result {
+	int			have_thp;
+	struct cowstat_counts	child, parent;
+};
+
+static void thp_body(void *arg, void *out)
+{
+	struct thp_result *res = out;
+	struct region r = { .size = page_size, .value = 2 };
+	char *raw = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)arg;
+	memset(res, 0, sizeof(*res));
+	if (raw == MAP_FAILED)
+		return;
+	r.p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+	madvise(r.p, HPAGE, MADV_HUGEPAGE);
+	memset(r.p, 1, HPAGE);
+	res->have_thp = thp_mapped(r.p);
+	if (!res->have_thp)
+		return;
+	res->child = in_measured_child(write_pages, &r);
+	r.p += 10 * page_size;
+	r.value = 3;
+	cowstat_measure(&res->parent, write_pages, &r);
+}
+
+static void thp(const struct options *o)
+{
+	struct thp_result res;
+
+	(void)o;
+	printf("thp: a fork-shared transparent huge page, written by the child, then the parent\n\n");
+	if (cowstat_in_child(thp_body, NULL, &res, sizeof(res)))
+		fatal(EXIT_ERROR, "the thp child died");
+	if (!res.have_thp) {
+		printf("  skipped: no transparent huge page (THP disabled, or none free)\n\n");
+		return;
+	}
+	expect_header();
+	EXPECT(false, 1, res.child.v[CS_FAULTS], "child: faults (PMD split, then one PTE fault)");
+	EXPECT(false, 1, res.child.v[CS_COPIES], "child: 4 KiB pages copied");
+	EXPECT(false, 0, res.child.v[CS_THP], "child: huge faults completed at PMD level");
+	EXPECT(false, 1, res.parent.v[CS_THP], "parent, child gone: THP reused at PMD level");
+	EXPECT(false, 0, res.parent.v[CS_COPIES], "parent: pages copied");
+	printf("\nA shared THP is never copied whole: the writer's PMD is split and one\n"
+	       "4 KiB page is copied.  The last user reuses the huge page in place.\n\n");
+}
+
+struct shared_case {
+	const char	*dir;
+	size_t		pages;
+};
+
+static void shared_body(void *arg, void *out)
+{
+	struct shared_case *sc = arg;
+	struct region r = { .size = sc->pages * page_size, .value = 1 };
+	char path[4096];
+	int fd;
+
+	memset(out, 0xff, sizeof(struct cowstat_counts));
+	snprintf(path, sizeof(path), "%s/.cowstat-shared.%d", sc->dir, getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, r.size))
+		return;
+	r.p = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	unlink(path);
+	if (r.p == MAP_FAILED)
+		return;
+	write_pages(&r);
+	msync(r.p, r.size, MS_SYNC);	/* writeback write-protects the pages */
+	r.value = 2;
+	cowstat_measure(out, write_pages, &r);
+}
+
+static void shared(const struct options *o)
+{
+	struct shared_case sc = { o->dir, o->pages };
+	struct cowstat_counts d;
+	struct statfs sf;
+
+	printf("shared: MAP_SHARED file pages written again after msync (write-notify, not CoW)\n\n");
+	if (statfs(o->dir, &sf))
+		fatal(EXIT_USAGE, "--dir %s: %s", o->dir, strerror(errno));
+	if (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC) {
+		printf("  skipped: %s is tmpfs/ramfs, which never write-protects; use --dir on a disk filesystem\n\n",
+		       o->dir);
+		return;
+	}
+	if (cowstat_in_child(shared_body, &sc, &d, sizeof(d)) || d.v[CS_FAULTS] == UINT64_MAX)
+		fatal(EXIT_ERROR, "could not map a file in %s", o->dir);
+	expect_header();
+	EXPECT(false, o->pages, d.v[CS_SHARED], "shared-mapping write faults");
+	EXPECT(false, 0, d.v[CS_COPIES], "pages copied");
+	printf("\n");
+}
+
+/* ---- User interface ---- */
+
+static const struct {
+	const char	*name;
+	void		(*fn)(const struct options *o);
+	const char	*what;
+} workloads[] = {
+	{ "fork-cost",		fork_cost,	"fork time against size, with and without writes" },
+	{ "rss",		rss,		"resident and private memory before and after CoW" },
+	{ "partial-write",	partial_write,	"10 ints of a 4 MiB array: one page copied" },
+	{ "fork-exec",		fork_exec,	"fork then exec copies almost nothing" },
+	{ "reuse",		reuse,		"the last sharer reuses pages in place" },
+	{ "zero",		zero,		"writing pages that were only read copies the zero page" },
+	{ "thp",		thp,		"a fork-shared transparent huge page" },
+	{ "shared",		shared,		"MAP_SHARED write-notify faults (--dir on a disk fs)" },
+};
+
+#define NR_WORKLOADS	(sizeof(workloads) / sizeof(workloads[0]))
+
+static void usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "usage: cowstat workload [options] NAME|all\n\n"
+		   "Fork copy-on-write experiments and check the counts in %s.\n\n", COWSTAT_PROC);
+	for (i = 0; i < NR_WORKLOADS; i++)
+		fprintf(f, "  %-14s %s\n", workloads[i].name, workloads[i].what);
+	fprintf(f, "\n"
+"  -c, --check          exit 1 if a count differs from what must happen\n"
+"  -s, --size MiB       memory for rss and fork-exec             (default: 16)\n"
+"  -S, --sizes LIST     sizes in MiB for fork-cost               (default: 1,4,16)\n"
+"  -i, --iterations N   forks per size in fork-cost              (default: 5)\n"
+"  -n, --pages N        pages for reuse, zero and shared         (default: 64)\n"
+"  -d, --dir DIR        a directory on a disk filesystem, for shared (default: .)\n"
+"  -h, --help           this text\n"
+"  -V, --version        print the version\n");
+}
+
+static size_t parse_mib(const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (!*arg || (*end && *end != ',') || !v || v > 65536)
+		fatal(EXIT_USAGE, "%s %s: expected MiB from 1 to 65536", opt, arg);
+	return v * MiB;
+}
+
+int cmd_workload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check",	no_argument,		NULL, 'c' },
+		{ "size",	required_argument,	NULL, 's' },
+		{ "sizes",	required_argument,	NULL, 'S' },
+		{ "iterations",	required_argument,	NULL, 'i' },
+		{ "pages",	required_argument,	NULL, 'n' },
+		{ "dir",	required_argument,	NULL, 'd' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct options o = {
+		.size = 16 * MiB, .sizes = { 1 * MiB, 4 * MiB, 16 * MiB }, .nsizes = 3,
+		.iterations = 5, .pages = 64, .dir = ".",
+	};
+	const char *p;
+	unsigned int i;
+	bool found = false;
+	int opt;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "cs:S:i:n:d:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o.check = true; break;
+		case 's': o.size = parse_mib("--size", optarg); break;
+		case 'S':
+			o.nsizes = 0;
+			for (p = optarg; p && o.nsizes < 8; p = strchr(p, ','), p = p ? p + 1 : p)
+				o.sizes[o.nsizes++] = parse_mib("--sizes", p);
+			break;
+		case 'i':
+			o.iterations = atoi(optarg);
+			if (o.iterations < 1 || o.iterations > 100000)
+				fatal(EXIT_USAGE, "--iterations %s: expected 1 to 100000", optarg);
+			break;
+		case 'n':
+			o.pages = strtoul(optarg, NULL, 10);
+			if (o.pages < 1 || o.pages > 1000000)
+				fatal(EXIT_USAGE, "--pages %s: expected 1 to 1000000", optarg);
+			break;
+		case 'd': o.dir = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (access(COWSTAT_PROC, R_OK))
+		fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
+		      COWSTAT_PROC);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < NR_WORKLOADS; i++) {
+		if (strcmp(argv[optind], "all") && strcmp(argv[optind], workloads[i].name))
+			continue;
+		found = true;
+		workloads[i].fn(&o);
+	}
+	if (!found)
+		fatal(EXIT_USAGE, "no workload '%s' (see cowstat workload --help)", argv[optind]);
+	if (failures)
+		printf("%d count(s) differ from what the kernel must do\n", failures);
+	return failures && o.check ? EXIT_CHECK : EXIT_OK;
+}
