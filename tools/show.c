@@ -27,6 +27,7 @@ static void usage(FILE *f)
 "  -P, --by-process     one row per process, threads summed\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
+"  -H, --table          the aligned table with sizes, even when piped\n"
 "  -f, --file FILE      read a saved table instead of %s\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
@@ -56,6 +57,7 @@ int cmd_show(int argc, char **argv)
 		{ "by-process",	no_argument,		NULL, 'P' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
+		{ "table",	no_argument,		NULL, 'H' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -70,7 +72,7 @@ int cmd_show(int argc, char **argv)
 	int opt, r, n = 0;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PjTf:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PjTHf:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's': sort = optarg; break;
 		case 'n': top = parse_number("--top", optarg); break;
@@ -80,6 +82,7 @@ int cmd_show(int argc, char **argv)
 		case 'P': by_process = true; break;
 		case 'j': json = true; break;
 		case 'T': tsv = true; break;
+		case 'H': tsv = false; break;
 		case 'f': cowstat_proc_path = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
