@@ -9,10 +9,10 @@
 #ifndef _COWSTAT_H
 #define _COWSTAT_H
 
-#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
+#include <linux/kallsyms.h>
 
 /*
  * One row per task (thread), kept after the task exits.  128 bytes, so that
@@ -26,8 +26,7 @@ struct cowstat_row {
 	u16		seq;		/* odd while the row is being written */
 	u16		flags;		/* COWSTAT_ROW_* */
 	pid_t		pid;		/* key, with @start_time; 0 while unused */
-	/* Everything below is cleared when the row is handed to a new task. */
-	struct_group(body,
+	/* From here on, cleared when the row is handed to a new task. */
 	u32		fault_seq;	/* owner's min_flt + maj_flt at @pending */
 	pid_t		tgid;
 	pid_t		ppid;		/* parent's tgid at the first fault */
@@ -48,7 +47,6 @@ struct cowstat_row {
 	u32		thp;
 	u32		hugetlb;
 	u32		remote;
-	);
 };
 
 #define COWSTAT_ROW_USED	0x1
@@ -74,7 +72,6 @@ enum cowstat_probe {
 
 #define COWSTAT_NEEDS(p)	BIT(COWSTAT_P_##p)
 
-
 /* table.c */
 struct cowstat_table_stats {
 	unsigned int	used;
@@ -94,19 +91,30 @@ void cowstat_table_stats(struct cowstat_table_stats *st);
 bool cowstat_table_next(unsigned long pos, unsigned int *idx);
 bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap);
 
+/*
+ * A row's writer (its task, or the table lock holder for a new row) makes
+ * @seq odd around its writes; cowstat_row_snapshot() retries until it read
+ * an even, unchanged @seq.
+ */
 static inline void cowstat_row_write_begin(struct cowstat_row *row)
 {
 	WRITE_ONCE(row->seq, row->seq + 1);
-	smp_wmb();
+	smp_wmb();	/* seq odd before the fields change; pairs with snapshot */
 }
 
 static inline void cowstat_row_write_end(struct cowstat_row *row)
 {
-	smp_wmb();
+	smp_wmb();	/* fields changed before seq is even; pairs with snapshot */
 	WRITE_ONCE(row->seq, row->seq + 1);
 }
 
-/* probes.c */
+/* probes.c; the symbols are module parameters, set in main.c */
+extern char cowstat_wp_symbol[KSYM_NAME_LEN];
+extern char cowstat_reuse_symbol[KSYM_NAME_LEN];
+extern char cowstat_commit_symbol[KSYM_NAME_LEN];
+extern char cowstat_thp_symbol[KSYM_NAME_LEN];
+extern char cowstat_hugetlb_symbol[KSYM_NAME_LEN];
+
 int cowstat_probes_init(void);
 void cowstat_probes_exit(void);
 unsigned long cowstat_probes_attached(void);

@@ -46,11 +46,11 @@ module_param_cb(max_tasks, &max_tasks_ops, &max_tasks, 0444);
 MODULE_PARM_DESC(max_tasks, "Rows in the task table, 128 bytes each (default 32768)");
 
 /* Kernels rename and inline these; let the user point at the right one. */
-extern char cowstat_wp_symbol[KSYM_NAME_LEN];
-extern char cowstat_reuse_symbol[KSYM_NAME_LEN];
-extern char cowstat_commit_symbol[KSYM_NAME_LEN];
-extern char cowstat_thp_symbol[KSYM_NAME_LEN];
-extern char cowstat_hugetlb_symbol[KSYM_NAME_LEN];
+char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
+char cowstat_reuse_symbol[KSYM_NAME_LEN] = "wp_page_reuse";
+char cowstat_commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
+char cowstat_thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
+char cowstat_hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_wp";
 
 module_param_string(wp_symbol, cowstat_wp_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");

@@ -18,35 +18,27 @@
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
 #include <linux/userfaultfd_k.h>
-#include <linux/version.h>
 #include "cowstat.h"
-
-/* Probed symbols; main.c exposes them as module parameters. */
-char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
-char cowstat_reuse_symbol[KSYM_NAME_LEN] = "wp_page_reuse";
-char cowstat_commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
-char cowstat_thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
-char cowstat_hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_wp";
 
 static unsigned long attached;	/* BIT(enum cowstat_probe) */
 
 /* ---- Kernel API differences, one helper each ---- */
 
-/* Does do_wp_page take its shared-mapping branch for @vma? */
+/*
+ * Does do_wp_page take its shared-mapping branch?  6.1 tests VM_WRITE and
+ * VM_SHARED, 6.12 VM_SHARED or VM_MAYSHARE; for a write fault that got this
+ * far both come down to VM_SHARED (GUP refuses FOLL_FORCE on shared maps).
+ */
 static inline bool wp_vma_is_shared(const struct vm_area_struct *vma)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	return vma->vm_flags & (VM_SHARED | VM_MAYSHARE);
-#else
-	return (vma->vm_flags & (VM_WRITE | VM_SHARED)) == (VM_WRITE | VM_SHARED);
-#endif
+	return vma->vm_flags & VM_SHARED;
 }
 
-/* hugetlb_wp's PTE and flags, from its arguments. */
+/* hugetlb_wp's PTE and flags, from its arguments (Kbuild picks the form). */
 static inline void hugetlb_wp_args(struct pt_regs *regs, pte_t **ptep,
 				   unsigned int *flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef COWSTAT_HUGETLB_WP_VMF
 	/* hugetlb_wp(struct folio *pagecache_folio, struct vm_fault *vmf) */
 	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 1);
 

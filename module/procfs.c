@@ -24,37 +24,30 @@
 struct cowstat_col {
 	const char	*name;
 	unsigned short	offset;
-	unsigned char	size;
 	unsigned long	needs;	/* probes the column depends on */
 };
-
-#define COL(field, probes) {						\
-	.name	= #field,						\
-	.offset	= offsetof(struct cowstat_row, field),			\
-	.size	= sizeof_field(struct cowstat_row, field),		\
-	.needs	= (probes),						\
-}
 
 #define WP	COWSTAT_NEEDS(WP)
 #define REUSE	COWSTAT_NEEDS(REUSE)
 #define COMMIT	COWSTAT_NEEDS(COMMIT)
 #define THP	COWSTAT_NEEDS(THP)
 #define HUGETLB	COWSTAT_NEEDS(HUGETLB)
+#define AT(field)	offsetof(struct cowstat_row, field)
 
 /* Counter columns, in print order, between "state" and "comm". */
 static const struct cowstat_col cols[] = {
-	COL(faults,	WP),
-	COL(copies,	WP | COMMIT),
-	COL(reuses,	WP | REUSE),
-	COL(shared,	WP),
-	COL(unshare,	WP),
-	COL(other,	WP | REUSE | COMMIT),
-	COL(zero,	WP | COMMIT),
-	COL(ksm,	WP | COMMIT),
-	COL(thp,	THP),
-	COL(hugetlb,	HUGETLB | COMMIT),
-	COL(remote,	WP),
-	COL(bytes,	WP | COMMIT | HUGETLB),
+	{ "faults",	AT(faults),	WP },
+	{ "copies",	AT(copies),	WP | COMMIT },
+	{ "reuses",	AT(reuses),	WP | REUSE },
+	{ "shared",	AT(shared),	WP },
+	{ "unshare",	AT(unshare),	WP },
+	{ "other",	AT(other),	WP | REUSE | COMMIT },
+	{ "zero",	AT(zero),	WP | COMMIT },
+	{ "ksm",	AT(ksm),	WP | COMMIT },
+	{ "thp",	AT(thp),	THP },
+	{ "hugetlb",	AT(hugetlb),	HUGETLB | COMMIT },
+	{ "remote",	AT(remote),	WP },
+	{ "bytes",	AT(bytes),	WP | COMMIT | HUGETLB },
 };
 
 struct cowstat_iter {
@@ -65,11 +58,14 @@ struct cowstat_iter {
 	struct cowstat_row	snap;
 };
 
+/* The 64-bit counters are faults..bytes; the rest are 32-bit. */
 static u64 col_value(const struct cowstat_row *row, const struct cowstat_col *col)
 {
 	const void *p = (const char *)row + col->offset;
 
-	return col->size == sizeof(u64) ? *(const u64 *)p : *(const u32 *)p;
+	if (col->offset >= AT(faults) && col->offset <= AT(bytes))
+		return *(const u64 *)p;
+	return *(const u32 *)p;
 }
 
 static bool col_shown(const struct cowstat_iter *it, const struct cowstat_col *col)

@@ -58,6 +58,7 @@ static inline u32 row_index(const struct cowstat_row *row)
 /* Lockless lookup; may miss a row that eviction is moving, never a stable one. */
 static struct cowstat_row *row_find_walk(pid_t pid, u64 start_time, bool *raced)
 {
+	/* Pairs with the release that published the row: see its fields. */
 	u32 i = smp_load_acquire(bucket_of(pid));
 	unsigned int steps = 0;
 
@@ -129,8 +130,9 @@ static void init_row(struct cowstat_row *row, struct task_struct *task)
 
 	cowstat_row_write_begin(row);
 	WRITE_ONCE(row->pid, 0);
-	smp_wmb();
-	memset(&row->body, 0, sizeof(row->body));
+	smp_wmb();	/* pid 0 before anything else changes; pairs with lookups */
+	memset((char *)row + offsetof(struct cowstat_row, fault_seq), 0,
+	       sizeof(*row) - offsetof(struct cowstat_row, fault_seq));
 	row->flags = COWSTAT_ROW_USED;
 	row->uid = from_kuid(&init_user_ns, task_uid(task));
 	row->tgid = task->tgid;
@@ -141,7 +143,7 @@ static void init_row(struct cowstat_row *row, struct task_struct *task)
 	memcpy(row->comm, task->comm, sizeof(row->comm));
 	row->comm[sizeof(row->comm) - 1] = '\0';
 	WRITE_ONCE(row->start_time, task->start_time);
-	smp_wmb();
+	smp_wmb();	/* the key's other fields before its pid */
 	WRITE_ONCE(row->pid, task->pid);
 	cowstat_row_write_end(row);
 }
@@ -172,6 +174,7 @@ struct cowstat_row *cowstat_row_get(struct task_struct *task)
 			init_row(row, task);
 			bucket = bucket_of(task->pid);
 			row->next = *bucket;
+			/* The row is complete before lookups can reach it. */
 			smp_store_release(bucket, row_index(row));
 		}
 	}
@@ -290,9 +293,9 @@ bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap)
 			cpu_relax();
 			seq = READ_ONCE(row->seq);
 		}
-		smp_rmb();
+		smp_rmb();	/* seq before the fields; pairs with write_begin */
 		memcpy(snap, row, sizeof(*snap));
-		smp_rmb();
+		smp_rmb();	/* the fields before seq again; pairs with write_end */
 	} while (READ_ONCE(row->seq) != seq);
 
 	return (snap->flags & COWSTAT_ROW_USED) && snap->pid;
