@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowbench: guest-side microbenchmarks for `make bench`.  Under QEMU with
+ * -icount shift=0, CLOCK_MONOTONIC advances one nanosecond per guest
+ * instruction, so every figure printed here is an instruction count.
+ *
+ *   cowbench copy N      instructions per private CoW copy fault (child writes N pages)
+ *   cowbench reuse N     instructions per reuse fault (parent writes N pages after the child exits)
+ *   cowbench first N     extra instructions of a new task's first fault (N threads)
+ *   cowbench fill N      create N short-lived tasks that each fault, to fill the table
+ *   cowbench read        instructions to read /proc/cowstat, per row
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPEAT	5
+
+static long page_size;
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static char *map_touched(size_t pages)
+{
+	char *p = mmap(NULL, pages * page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	madvise(p, pages * page_size, MADV_NOHUGEPAGE);
+	memset(p, 1, pages * page_size);
+	return p;
+}
+
+static long long write_pages(char *p, size_t pages)
+{
+	long long t0 = now_ns();
+	size_t i;
+
+	for (i = 0; i < pages; i++)
+		((volatile char *)p)[i * page_size] = 2;
+	return now_ns() - t0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long long median(long long *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_ll);
+	return v[n / 2];
+}
+
+/* A child writes @pages pages it shares with us: every write copies. */
+static long long copy_cost(size_t pages)
+{
+	char *p = map_touched(pages);
+	long long per;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		per = write_pages(p, pages) / (long long)pages;
+		_exit(write(fds[1], &per, sizeof(per)) != sizeof(per));
+	}
+	if (read(fds[0], &per, sizeof(per)) != sizeof(per))
+		exit(1);
+	waitpid(pid, NULL, 0);
+	close(fds[0]);
+	close(fds[1]);
+	munmap(p, pages * page_size);
+	return per;
+}
+
+/* We write @pages pages after the child we shared them with exited: reuses. */
+static long long reuse_cost(size_t pages)
+{
+	char *p = map_touched(pages);
+	long long per;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	per = write_pages(p, pages) / (long long)pages;
+	munmap(p, pages * page_size);
+	return per;
+}
+
+struct first_arg {
+	char		*page;
+	long long	first, second;
+};
+
+static void *first_fault(void *v)
+{
+	struct first_arg *a = v;
+
+	a->first = write_pages(a->page, 1);
+	a->second = write_pages(a->page + page_size, 1);
+	return NULL;
+}
+
+/*
+ * In a forked child, each new thread writes two shared pages: its first
+ * fault creates its row, its second finds it.  Returns the difference.
+ */
+static long long first_cost(int threads)
+{
+	char *p = map_touched(2 * threads);
+	long long d[64], per;
+	int fds[2], i;
+	pid_t pid;
+
+	if (threads > 64 || pipe(fds))
+		exit(1);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < threads; i++) {
+			struct first_arg a = { .page = p + 2 * i * page_size };
+			pthread_t th;
+
+			pthread_create(&th, NULL, first_fault, &a);
+			pthread_join(th, NULL);
+			d[i] = a.first - a.second;
+		}
+		per = median(d, threads);
+		_exit(write(fds[1], &per, sizeof(per)) != sizeof(per));
+	}
+	if (read(fds[0], &per, sizeof(per)) != sizeof(per))
+		exit(1);
+	waitpid(pid, NULL, 0);
+	munmap(p, 2 * threads * page_size);
+	return per;
+}
+
+/* @n tasks that each take one CoW fault and exit: @n rows in the table. */
+static void fill(long n)
+{
+	char *p = map_touched(1);
+	long i;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			p[0] = 3;
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+		if (i && i % 5000 == 0)
+			fprintf(stderr, "cowbench: %ld tasks\n", i);
+	}
+}
+
+static long long read_cost(long *rows)
+{
+	static char buf[1 << 24];
+	long long t0 = now_ns();
+	ssize_t n, len = 0;
+	FILE *f = fopen("/proc/cowstat", "r");
+	int fd;
+
+	if (!f)
+		return -1;
+	fd = fileno(f);
+	while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += n;
+	t0 = now_ns() - t0;
+	fclose(f);
+	*rows = 0;
+	for (n = 0; n < len; n++)
+		*rows += buf[n] == '\n';
+	*rows -= 2;
+	return t0;
+}
+
+int main(int argc, char **argv)
+{
+	long long v[REPEAT];
+	long n = argc > 2 ? atol(argv[2]) : 1024, rows = 0;
+	int i;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	if (argc < 2)
+		goto usage;
+	if (!strcmp(argv[1], "copy") || !strcmp(argv[1], "reuse") || !strcmp(argv[1], "first")) {
+		for (i = 0; i < REPEAT; i++)
+			v[i] = argv[1][0] == 'c' ? copy_cost(n) :
+			       argv[1][0] == 'r' ? reuse_cost(n) : first_cost(n > 64 ? 16 : n);
+		printf("%s %lld\n", argv[1], median(v, REPEAT));
+		return 0;
+	}
+	if (!strcmp(argv[1], "fill")) {
+		fill(n);
+		return 0;
+	}
+	if (!strcmp(argv[1], "read")) {
+		long long t = read_cost(&rows);
+
+		printf("read %lld rows %ld per_row %lld\n", t, rows, rows > 0 ? t / rows : t);
+		return t < 0;
+	}
+usage:
+	fprintf(stderr, "usage: cowbench copy|reuse|first|fill|read [N]\n");
+	return 2;
+}
