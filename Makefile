@@ -7,6 +7,7 @@
 #   make install              install the tool and man pages (PREFIX, DESTDIR)
 #   make demo                 boot a Debian kernel in QEMU and show /proc/cowstat
 #   make check                every test, on both Debian LTS kernels, in QEMU
+#   make bench                cost per fault in guest instructions (QEMU icount)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -28,6 +29,9 @@ install: tools
 check:
 	scripts/check
 
+bench:
+	scripts/bench
+
 demo:
 	scripts/demo
 
@@ -36,4 +40,4 @@ clean:
 	-$(MAKE) -C tools clean
 	rm -rf build selftests/cowstat_test
 
-.PHONY: all modules modules_install tools install check demo clean
+.PHONY: all modules modules_install tools install check bench demo clean

@@ -115,7 +115,7 @@ extern char cowstat_commit_symbol[KSYM_NAME_LEN];
 extern char cowstat_thp_symbol[KSYM_NAME_LEN];
 extern char cowstat_hugetlb_symbol[KSYM_NAME_LEN];
 
-int cowstat_probes_init(void);
+int cowstat_probes_init(bool faults_only);
 void cowstat_probes_exit(void);
 unsigned long cowstat_probes_attached(void);
 u64 cowstat_probes_missed(void);

@@ -14,6 +14,7 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 #include "cowstat.h"
 
 #define COWSTAT_MIN_TASKS	16
@@ -45,6 +46,11 @@ static const struct kernel_param_ops max_tasks_ops = {
 module_param_cb(max_tasks, &max_tasks_ops, &max_tasks, 0444);
 MODULE_PARM_DESC(max_tasks, "Rows in the task table, 128 bytes each (default 32768)");
 
+/* "faults" attaches only the do_wp_page probe: the cheapest mode. */
+static char *mode = "full";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "full: classify every fault (default); faults: count faults only");
+
 /* Kernels rename and inline these; let the user point at the right one. */
 char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
 char cowstat_reuse_symbol[KSYM_NAME_LEN] = "wp_page_reuse";
@@ -65,8 +71,13 @@ MODULE_PARM_DESC(hugetlb_symbol, "hugetlb copy-on-write handler (default hugetlb
 
 static int __init cowstat_init(void)
 {
+	bool faults_only = !strcmp(mode, "faults");
 	int ret;
 
+	if (!faults_only && strcmp(mode, "full")) {
+		pr_err("mode=%s: must be full or faults\n", mode);
+		return -EINVAL;
+	}
 	ret = cowstat_table_init(max_tasks);
 	if (ret) {
 		pr_err("cannot allocate %u rows\n", max_tasks);
@@ -77,11 +88,12 @@ static int __init cowstat_init(void)
 		pr_err("cannot create /proc/cowstat\n");
 		goto out_free_table;
 	}
-	ret = cowstat_probes_init();
+	ret = cowstat_probes_init(faults_only);
 	if (ret)
 		goto out_remove_proc;
 
-	pr_info("counting write-protect faults in /proc/cowstat (%u rows)\n", max_tasks);
+	pr_info("counting write-protect faults in /proc/cowstat (%u rows, mode %s)\n",
+		max_tasks, mode);
 	return 0;
 
 out_remove_proc:

@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ftrace.h>
 #include <linux/hugetlb.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
@@ -91,14 +92,13 @@ static struct cowstat_row *pending_row(const void *ptep, unsigned long kind)
 /* ---- Handlers ---- */
 
 /* do_wp_page entry: the PTE is locked, so what we read here is stable. */
-static int wp_entry(struct kprobe *p, struct pt_regs *regs)
+static void on_wp_fault(struct vm_fault *vmf)
 {
-	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
 	struct vm_area_struct *vma = vmf->vma;
 	struct cowstat_row *row = current_row_or_drop();
 
 	if (!row)
-		return 0;
+		return;
 
 	cowstat_row_write_begin(row);
 	if (row->pending)
@@ -119,6 +119,11 @@ static int wp_entry(struct kprobe *p, struct pt_regs *regs)
 		row->fault_seq = cowstat_task_fault_seq(current);
 	}
 	cowstat_row_write_end(row);
+}
+
+static int wp_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_wp_fault((void *)regs_get_kernel_argument(regs, 0));
 	return 0;
 }
 
@@ -153,20 +158,18 @@ static inline int copied_page_kind(pte_t pte)
  * ptep_clear_flush: wp_page_copy and hugetlb_wp call it, with the PTE lock
  * held and the PTE checked unchanged, just before mapping the new page.
  */
-static int commit_entry(struct kprobe *p, struct pt_regs *regs)
+static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
 {
-	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 0);
-	pte_t *ptep = (pte_t *)regs_get_kernel_argument(regs, 2);
 	struct task_struct *task = current;
 	struct cowstat_row *row;
 	unsigned long pending;
 
 	row = cowstat_row_find(task->pid, task->start_time);
 	if (!row)
-		return 0;
+		return;
 	pending = READ_ONCE(row->pending);
 	if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep)
-		return 0;
+		return;
 
 	cowstat_row_write_begin(row);
 	switch (pending & COWSTAT_PENDING_MASK) {
@@ -195,7 +198,49 @@ static int commit_entry(struct kprobe *p, struct pt_regs *regs)
 		break;
 	}
 	cowstat_row_write_end(row);
+}
+
+static int commit_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_commit((void *)regs_get_kernel_argument(regs, 0),
+		  (pte_t *)regs_get_kernel_argument(regs, 2));
 	return 0;
+}
+
+/*
+ * The two hot probes, do_wp_page and ptep_clear_flush, are ftrace-able:
+ * a plain ftrace_ops callback costs far less than a kprobe on the same
+ * ftrace site, which saves all registers and dispatches through kprobes.
+ */
+static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
+{
+#ifdef ftrace_regs_get_argument
+	return ftrace_regs_get_argument(fregs, n);
+#else
+	return regs_get_kernel_argument(&fregs->regs, n);
+#endif
+}
+
+static void notrace wp_ftrace(unsigned long ip, unsigned long parent_ip,
+			      struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	int bit = ftrace_test_recursion_trylock(ip, parent_ip);	/* and no preemption */
+
+	if (bit < 0)
+		return;
+	on_wp_fault((void *)fregs_arg(fregs, 0));
+	ftrace_test_recursion_unlock(bit);
+}
+
+static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
+
+	if (bit < 0)
+		return;
+	on_commit((void *)fregs_arg(fregs, 0), (pte_t *)fregs_arg(fregs, 2));
+	ftrace_test_recursion_unlock(bit);
 }
 
 /* do_huge_pmd_wp_page returned: count it unless it fell back to PTEs. */
@@ -282,6 +327,8 @@ static const struct kretprobe hugetlb_krp_init = {
 };
 
 static struct kprobe wp_kp, reuse_kp, commit_kp;
+static struct ftrace_ops wp_fops, commit_fops;
+static unsigned long via_ftrace;	/* BIT(enum cowstat_probe) */
 static struct kretprobe thp_krp, hugetlb_krp;
 static struct tracepoint *exit_tp;
 
@@ -338,16 +385,49 @@ static int attach_kretprobe(struct kretprobe *krp, const struct kretprobe *init,
 	return 0;
 }
 
+/* An ftrace_ops on @id's function; else, if it is not ftrace-able, a kprobe. */
+static int attach_hot(struct ftrace_ops *ops, ftrace_func_t func, struct kprobe *kp,
+		      const struct kprobe *init, enum cowstat_probe id)
+{
+	const char *name = probe_names[id];
+	int ret;
+
+	memset(ops, 0, sizeof(*ops));
+	ops->func = func;
+	ret = ftrace_set_filter(ops, (unsigned char *)name, strlen(name), 1);
+	if (!ret)
+		ret = register_ftrace_function(ops);
+	if (!ret) {
+		via_ftrace |= BIT(id);
+		attached |= BIT(id);
+		return 0;
+	}
+	ftrace_free_filter(ops);
+	return attach_kprobe(kp, init, id);
+}
+
+static void detach_hot(struct ftrace_ops *ops, struct kprobe *kp, enum cowstat_probe id)
+{
+	if (!(attached & BIT(id)))
+		return;
+	if (via_ftrace & BIT(id)) {
+		unregister_ftrace_function(ops);
+		ftrace_free_filter(ops);
+	} else {
+		unregister_kprobe(kp);
+	}
+}
+
 /* Events the probes themselves missed (re-entry, no free kretprobe instance). */
 u64 cowstat_probes_missed(void)
 {
 	u64 missed = 0;
 
-	if (attached & BIT(COWSTAT_P_WP))
+	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_WP))
 		missed += wp_kp.nmissed;
 	if (attached & BIT(COWSTAT_P_REUSE))
 		missed += reuse_kp.nmissed;
-	if (attached & BIT(COWSTAT_P_COMMIT))
+	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_COMMIT))
 		missed += commit_kp.nmissed;
 	if (attached & BIT(COWSTAT_P_THP))
 		missed += thp_krp.kp.nmissed + thp_krp.nmissed;
@@ -363,11 +443,12 @@ static void attach_optional(int ret, enum cowstat_probe id)
 			probe_names[id], ret);
 }
 
-int cowstat_probes_init(void)
+int cowstat_probes_init(bool faults_only)
 {
 	int ret;
 
 	attached = 0;
+	via_ftrace = 0;
 	for_each_kernel_tracepoint(find_exit_tracepoint, NULL);
 	if (!exit_tp) {
 		pr_err("tracepoint sched_process_exit not found\n");
@@ -380,10 +461,14 @@ int cowstat_probes_init(void)
 	}
 	attached |= BIT(COWSTAT_P_EXIT);
 
+	if (faults_only)
+		goto attach_wp;
+
 	/* Outcome probes first, so that no fault is left pending unseen. */
 	attach_optional(attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE),
 			COWSTAT_P_REUSE);
-	attach_optional(attach_kprobe(&commit_kp, &commit_kp_init, COWSTAT_P_COMMIT),
+	attach_optional(attach_hot(&commit_fops, commit_ftrace, &commit_kp, &commit_kp_init,
+				   COWSTAT_P_COMMIT),
 			COWSTAT_P_COMMIT);
 	attach_optional(attach_kretprobe(&thp_krp, &thp_krp_init, COWSTAT_P_THP),
 			COWSTAT_P_THP);
@@ -391,7 +476,8 @@ int cowstat_probes_init(void)
 					 COWSTAT_P_HUGETLB),
 			COWSTAT_P_HUGETLB);
 
-	ret = attach_kprobe(&wp_kp, &wp_kp_init, COWSTAT_P_WP);
+attach_wp:
+	ret = attach_hot(&wp_fops, wp_ftrace, &wp_kp, &wp_kp_init, COWSTAT_P_WP);
 	if (ret) {
 		pr_err("cannot probe %s (%d): is it the write-protect fault handler of this kernel? (module parameter wp_symbol)\n",
 		       cowstat_wp_symbol, ret);
@@ -403,14 +489,12 @@ int cowstat_probes_init(void)
 
 void cowstat_probes_exit(void)
 {
-	if (attached & BIT(COWSTAT_P_WP))
-		unregister_kprobe(&wp_kp);
+	detach_hot(&wp_fops, &wp_kp, COWSTAT_P_WP);
 	if (attached & BIT(COWSTAT_P_HUGETLB))
 		unregister_kretprobe(&hugetlb_krp);
 	if (attached & BIT(COWSTAT_P_THP))
 		unregister_kretprobe(&thp_krp);
-	if (attached & BIT(COWSTAT_P_COMMIT))
-		unregister_kprobe(&commit_kp);
+	detach_hot(&commit_fops, &commit_kp, COWSTAT_P_COMMIT);
 	if (attached & BIT(COWSTAT_P_REUSE))
 		unregister_kprobe(&reuse_kp);
 	if (attached & BIT(COWSTAT_P_EXIT)) {
@@ -418,4 +502,5 @@ void cowstat_probes_exit(void)
 		tracepoint_synchronize_unregister();
 	}
 	attached = 0;
+	via_ftrace = 0;
 }
