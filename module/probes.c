@@ -15,6 +15,7 @@
 #include <linux/hugetlb.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
@@ -68,22 +69,51 @@ void cowstat_resolve_pending(struct cowstat_row *row)
 	row->pending = 0;
 }
 
+/*
+ * The task whose fault this CPU saw last, and its row: the outcome probe
+ * of the same fault usually runs on the same CPU and skips the lookup.
+ */
+struct last_fault {
+	struct task_struct	*task;
+	struct cowstat_row	*row;
+};
+
+static DEFINE_PER_CPU(struct last_fault, last_fault);
+
 static struct cowstat_row *current_row_or_drop(void)
 {
 	struct cowstat_row *row = cowstat_row_get(current);
 
-	if (unlikely(!row))
+	if (unlikely(!row)) {
 		cowstat_count_dropped();
+		return NULL;
+	}
+	this_cpu_write(last_fault.task, current);
+	this_cpu_write(last_fault.row, row);
 	return row;
+}
+
+/* current's row, for an outcome probe: NULL if it has none. */
+static struct cowstat_row *outcome_row(void)
+{
+	struct task_struct *task = current;
+	struct cowstat_row *row;
+
+	if (this_cpu_read(last_fault.task) == task) {
+		row = this_cpu_read(last_fault.row);
+		/* A reset may have handed the row to another task since. */
+		if (READ_ONCE(row->pid) == task->pid &&
+		    READ_ONCE(row->start_time) == task->start_time)
+			return row;
+	}
+	return cowstat_row_find(task->pid, task->start_time);
 }
 
 /* The row whose pending fault is for @ptep, or NULL: cheap for misses. */
 static struct cowstat_row *pending_row(const void *ptep, unsigned long kind)
 {
-	struct task_struct *task = current;
-	struct cowstat_row *row;
+	struct cowstat_row *row = outcome_row();
 
-	row = cowstat_row_find(task->pid, task->start_time);
 	if (!row || READ_ONCE(row->pending) != ((unsigned long)ptep | kind))
 		return NULL;
 	return row;
@@ -164,7 +194,7 @@ static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
 	struct cowstat_row *row;
 	unsigned long pending;
 
-	row = cowstat_row_find(task->pid, task->start_time);
+	row = outcome_row();
 	if (!row)
 		return;
 	pending = READ_ONCE(row->pending);
