@@ -29,6 +29,9 @@ install: tools
 check:
 	scripts/check
 
+lint:
+	scripts/lint
+
 bench:
 	scripts/bench
 
@@ -40,4 +43,4 @@ clean:
 	-$(MAKE) -C tools clean
 	rm -rf build selftests/cowstat_test
 
-.PHONY: all modules modules_install tools install check bench demo clean
+.PHONY: all modules modules_install tools install check lint bench demo clean

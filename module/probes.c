@@ -276,9 +276,10 @@ static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 /* do_huge_pmd_wp_page returned: count it unless it fell back to PTEs. */
 static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	struct cowstat_row *row;
 
-	if (regs_return_value(regs) & VM_FAULT_FALLBACK)
+	if (ret & VM_FAULT_FALLBACK)
 		return 0;
 	row = current_row_or_drop();
 	if (!row)

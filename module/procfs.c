@@ -13,6 +13,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -52,6 +53,7 @@ static const struct cowstat_col cols[] = {
 
 struct cowstat_iter {
 	unsigned int		idx;
+	struct pid_namespace	*ns;		/* of the /proc mount read */
 	unsigned long		probes;		/* attached when the file was opened */
 	bool			see_all;
 	uid_t			uid;
@@ -92,6 +94,32 @@ static void settle_pending(struct cowstat_row *row)
 	rcu_read_unlock();
 	if (ended)
 		row->other++;
+}
+
+/*
+ * The row's ids as seen from @ns; false if the task is not visible there.
+ * Outside the initial namespace only live tasks can be translated, so a
+ * container sees the rows of its live tasks.
+ */
+static bool translate_ids(struct cowstat_row *row, struct pid_namespace *ns)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	bool visible = false;
+
+	if (ns == &init_pid_ns)
+		return true;
+	rcu_read_lock();
+	pid = find_pid_ns(row->pid, &init_pid_ns);
+	task = pid_task(pid, PIDTYPE_PID);
+	if (task && task->start_time == row->start_time) {
+		row->pid = pid_nr_ns(pid, ns);
+		row->tgid = pid_nr_ns(find_pid_ns(row->tgid, &init_pid_ns), ns);
+		row->ppid = pid_nr_ns(find_pid_ns(row->ppid, &init_pid_ns), ns);
+		visible = row->pid != 0;
+	}
+	rcu_read_unlock();
+	return visible;
 }
 
 /* comm may hold any byte: escape blanks, backslash and non-printables. */
@@ -147,6 +175,8 @@ static int cowstat_show(struct seq_file *m, void *v)
 	if (!cowstat_row_snapshot(it->idx, row))
 		return SEQ_SKIP;
 	if (!it->see_all && row->uid != it->uid)
+		return SEQ_SKIP;
+	if (!translate_ids(row, it->ns))
 		return SEQ_SKIP;
 	if (!(row->flags & COWSTAT_ROW_EXITED))
 		settle_pending(row);
@@ -211,6 +241,7 @@ static int cowstat_open(struct inode *inode, struct file *file)
 	if (!it)
 		return -ENOMEM;
 	it->probes = cowstat_probes_attached();
+	it->ns = proc_pid_ns(file_inode(file)->i_sb);
 	/* Like hidepid: others' rows need CAP_SYS_ADMIN or CAP_PERFMON. */
 	it->see_all = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
 		      file_ns_capable(file, &init_user_ns, CAP_PERFMON);

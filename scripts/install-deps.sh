@@ -48,7 +48,7 @@ add_backports
 apt-get update -qq
 
 apt_install qemu-system-x86 qemu-utils busybox-static kmod xz-utils rsync \
-	make gcc libc6-dev bc cpio e2fsprogs sparse python3 \
+	make gcc libc6-dev bc cpio e2fsprogs sparse python3 dkms mandoc python3-sphinx cppcheck \
 	linux-source-6.1
 
 if ! have_series 6.1; then

@@ -22,7 +22,7 @@ ktap_result()	# status name [reason]
 
 diag() { echo "# $*"; }
 
-plan=5
+plan=6
 echo "TAP version 13"
 echo "1..$plan"
 
@@ -164,7 +164,29 @@ else
 	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
 fi
 
-# 5. Nothing the tests did left a warning, and the module is gone.
+# 5. A reader in a pid namespace sees its own tasks, with its own pids.
+t=pid_namespace_view
+if ! command -v unshare > /dev/null; then
+	ktap_result skip $t "no unshare(1)"
+else
+	insmod "$ko"
+	unshare --pid --fork --mount-proc bash -c '
+		( v=1; read -r _ < /proc/cowstat; read -r -t 3 _ <> /dev/zero ) &
+		child=$!
+		read -r -t 1 _ <> /dev/zero
+		awk -F"\t" "NR > 2 { print \$1 }" /proc/cowstat > /tmp/ns.pids
+		[ -s /tmp/ns.pids ] || exit 1
+		# pids of this namespace only: small, and ours among them
+		while read -r p; do [ "$p" -gt 0 ] && [ "$p" -lt 100 ] || exit 2; done < /tmp/ns.pids
+		grep -qx 1 /tmp/ns.pids || exit 3
+		grep -qx "$child" /tmp/ns.pids || exit 4
+		wait' 2> /dev/null
+	rc=$?
+	rmmod cowstat
+	[ $rc = 0 ] && ktap_result pass $t || { diag "namespace check failed at step $rc"; ktap_result fail $t; }
+fi
+
+# 6. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
 warnings=$(new_kernel_warnings)
 if [ -n "$warnings" ] || [ -e /proc/cowstat ]; then

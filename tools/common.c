@@ -180,7 +180,8 @@ int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 			tally_add(s, &rows[j], &rows[i]);
 			if (rows[i].pid == rows[i].tgid) {
 				memcpy(rows[j].comm, rows[i].comm, sizeof(rows[j].comm));
-				memcpy(rows[j].comm_raw, rows[i].comm_raw, sizeof(rows[j].comm_raw));
+				memcpy(rows[j].comm_raw, rows[i].comm_raw,
+				       sizeof(rows[j].comm_raw));
 			}
 		} else {
 			rows[out++] = rows[i];
@@ -307,7 +308,8 @@ static void print_label(const struct tally *t, bool tsv, bool by_process)
 	else if (by_process)
 		printf(tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads, t->state);
 	else
-		printf(tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c", t->pid, t->tgid, t->ppid, t->state);
+		printf(tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
+		       t->pid, t->tgid, t->ppid, t->state);
 }
 
 static void print_total_label(const struct tally *total, bool tsv, bool by_process)

@@ -14,7 +14,7 @@ static const struct {
 	const char	*what;
 } commands[] = {
 	{ "show",	cmd_show,	"print the table, sorted and filtered" },
-	{ "run",	cmd_run,	"run a command and report its copy-on-write, descendants included" },
+	{ "run",	cmd_run,	"run a command: its copy-on-write, descendants included" },
 	{ "workload",	cmd_workload,	"run a copy-on-write experiment and check the counts" },
 	{ "top",	cmd_top,	"live view of the tasks copying the most" },
 	{ "export",	cmd_export,	"print the table for Prometheus (--prometheus)" },

@@ -14,18 +14,30 @@ static const struct {
 	const char	*metric;
 	const char	*help;
 } metrics[] = {
-	{ "faults",  "cowstat_faults_total",	   "Write-protect faults taken (entries into do_wp_page)." },
-	{ "copies",  "cowstat_copies_total",	   "Faults that copied a page (copy-on-write breaks)." },
-	{ "reuses",  "cowstat_reuses_total",	   "Faults that made a private page writable in place, without a copy." },
-	{ "shared",  "cowstat_shared_total",	   "Write faults on shared mappings (write-notify, no copy)." },
-	{ "unshare", "cowstat_unshare_total",	   "Unshare requests from pinning (FAULT_FLAG_UNSHARE)." },
-	{ "other",   "cowstat_other_total",	   "Faults that ended otherwise: userfaultfd, retry, OOM." },
-	{ "zero",    "cowstat_zero_copies_total",  "Copies of the shared zero page." },
-	{ "ksm",     "cowstat_ksm_copies_total",   "Copies of KSM-merged pages." },
-	{ "thp",     "cowstat_thp_faults_total",   "Huge-PMD write-protect faults completed without a split." },
-	{ "hugetlb", "cowstat_hugetlb_copies_total", "hugetlb pages copied." },
-	{ "remote",  "cowstat_remote_faults_total", "Faults taken in another process's memory (ptrace, process_vm_writev)." },
-	{ "bytes",   "cowstat_copied_bytes_total", "Bytes copied by copy-on-write: base pages and hugetlb pages." },
+	{ "faults", "cowstat_faults_total",
+	  "Write-protect faults taken (entries into do_wp_page)." },
+	{ "copies", "cowstat_copies_total",
+	  "Faults that copied a page (copy-on-write breaks)." },
+	{ "reuses", "cowstat_reuses_total",
+	  "Faults that made a private page writable in place, without a copy." },
+	{ "shared", "cowstat_shared_total",
+	  "Write faults on shared mappings (write-notify, no copy)." },
+	{ "unshare", "cowstat_unshare_total",
+	  "Unshare requests from pinning (FAULT_FLAG_UNSHARE)." },
+	{ "other", "cowstat_other_total",
+	  "Faults that ended otherwise: userfaultfd, retry, OOM." },
+	{ "zero", "cowstat_zero_copies_total",
+	  "Copies of the shared zero page." },
+	{ "ksm", "cowstat_ksm_copies_total",
+	  "Copies of KSM-merged pages." },
+	{ "thp", "cowstat_thp_faults_total",
+	  "Huge-PMD write-protect faults completed without a split." },
+	{ "hugetlb", "cowstat_hugetlb_copies_total",
+	  "hugetlb pages copied." },
+	{ "remote", "cowstat_remote_faults_total",
+	  "Faults taken in another process's memory (ptrace, process_vm_writev)." },
+	{ "bytes", "cowstat_copied_bytes_total",
+	  "Bytes copied by copy-on-write: base pages and hugetlb pages." },
 };
 
 /* Label values escape backslash, double quote and newline. */
@@ -115,11 +127,21 @@ int cmd_export(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "pf:hV", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p': prometheus = true; break;
-		case 'f': cowstat_proc_path = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'p':
+			prometheus = true;
+			break;
+		case 'f':
+			cowstat_proc_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("cowstat %s\n", COWSTAT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (!prometheus || optind < argc) {

@@ -91,13 +91,27 @@ int cmd_run(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+tjTo:hV", opts, NULL)) != -1) {
 		switch (opt) {
-		case 't': threads = true; break;
-		case 'j': json = true; break;
-		case 'T': tsv = true; break;
-		case 'o': output = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 't':
+			threads = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'T':
+			tsv = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("cowstat %s\n", COWSTAT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

@@ -74,19 +74,45 @@ int cmd_show(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PjTHf:hV", opts, NULL)) != -1) {
 		switch (opt) {
-		case 's': sort = optarg; break;
-		case 'n': top = parse_number("--top", optarg); break;
-		case 'p': filter.pid = parse_number("--pid", optarg); break;
-		case 't': filter.tgid = parse_number("--tgid", optarg); break;
-		case 'c': filter.comm = optarg; break;
-		case 'P': by_process = true; break;
-		case 'j': json = true; break;
-		case 'T': tsv = true; break;
-		case 'H': tsv = false; break;
-		case 'f': cowstat_proc_path = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 's':
+			sort = optarg;
+			break;
+		case 'n':
+			top = parse_number("--top", optarg);
+			break;
+		case 'p':
+			filter.pid = parse_number("--pid", optarg);
+			break;
+		case 't':
+			filter.tgid = parse_number("--tgid", optarg);
+			break;
+		case 'c':
+			filter.comm = optarg;
+			break;
+		case 'P':
+			by_process = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'T':
+			tsv = true;
+			break;
+		case 'H':
+			tsv = false;
+			break;
+		case 'f':
+			cowstat_proc_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("cowstat %s\n", COWSTAT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

@@ -165,17 +165,26 @@ int cmd_top(int argc, char **argv)
 		case 'd':
 			delay = atof(optarg);
 			if (delay < 0.1 || delay > 3600)
-				fatal(EXIT_USAGE, "--delay %s: expected 0.1 to 3600 seconds", optarg);
+				fatal(EXIT_USAGE, "--delay %s: expected 0.1 to 3600 s", optarg);
 			break;
 		case 'n':
 			iterations = atol(optarg);
 			if (iterations < 1)
-				fatal(EXIT_USAGE, "--iterations %s: expected a positive number", optarg);
+				fatal(EXIT_USAGE, "--iterations %s: expected a positive number",
+				      optarg);
 			break;
-		case 'b': live = false; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'b':
+			live = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("cowstat %s\n", COWSTAT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

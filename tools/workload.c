@@ -139,7 +139,7 @@ static void reap(pid_t pid)
 
 /* A child that measures @step and sends the counts back. */
 struct measured {
-	void		(*step)(void *);
+	void		(*step)(void *arg);
 	void		*arg;
 };
 
@@ -403,7 +403,8 @@ static void reuse(const struct options *o)
 	struct region r = { .size = o->pages * page_size, .value = 1 };
 	struct cowstat_counts d;
 
-	printf("reuse: after its only child exits, the parent writes %zu shared pages\n\n", o->pages);
+	printf("reuse: after its only child exits, the parent writes %zu shared pages\n\n",
+	       o->pages);
 	if (cowstat_in_child(reuse_body, &r, &d, sizeof(d)))
 		fatal(EXIT_ERROR, "the reuse child died");
 	expect_header();
@@ -567,14 +568,14 @@ static const struct {
 	void		(*fn)(const struct options *o);
 	const char	*what;
 } workloads[] = {
-	{ "fork-cost",		fork_cost,	"fork time against size, with and without writes" },
-	{ "rss",		rss,		"resident and private memory before and after CoW" },
+	{ "fork-cost",		fork_cost,	"fork time by size, with and without writes" },
+	{ "rss",		rss,		"resident and private memory around CoW" },
 	{ "partial-write",	partial_write,	"10 ints of a 4 MiB array: one page copied" },
 	{ "fork-exec",		fork_exec,	"fork then exec copies almost nothing" },
 	{ "reuse",		reuse,		"the last sharer reuses pages in place" },
-	{ "zero",		zero,		"writing pages that were only read copies the zero page" },
+	{ "zero",		zero,		"pages only read, then written: zero-page copies" },
 	{ "thp",		thp,		"a fork-shared transparent huge page" },
-	{ "shared",		shared,		"MAP_SHARED write-notify faults (--dir on a disk fs)" },
+	{ "shared",		shared,		"MAP_SHARED write-notify (--dir on disk)" },
 };
 
 #define NR_WORKLOADS	(sizeof(workloads) / sizeof(workloads[0]))
@@ -634,8 +635,12 @@ int cmd_workload(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "cs:S:i:n:d:hV", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': o.check = true; break;
-		case 's': o.size = parse_mib("--size", optarg); break;
+		case 'c':
+			o.check = true;
+			break;
+		case 's':
+			o.size = parse_mib("--size", optarg);
+			break;
 		case 'S':
 			o.nsizes = 0;
 			for (p = optarg; p && o.nsizes < 8; p = strchr(p, ','), p = p ? p + 1 : p)
@@ -651,10 +656,18 @@ int cmd_workload(int argc, char **argv)
 			if (o.pages < 1 || o.pages > 1000000)
 				fatal(EXIT_USAGE, "--pages %s: expected 1 to 1000000", optarg);
 			break;
-		case 'd': o.dir = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		case 'V': printf("cowstat %s\n", COWSTAT_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'd':
+			o.dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("cowstat %s\n", COWSTAT_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
