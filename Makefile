@@ -8,6 +8,8 @@
 #   make demo                 boot a Debian kernel in QEMU and show /proc/cowstat
 #   make check                every test, on both Debian LTS kernels, in QEMU
 #   make bench                cost per fault in guest instructions (QEMU icount)
+#   make stress               concurrency, resets, pid churn, load/unload cycles
+#   make lint                 checkpatch, sparse, W=1, cppcheck, mandoc, sphinx
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -35,6 +37,9 @@ lint:
 bench:
 	scripts/bench
 
+stress:
+	scripts/stress
+
 demo:
 	scripts/demo
 
@@ -43,4 +48,4 @@ clean:
 	-$(MAKE) -C tools clean
 	rm -rf build selftests/cowstat_test
 
-.PHONY: all modules modules_install tools install check lint bench demo clean
+.PHONY: all modules modules_install tools install check lint bench stress demo clean
