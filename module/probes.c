@@ -416,6 +416,24 @@ static int attach_kretprobe(struct kretprobe *krp, const struct kretprobe *init,
 	return 0;
 }
 
+/*
+ * wp_page_reuse is an inline the compiler emits out of line, and on some
+ * builds (6.12-rt) only as a const-propagated clone.  Its handler reads
+ * the first argument alone, the vm_fault, which a clone keeps first.
+ */
+static int attach_reuse(void)
+{
+	int ret = attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE);
+
+	if (ret != -ENOENT || strchr(cowstat_reuse_symbol, '.'))
+		return ret;
+	strlcat(cowstat_reuse_symbol, ".constprop.0", KSYM_NAME_LEN);
+	ret = attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE);
+	if (ret)
+		*strchr(cowstat_reuse_symbol, '.') = '\0';
+	return ret;
+}
+
 /* An ftrace_ops on @id's function; else, if it is not ftrace-able, a kprobe. */
 static int attach_hot(struct ftrace_ops *ops, ftrace_func_t func, struct kprobe *kp,
 		      const struct kprobe *init, enum cowstat_probe id)
@@ -496,8 +514,7 @@ int cowstat_probes_init(bool faults_only)
 		goto attach_wp;
 
 	/* Outcome probes first, so that no fault is left pending unseen. */
-	attach_optional(attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE),
-			COWSTAT_P_REUSE);
+	attach_optional(attach_reuse(), COWSTAT_P_REUSE);
 	attach_optional(attach_hot(&commit_fops, commit_ftrace, &commit_kp, &commit_kp_init,
 				   COWSTAT_P_COMMIT),
 			COWSTAT_P_COMMIT);

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what building and testing cowstat needs on a Debian bookworm host:
-# QEMU, busybox, both Debian LTS kernels (6.1 from bookworm, 6.12 from
-# bookworm-backports) with headers, and the kernel sources that carry
-# kselftest and checkpatch.  Safe to run again; it only adds what is missing.
+# QEMU, busybox, both Debian LTS kernels (6.1 from bookworm, 6.12 and
+# 6.12-rt from bookworm-backports) with headers, the kernel sources that
+# carry kselftest and checkpatch, and the lint and packaging tools.  Safe to
+# run again; it only adds what is missing.
 set -euo pipefail
 
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get needs it)" >&2; exit 1; }
@@ -59,6 +60,10 @@ fi
 apt-mark manual $(dpkg-query -W -f '${Package}\n' 'linux-image-6.1.*' 'linux-headers-6.1.*' 2>/dev/null) >/dev/null
 if ! have_series 6.12; then
 	apt_install -t bookworm-backports linux-image-amd64 linux-headers-amd64
+fi
+# PREEMPT_RT, where a sleeping lock in probe context would show.
+if ! "$(dirname "$0")/kernel-version" 6.12-rt > /dev/null 2>&1; then
+	apt_install -t bookworm-backports linux-image-rt-amd64 linux-headers-rt-amd64
 fi
 apt_install -t bookworm-backports linux-source-6.12
 

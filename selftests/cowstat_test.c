@@ -212,14 +212,25 @@ FIXTURE_TEARDOWN(cowstat)
 
 TEST_F(cowstat, format)
 {
-	static const char *const required[] = {
+	static const char *const always[] = {
 		"pid", "tgid", "ppid", "uid", "start", "state", "faults",
-		"copies", "reuses", "shared", "unshare", "other", "zero",
-		"ksm", "thp", "hugetlb", "remote", "bytes", "comm",
+		"shared", "unshare", "remote", "comm",
+	};
+	/* A column is shown exactly when the probes it needs are attached. */
+	static const struct { const char *col, *probes[3]; } optional[] = {
+		{ "copies", { "ptep_clear_flush" } },
+		{ "reuses", { "wp_page_reuse" } },
+		{ "other", { "wp_page_reuse", "ptep_clear_flush" } },
+		{ "zero", { "ptep_clear_flush" } },
+		{ "ksm", { "ptep_clear_flush" } },
+		{ "thp", { "do_huge_pmd_wp_page" } },
+		{ "hugetlb", { "hugetlb_wp", "ptep_clear_flush" } },
+		{ "bytes", { "ptep_clear_flush", "hugetlb_wp" } },
 	};
 	struct cowstat_table t = { 0 };
 	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
-	unsigned int i;
+	unsigned int i, j;
+	bool attached;
 
 	ASSERT_NE(NULL, text) TH_LOG("read %s: %m", COWSTAT_PROC);
 	ASSERT_EQ(0, cowstat_table_parse(&t, text)) TH_LOG("not a cowstat table:\n%.200s", text);
@@ -230,9 +241,17 @@ TEST_F(cowstat, format)
 	EXPECT_EQ((long long)page_size, cowstat_version_field(&t, "page_size"));
 	EXPECT_NE(NULL, strstr(t.version_line, " probes=do_wp_page"));
 	EXPECT_STREQ("comm", t.cols[t.ncols - 1]);
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		EXPECT_LE(0, cowstat_col(&t, required[i]))
-			TH_LOG("no column %s", required[i]);
+	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		EXPECT_LE(0, cowstat_col(&t, always[i]))
+			TH_LOG("no column %s", always[i]);
+	}
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+		attached = true;
+		for (j = 0; j < 3 && optional[i].probes[j]; j++)
+			attached &= strstr(t.version_line, optional[i].probes[j]) != NULL;
+		EXPECT_EQ(attached, cowstat_col(&t, optional[i].col) >= 0)
+			TH_LOG("column %s with its probes %sattached", optional[i].col,
+			       attached ? "" : "not ");
 	}
 	EXPECT_EQ(cowstat_version_field(&t, "tasks"), t.nrows);
 	cowstat_table_free(&t);
