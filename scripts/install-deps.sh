@@ -50,7 +50,7 @@ apt-get update -qq
 
 apt_install qemu-system-x86 qemu-utils busybox-static kmod xz-utils rsync \
 	make gcc libc6-dev bc cpio e2fsprogs sparse python3 dkms mandoc python3-sphinx cppcheck \
-	debhelper dh-dkms dpkg-dev \
+	debhelper dh-dkms dpkg-dev prometheus gnuplot-nox \
 	linux-source-6.1
 
 if ! have_series 6.1; then

@@ -27,6 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/taskstats.h>
+#include <sys/socket.h>
 
 #include "kselftest_harness.h"
 #include "cowstat_measure.h"
@@ -248,7 +252,7 @@ TEST_F(cowstat, format)
 	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
 		attached = true;
 		for (j = 0; j < 3 && optional[i].probes[j]; j++)
-			attached &= strstr(t.version_line, optional[i].probes[j]) != NULL;
+			attached &= !!strstr(t.version_line, optional[i].probes[j]);
 		EXPECT_EQ(attached, cowstat_col(&t, optional[i].col) >= 0)
 			TH_LOG("column %s with its probes %sattached", optional[i].col,
 			       attached ? "" : "not ");
@@ -586,27 +590,11 @@ TEST_F(cowstat, thp_parent_reuses_pmd)
 static void thp_child_only(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 2 };
-	pid_t pid;
-	int fds[2];
 
 	r.p = map_thp();
 	if (!r.p || !is_thp_mapped(r.p))
 		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
-	if (pipe(fds))
-		CHILD_FAIL(res, "pipe: %m");
-	pid = fork();
-	if (pid == 0) {
-		struct result cr;
-
-		memset(&cr, 0, sizeof(cr));
-		measure_self(&cr, write_region, &r);
-		if (write(fds[1], &cr, sizeof(cr)) != sizeof(cr))
-			_exit(1);
-		_exit(0);
-	}
-	if (read(fds[0], res, sizeof(*res)) != sizeof(*res))
-		CHILD_FAIL(res, "THP child reported nothing");
-	waitpid(pid, NULL, 0);
+	in_child(res, child_writes, &r);
 }
 
 /*
@@ -626,29 +614,13 @@ TEST_F(cowstat, thp_child_write_falls_back)
 static void hugetlb_child_write(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 2 };
-	pid_t pid;
-	int fds[2];
 
 	r.p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (r.p == MAP_FAILED)
 		CHILD_SKIP(res, "no free 2 MiB hugetlb pages (set vm.nr_hugepages)");
 	memset(r.p, 1, HPAGE);
-	if (pipe(fds))
-		CHILD_FAIL(res, "pipe: %m");
-	pid = fork();
-	if (pid == 0) {
-		struct result cr;
-
-		memset(&cr, 0, sizeof(cr));
-		measure_self(&cr, write_region, &r);
-		if (write(fds[1], &cr, sizeof(cr)) != sizeof(cr))
-			_exit(1);
-		_exit(0);
-	}
-	if (read(fds[0], res, sizeof(*res)) != sizeof(*res))
-		CHILD_FAIL(res, "hugetlb child reported nothing");
-	waitpid(pid, NULL, 0);
+	in_child(res, child_writes, &r);
 }
 
 TEST_F(cowstat, hugetlb_child_copies)
@@ -1026,26 +998,53 @@ static int write_proc(const char *buf, size_t len)
 	return n < 0 ? -err : (int)n;
 }
 
+/* 58 bad writes: each EINVAL, none changes the table. */
 TEST_F(cowstat, garbage_writes_rejected)
 {
 	static const struct { const char *buf; size_t len; } bad[] = {
 		{ "\n", 1 }, { "rese", 4 }, { "resett", 6 }, { "reset now", 9 },
 		{ "RESET", 5 }, { "reset\n\n", 7 }, { "\0reset", 6 },
 		{ "reset\0", 6 }, { " reset", 6 }, { "1", 1 }, { "-1", 2 },
-		{ "\xff\xfe\x00\x01", 4 },
+		{ "\xff\xfe\x00\x01", 4 }, { "reset\r\n", 7 }, { "reset\t", 6 },
+		{ "clear", 5 }, { "0", 1 }, { "4294967296", 10 },
 	};
-	static char huge[8192];
+	static char huge[8192], junk[64];
 	struct cowstat_counts before[2], after[2];
-	uint64_t start[2];
-	unsigned int i;
+	uint64_t start[2], seed = 0x2545f4914f6cdd1dULL;
+	unsigned int i, j, len;
 	pid_t pid = fork_writer(&self->r, 50);
+	int fd;
 
 	ASSERT_EQ(1, rows_of(pid, before, start, 2));
-	memset(huge, 'r', sizeof(huge));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(-EINVAL, write_proc(bad[i].buf, bad[i].len)) TH_LOG("input %u", i);
 	}
+	memset(huge, 'r', sizeof(huge));
 	EXPECT_EQ(-EINVAL, write_proc(huge, sizeof(huge)));
+	/* 36 random binary writes, 1 to 64 bytes, from a fixed seed */
+	for (i = 0; i < 36; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		len = 1 + seed % sizeof(junk);
+		for (j = 0; j < len; j++)
+			junk[j] = (char)(seed >> (j % 8 * 8)) ^ (char)(j * 131);
+		EXPECT_EQ(-EINVAL, write_proc(junk, len)) TH_LOG("random input %u", i);
+	}
+	/* lseek games and a command split over two writes */
+	fd = open(COWSTAT_PROC, O_WRONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, pwrite(fd, "reset", 5, 1));
+	EXPECT_EQ(ESPIPE, errno);
+	EXPECT_EQ(100, lseek(fd, 100, SEEK_SET));
+	EXPECT_EQ(-1, write(fd, "reset", 5));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(-1, write(fd, "re", 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(fd, "set", 3));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
 	ASSERT_EQ(1, rows_of(pid, after, start, 2)) TH_LOG("a bad write lost the row");
 	EXPECT_EQ(0, memcmp(before, after, sizeof(before[0])));
 }
@@ -1112,6 +1111,145 @@ TEST_F(cowstat, reset_clears_table)
 	ASSERT_EQ(6, write_proc("reset\n", 6));
 	EXPECT_EQ(0, rows_of(pid, c, start, 2));
 	ASSERT_EQ(5, write_proc("reset", 5));
+}
+
+/* ---- Delay accounting ---- */
+
+struct nlmsg {
+	struct nlmsghdr		n;
+	struct genlmsghdr	g;
+	char			buf[2048];
+};
+
+static int genl_send(int fd, __u16 type, __u8 cmd, __u16 attr, const void *data, int len)
+{
+	struct nlmsg msg = { 0 };
+	struct nlattr *na = (struct nlattr *)msg.buf;
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+
+	msg.n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) + NLA_HDRLEN + len;
+	msg.n.nlmsg_type = type;
+	msg.n.nlmsg_flags = NLM_F_REQUEST;
+	msg.n.nlmsg_pid = getpid();
+	msg.g.cmd = cmd;
+	msg.g.version = 1;
+	na->nla_type = attr;
+	na->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)na + NLA_HDRLEN, data, len);
+	if (sendto(fd, &msg, msg.n.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -1;
+	return 0;
+}
+
+/* The first attribute of type @type in @msg, searching nested ones too. */
+static struct nlattr *genl_find(char *p, int len, __u16 type)
+{
+	struct nlattr *na, *inner;
+
+	while (len >= NLA_HDRLEN) {
+		na = (struct nlattr *)p;
+		if (na->nla_len < NLA_HDRLEN)
+			return NULL;
+		if ((na->nla_type & NLA_TYPE_MASK) == type)
+			return na;
+		if (na->nla_type & NLA_F_NESTED || type == TASKSTATS_TYPE_STATS) {
+			inner = genl_find(p + NLA_HDRLEN, na->nla_len - NLA_HDRLEN, type);
+			if (inner && inner != na)
+				return inner;
+		}
+		p += NLA_ALIGN(na->nla_len);
+		len -= NLA_ALIGN(na->nla_len);
+	}
+	return NULL;
+}
+
+/* Delay accounting's wpcopy_count of live task @pid, or -1 (as getdelays does). */
+static long long wpcopy_count(pid_t pid)
+{
+	static __u16 family;
+	struct nlmsg msg;
+	struct nlattr *na;
+	struct taskstats ts;
+	int fd, len;
+	long long ret = -1;
+
+	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+	if (fd < 0)
+		return -1;
+	if (!family) {
+		if (genl_send(fd, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME,
+			      TASKSTATS_GENL_NAME, strlen(TASKSTATS_GENL_NAME) + 1))
+			goto out;
+		len = recv(fd, &msg, sizeof(msg), 0);
+		na = NULL;
+		if (len > 0)
+			na = genl_find(msg.buf, len - NLMSG_LENGTH(GENL_HDRLEN),
+				       CTRL_ATTR_FAMILY_ID);
+		if (!na)
+			goto out;
+		family = *(__u16 *)((char *)na + NLA_HDRLEN);
+	}
+	if (genl_send(fd, family, TASKSTATS_CMD_GET, TASKSTATS_CMD_ATTR_PID, &pid, sizeof(pid)))
+		goto out;
+	len = recv(fd, &msg, sizeof(msg), 0);
+	if (len <= 0 || msg.n.nlmsg_type == NLMSG_ERROR)
+		goto out;
+	na = genl_find(msg.buf, len - NLMSG_LENGTH(GENL_HDRLEN), TASKSTATS_TYPE_STATS);
+	if (!na)
+		goto out;
+	memset(&ts, 0, sizeof(ts));
+	memcpy(&ts, (char *)na + NLA_HDRLEN, na->nla_len - NLA_HDRLEN < (int)sizeof(ts) ?
+	       na->nla_len - NLA_HDRLEN : (int)sizeof(ts));
+	if (ts.version >= 13)
+		ret = ts.wpcopy_count;
+out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * Every wp_page_copy() a task makes is in delay accounting's wpcopy_count;
+ * with no unshare and nothing ending otherwise, that is exactly copies.
+ * taskstats answers for live tasks only: read both while the child waits.
+ */
+TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
+{
+	struct cowstat_counts c;
+	int go[2], ready[2], prev = -1;
+	long long wpcopy;
+	char byte = 0;
+	pid_t pid;
+	FILE *f = fopen("/proc/sys/kernel/task_delayacct", "r");
+
+	if (!f || fscanf(f, "%d", &prev) != 1)
+		SKIP(return, "no kernel.task_delayacct (CONFIG_TASK_DELAY_ACCT)");
+	fclose(f);
+	if (write_str("/proc/sys/kernel/task_delayacct", "1"))
+		SKIP(return, "cannot enable kernel.task_delayacct: %m");
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	if (pid == 0) {
+		self->r.value = 80;
+		write_region(NULL, &self->r);
+		if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &byte, 1));
+	wpcopy = wpcopy_count(pid);
+	ASSERT_EQ(1, cowstat_read_counts(pid, &c));
+	ASSERT_EQ(1, write(go[1], &byte, 1));
+	waitpid(pid, NULL, 0);
+	if (prev == 0)
+		write_str("/proc/sys/kernel/task_delayacct", "0");
+	if (wpcopy < 0)
+		SKIP(return, "taskstats over netlink unavailable");
+	EXPECT_LE(NPAGES, c.v[CS_COPIES]);
+	EXPECT_EQ(0, c.v[CS_UNSHARE] + c.v[CS_OTHER]);
+	EXPECT_EQ((uint64_t)wpcopy, c.v[CS_COPIES])
+		TH_LOG("wpcopy_count %lld, cowstat copies %llu", wpcopy,
+		       (unsigned long long)c.v[CS_COPIES]);
 }
 
 TEST_HARNESS_MAIN

@@ -46,6 +46,21 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* -h, -V and unknown options, alike in every subcommand: the exit code. */
+int common_option(int opt, void (*usage)(FILE *f))
+{
+	if (opt == 'h') {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (opt == 'V') {
+		printf("cowstat %s\n", COWSTAT_VERSION);
+		return EXIT_OK;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
 /* ---- Snapshots ---- */
 
 static const char *const fixed_cols[] = {

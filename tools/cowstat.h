@@ -27,6 +27,7 @@ extern const char *cowstat_proc_path;	/* --file, for recorded tables */
 
 void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void *xmalloc(size_t size);
+int common_option(int opt, void (*usage)(FILE *f));
 char *xstrdup(const char *s);
 
 /* A parsed /proc/cowstat: the text it points into, and derived facts. */

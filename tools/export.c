@@ -133,15 +133,8 @@ int cmd_export(int argc, char **argv)
 		case 'f':
 			cowstat_proc_path = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("cowstat %s\n", COWSTAT_VERSION);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return common_option(opt, usage);
 		}
 	}
 	if (!prometheus || optind < argc) {

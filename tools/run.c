@@ -103,15 +103,8 @@ int cmd_run(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("cowstat %s\n", COWSTAT_VERSION);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return common_option(opt, usage);
 		}
 	}
 	if (optind >= argc) {

@@ -61,7 +61,7 @@ check show_tsv_sorted bash -c "'$cowstat' show --sort copies | awk -F'\t' 'NR ==
 
 prom=$("$cowstat" export --prometheus)
 if command -v promtool > /dev/null; then
-	check prometheus_valid bash -c "promtool check metrics <<< \"\$1\" 2>&1 | grep -v 'counter metrics should'; [ \${PIPESTATUS[0]} = 0 ]" _ "$prom"
+	check prometheus_valid bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ]' _ "$prom"
 else
 	check prometheus_valid python3 -c '
 import re, sys

@@ -659,15 +659,8 @@ int cmd_workload(int argc, char **argv)
 		case 'd':
 			o.dir = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("cowstat %s\n", COWSTAT_VERSION);
-			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return common_option(opt, usage);
 		}
 	}
 	if (optind != argc - 1) {
