@@ -13,6 +13,8 @@
 #define COWSTAT_MEASURE_H
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +111,49 @@ static inline int cowstat_in_child(void (*body)(void *arg, void *out), void *arg
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
 	return ret;
+}
+
+#define COWSTAT_HPAGE	(2UL << 20)
+
+/* Does smaps say the VMA starting at @p maps a whole 2 MiB THP? */
+static inline bool cowstat_thp_mapped(const char *p)
+{
+	char line[256], range[64];
+	bool in_vma = false;
+	unsigned long kb;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return false;
+	snprintf(range, sizeof(range), "%lx-", (unsigned long)p);
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-'))
+			in_vma = !strncmp(line, range, strlen(range));
+		if (in_vma && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			fclose(f);
+			return kb >= COWSTAT_HPAGE / 1024;
+		}
+	}
+	fclose(f);
+	return false;
+}
+
+/* 2 MiB of private memory, written, backed by one THP; NULL if none. */
+static inline char *cowstat_map_thp(void)
+{
+	char *p = mmap(NULL, 2 * COWSTAT_HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *aligned;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	aligned = (char *)(((unsigned long)p + COWSTAT_HPAGE - 1) & ~(COWSTAT_HPAGE - 1));
+	munmap(p, aligned - p);
+	munmap(aligned + COWSTAT_HPAGE, p + COWSTAT_HPAGE - aligned);
+	if (madvise(aligned, COWSTAT_HPAGE, MADV_HUGEPAGE))
+		return NULL;
+	memset(aligned, 1, COWSTAT_HPAGE);
+	return cowstat_thp_mapped(aligned) ? aligned : NULL;
 }
 
 #endif /* COWSTAT_MEASURE_H */

@@ -515,55 +515,15 @@ TEST_F(cowstat, process_vm_writev_copies)
 
 /* ---- Huge pages ---- */
 
-#define HPAGE	(2UL << 20)
-
-/* Is [p, p + len) mapped by huge PMDs?  Reads AnonHugePages from smaps. */
-static bool is_thp_mapped(char *p)
-{
-	char line[256], range[64];
-	bool in_vma = false;
-	unsigned long kb;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return false;
-	snprintf(range, sizeof(range), "%lx-", (unsigned long)p);
-	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-'))
-			in_vma = !strncmp(line, range, strlen(range));
-		if (in_vma && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
-			fclose(f);
-			return kb >= HPAGE / 1024;
-		}
-	}
-	fclose(f);
-	return false;
-}
-
-static char *map_thp(void)
-{
-	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *aligned;
-
-	if (p == MAP_FAILED)
-		return NULL;
-	aligned = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
-	munmap(p, aligned - p);
-	munmap(aligned + HPAGE, p + HPAGE - aligned);
-	if (madvise(aligned, HPAGE, MADV_HUGEPAGE))
-		return NULL;
-	memset(aligned, 1, HPAGE);
-	return aligned;
-}
+#define HPAGE	COWSTAT_HPAGE
 
 static void thp_parent_after_child(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 3 };
 	pid_t pid;
 
-	r.p = map_thp();
-	if (!r.p || !is_thp_mapped(r.p))
+	r.p = cowstat_map_thp();
+	if (!r.p)
 		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
 	pid = fork();
 	if (pid == 0) {
@@ -571,7 +531,7 @@ static void thp_parent_after_child(struct result *res, void *arg)
 		_exit(0);
 	}
 	waitpid(pid, NULL, 0);
-	if (!is_thp_mapped(r.p))
+	if (!cowstat_thp_mapped(r.p))
 		CHILD_FAIL(res, "the parent's THP was split by the child's write");
 	r.p += 10 * page_size;
 	measure_self(res, write_region, &r);
@@ -591,8 +551,8 @@ static void thp_child_only(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 2 };
 
-	r.p = map_thp();
-	if (!r.p || !is_thp_mapped(r.p))
+	r.p = cowstat_map_thp();
+	if (!r.p)
 		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
 	in_child(res, child_writes, &r);
 }

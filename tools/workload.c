@@ -23,7 +23,6 @@
 #include "../selftests/cowstat_measure.h"
 
 #define MiB		(1UL << 20)
-#define HPAGE		(2UL << 20)
 #define TMPFS_MAGIC	0x01021994
 #define RAMFS_MAGIC	0x858458f6
 
@@ -440,28 +439,6 @@ static void zero(const struct options *o)
 	printf("\n");
 }
 
-static bool thp_mapped(const char *p)
-{
-	char line[256], want[32];
-	bool in = false;
-	long kb;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
-	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-'))
-			in = !strncmp(line, want, strlen(want));
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) {
-			fclose(f);
-			return kb >= (long)(HPAGE / 1024);
-		}
-	}
-	fclose(f);
-	return false;
-}
-
 struct thp_result {
 	int			have_thp;
 	struct cowstat_counts	child, parent;
@@ -471,17 +448,11 @@ static void thp_body(void *arg, void *out)
 {
 	struct thp_result *res = out;
 	struct region r = { .size = page_size, .value = 2 };
-	char *raw = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	(void)arg;
 	memset(res, 0, sizeof(*res));
-	if (raw == MAP_FAILED)
-		return;
-	r.p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(r.p, HPAGE, MADV_HUGEPAGE);
-	memset(r.p, 1, HPAGE);
-	res->have_thp = thp_mapped(r.p);
+	r.p = cowstat_map_thp();
+	res->have_thp = r.p != NULL;
 	if (!res->have_thp)
 		return;
 	res->child = in_measured_child(write_pages, &r);
