@@ -125,18 +125,21 @@ static bool translate_ids(struct cowstat_row *row, struct pid_namespace *ns)
 /* comm may hold any byte: escape blanks, backslash and non-printables. */
 static void put_comm(struct seq_file *m, const char *comm)
 {
+	char buf[TASK_COMM_LEN * 4];
+	unsigned int n = 0;
 	unsigned char c;
 
-	for (; (c = *comm); comm++) {
+	for (; (c = *comm) && n + 4 <= sizeof(buf); comm++) {
 		if (c > ' ' && c < 0x7f && c != '\\') {
-			seq_putc(m, c);
+			buf[n++] = c;
 			continue;
 		}
-		seq_putc(m, '\\');
-		seq_putc(m, '0' + (c >> 6));
-		seq_putc(m, '0' + ((c >> 3) & 7));
-		seq_putc(m, '0' + (c & 7));
+		buf[n++] = '\\';
+		buf[n++] = '0' + (c >> 6);
+		buf[n++] = '0' + ((c >> 3) & 7);
+		buf[n++] = '0' + (c & 7);
 	}
+	seq_write(m, buf, n);
 }
 
 static void show_header(struct seq_file *m, struct cowstat_iter *it)
@@ -167,6 +170,7 @@ static int cowstat_show(struct seq_file *m, void *v)
 	struct cowstat_iter *it = m->private;
 	struct cowstat_row *row = &it->snap;
 	unsigned int i;
+	u64 val;
 
 	if (v == SEQ_START_TOKEN) {
 		show_header(m, it);
@@ -189,9 +193,15 @@ static int cowstat_show(struct seq_file *m, void *v)
 	seq_put_decimal_ull(m, "\t", row->start_time);
 	seq_putc(m, '\t');
 	seq_putc(m, row->flags & COWSTAT_ROW_EXITED ? 'X' : 'R');
-	for (i = 0; i < ARRAY_SIZE(cols); i++)
-		if (col_shown(it, &cols[i]))
-			seq_put_decimal_ull(m, "\t", col_value(row, &cols[i]));
+	for (i = 0; i < ARRAY_SIZE(cols); i++) {
+		if (!col_shown(it, &cols[i]))
+			continue;
+		val = col_value(row, &cols[i]);
+		if (val)
+			seq_put_decimal_ull(m, "\t", val);
+		else
+			seq_write(m, "\t0", 2);	/* most counters are 0 */
+	}
 	seq_putc(m, '\t');
 	put_comm(m, row->comm);
 	seq_putc(m, '\n');

@@ -452,7 +452,7 @@ static void thp_body(void *arg, void *out)
 	(void)arg;
 	memset(res, 0, sizeof(*res));
 	r.p = cowstat_map_thp();
-	res->have_thp = r.p != NULL;
+	res->have_thp = !!r.p;
 	if (!res->have_thp)
 		return;
 	res->child = in_measured_child(write_pages, &r);
