@@ -7,6 +7,7 @@
 #   make install              install the tool and man pages (PREFIX, DESTDIR)
 #   make demo                 boot a Debian kernel in QEMU and show /proc/cowstat
 #   make check                every test, on both Debian LTS kernels, in QEMU
+#   make check-debug          the tests on a lockdep/KASAN/kmemleak 6.12 build
 #   make bench                cost per fault in guest instructions (QEMU icount)
 #   make stress               concurrency, resets, pid churn, load/unload cycles
 #   make lint                 checkpatch, sparse, W=1, cppcheck, mandoc, sphinx
@@ -31,6 +32,9 @@ install: tools
 check:
 	scripts/check
 
+check-debug:
+	scripts/check-debug
+
 lint:
 	scripts/lint
 
@@ -48,4 +52,4 @@ clean:
 	-$(MAKE) -C tools clean
 	rm -rf build selftests/cowstat_test
 
-.PHONY: all modules modules_install tools install check lint bench stress demo clean
+.PHONY: all modules modules_install tools install check check-debug lint bench stress demo clean

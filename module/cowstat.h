@@ -10,6 +10,7 @@
 #define _COWSTAT_H
 
 #include <linux/types.h>
+#include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
 #include <linux/kallsyms.h>
@@ -73,6 +74,68 @@ enum cowstat_probe {
 #define COWSTAT_NEEDS(p)	BIT(COWSTAT_P_##p)
 
 /* table.c */
+
+/* What lockless lookups read: set at load, unchanged until unload. */
+struct cowstat_index {
+	struct cowstat_row	*rows;
+	u32			*buckets;	/* row indices, COWSTAT_NIL ends a chain */
+	unsigned int		capacity;
+	unsigned int		hash_bits;
+};
+
+extern struct cowstat_index cowstat_index;
+
+/* A lockless walk longer than this is racing with eviction: a miss. */
+#define COWSTAT_MAX_WALK	64
+
+static inline u32 *cowstat_bucket(pid_t pid)
+{
+	return &cowstat_index.buckets[hash_32((u32)pid, cowstat_index.hash_bits)];
+}
+
+/*
+ * The row keyed (@pid, @start_time), walking at most @max_steps rows.
+ * Without the table lock it may miss a row that eviction is moving, never
+ * a stable one.  Inline: it is most of the cost of every probe.
+ */
+static __always_inline struct cowstat_row *
+cowstat_row_walk(pid_t pid, u64 start_time, unsigned int max_steps)
+{
+	/* Pairs with the release that published the row: see its fields. */
+	u32 i = smp_load_acquire(cowstat_bucket(pid));
+	unsigned int steps = 0;
+
+	while (i < cowstat_index.capacity) {
+		struct cowstat_row *row = &cowstat_index.rows[i];
+
+		if (READ_ONCE(row->pid) == pid &&
+		    READ_ONCE(row->start_time) == start_time)
+			return row;
+		if (++steps > max_steps)
+			return NULL;
+		i = READ_ONCE(row->next);
+	}
+	return NULL;
+}
+
+static __always_inline struct cowstat_row *cowstat_row_find(pid_t pid, u64 start_time)
+{
+	return cowstat_row_walk(pid, start_time, COWSTAT_MAX_WALK);
+}
+
+struct cowstat_row *cowstat_row_insert(struct task_struct *task);
+
+/*
+ * The row of @task (always current), created at its first fault.  NULL when
+ * the table is full of live tasks: the caller counts the event as dropped.
+ */
+static __always_inline struct cowstat_row *cowstat_row_get(struct task_struct *task)
+{
+	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
+
+	return likely(row) ? row : cowstat_row_insert(task);
+}
+
 struct cowstat_table_stats {
 	unsigned int	used;
 	unsigned int	capacity;
@@ -82,8 +145,6 @@ struct cowstat_table_stats {
 
 int cowstat_table_init(unsigned int capacity);
 void cowstat_table_exit(void);
-struct cowstat_row *cowstat_row_find(pid_t pid, u64 start_time);
-struct cowstat_row *cowstat_row_get(struct task_struct *task);
 void cowstat_row_exited(struct task_struct *task);
 void cowstat_count_dropped(void);
 void cowstat_table_reset(void);
@@ -107,6 +168,9 @@ static inline void cowstat_row_write_end(struct cowstat_row *row)
 	smp_wmb();	/* fields changed before seq is even; pairs with snapshot */
 	WRITE_ONCE(row->seq, row->seq + 1);
 }
+
+/* main.c: fail_rows, a module parameter for tests */
+extern unsigned int cowstat_fail_rows;
 
 /* probes.c; the symbols are module parameters, set in main.c */
 extern char cowstat_wp_symbol[KSYM_NAME_LEN];

@@ -51,6 +51,14 @@ static char *mode = "full";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "full: classify every fault (default); faults: count faults only");
 
+/*
+ * Fault injection for tests: Debian's kernels have no CONFIG_FAULT_INJECTION,
+ * and rows are preallocated, so "allocation failure" is a refused row.
+ */
+unsigned int cowstat_fail_rows;
+module_param_named(fail_rows, cowstat_fail_rows, uint, 0644);
+MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the table were full (default 0)");
+
 /* Kernels rename and inline these; let the user point at the right one. */
 char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
 char cowstat_reuse_symbol[KSYM_NAME_LEN] = "wp_page_reuse";

@@ -251,26 +251,27 @@ static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
 #endif
 }
 
+/*
+ * No recursion guard (ftrace_test_recursion_trylock, ~30 instructions a
+ * call): these callbacks only ever run in process context, in a page fault,
+ * and nothing they call can reach do_wp_page or ptep_clear_flush again.
+ * Preemption is off for the per-CPU last_fault cache (it already is under
+ * the PTE lock, except on PREEMPT_RT).
+ */
 static void notrace wp_ftrace(unsigned long ip, unsigned long parent_ip,
 			      struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	int bit = ftrace_test_recursion_trylock(ip, parent_ip);	/* and no preemption */
-
-	if (bit < 0)
-		return;
+	preempt_disable_notrace();
 	on_wp_fault((void *)fregs_arg(fregs, 0));
-	ftrace_test_recursion_unlock(bit);
+	preempt_enable_notrace();
 }
 
 static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
-	int bit = ftrace_test_recursion_trylock(ip, parent_ip);
-
-	if (bit < 0)
-		return;
+	preempt_disable_notrace();
 	on_commit((void *)fregs_arg(fregs, 0), (pte_t *)fregs_arg(fregs, 2));
-	ftrace_test_recursion_unlock(bit);
+	preempt_enable_notrace();
 }
 
 /* do_huge_pmd_wp_page returned: count it unless it fell back to PTEs. */

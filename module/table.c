@@ -25,15 +25,10 @@
 
 static_assert(sizeof(struct cowstat_row) == 128);
 
-/* A lockless walk longer than this is racing with eviction: take the lock. */
-#define COWSTAT_MAX_WALK	64
+struct cowstat_index cowstat_index __read_mostly;
 
 static struct {
-	struct cowstat_row	*rows;
-	u32			*buckets;
 	unsigned long		*used_map;	/* rows that /proc/cowstat shows */
-	unsigned int		capacity;
-	unsigned int		hash_bits;
 	raw_spinlock_t		lock;		/* everything below, and links */
 	u32			free_head;
 	u32			*exit_ring;	/* exited rows, oldest first */
@@ -45,48 +40,14 @@ static struct {
 	atomic64_t		dropped;
 } tbl;
 
-static inline u32 *bucket_of(pid_t pid)
-{
-	return &tbl.buckets[hash_32((u32)pid, tbl.hash_bits)];
-}
-
 static inline u32 row_index(const struct cowstat_row *row)
 {
-	return row - tbl.rows;
-}
-
-/* Lockless lookup; may miss a row that eviction is moving, never a stable one. */
-static struct cowstat_row *row_find_walk(pid_t pid, u64 start_time, bool *raced)
-{
-	/* Pairs with the release that published the row: see its fields. */
-	u32 i = smp_load_acquire(bucket_of(pid));
-	unsigned int steps = 0;
-
-	while (i < tbl.capacity) {
-		struct cowstat_row *row = &tbl.rows[i];
-
-		if (READ_ONCE(row->pid) == pid &&
-		    READ_ONCE(row->start_time) == start_time)
-			return row;
-		if (++steps > COWSTAT_MAX_WALK) {
-			*raced = true;
-			return NULL;
-		}
-		i = READ_ONCE(row->next);
-	}
-	return NULL;
-}
-
-struct cowstat_row *cowstat_row_find(pid_t pid, u64 start_time)
-{
-	bool raced = false;
-
-	return row_find_walk(pid, start_time, &raced);
+	return row - cowstat_index.rows;
 }
 
 static void unlink_row(struct cowstat_row *row)
 {
-	u32 *link = bucket_of(row->pid);
+	u32 *link = cowstat_bucket(row->pid);
 	u32 idx = row_index(row);
 
 	while (*link != COWSTAT_NIL) {
@@ -94,7 +55,7 @@ static void unlink_row(struct cowstat_row *row)
 			WRITE_ONCE(*link, row->next);
 			return;
 		}
-		link = &tbl.rows[*link].next;
+		link = &cowstat_index.rows[*link].next;
 	}
 }
 
@@ -107,7 +68,7 @@ static struct cowstat_row *take_row(void)
 	lockdep_assert_held(&tbl.lock);
 	i = tbl.free_head;
 	if (i != COWSTAT_NIL) {
-		row = &tbl.rows[i];
+		row = &cowstat_index.rows[i];
 		tbl.free_head = row->next;
 		tbl.used++;
 		__set_bit(i, tbl.used_map);
@@ -116,9 +77,9 @@ static struct cowstat_row *take_row(void)
 	if (!tbl.exit_count)
 		return NULL;
 	i = tbl.exit_ring[tbl.exit_first];
-	tbl.exit_first = (tbl.exit_first + 1) % tbl.capacity;
+	tbl.exit_first = (tbl.exit_first + 1) % cowstat_index.capacity;
 	tbl.exit_count--;
-	row = &tbl.rows[i];
+	row = &cowstat_index.rows[i];
 	unlink_row(row);
 	tbl.evicted++;
 	return row;
@@ -149,30 +110,29 @@ static void init_row(struct cowstat_row *row, struct task_struct *task)
 }
 
 /*
- * The row of @task (always current), created at its first fault.  NULL when
- * the table is full of live tasks: the caller counts the event as dropped.
+ * cowstat_row_get()'s slow path, at @task's first fault (@task is current):
+ * take a row.  NULL when the table is full of live tasks; the caller counts
+ * the event as dropped.
  */
-struct cowstat_row *cowstat_row_get(struct task_struct *task)
+struct cowstat_row *cowstat_row_insert(struct task_struct *task)
 {
 	struct cowstat_row *row;
 	unsigned long flags;
-	bool raced = false;
 	u32 *bucket;
 
-	row = row_find_walk(task->pid, task->start_time, &raced);
-	if (likely(row))
-		return row;
 	if (task->flags & PF_EXITING)
 		return NULL;
 
 	raw_spin_lock_irqsave(&tbl.lock, flags);
 	/* Authoritative second look: chains do not move under the lock. */
-	row = row_find_walk(task->pid, task->start_time, &raced);
-	if (!row) {
+	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
+	if (!row && unlikely(READ_ONCE(cowstat_fail_rows))) {
+		WRITE_ONCE(cowstat_fail_rows, cowstat_fail_rows - 1);
+	} else if (!row) {
 		row = take_row();
 		if (row) {
 			init_row(row, task);
-			bucket = bucket_of(task->pid);
+			bucket = cowstat_bucket(task->pid);
 			row->next = *bucket;
 			/* The row is complete before lookups can reach it. */
 			smp_store_release(bucket, row_index(row));
@@ -203,7 +163,7 @@ void cowstat_row_exited(struct task_struct *task)
 	if (READ_ONCE(row->flags) & COWSTAT_ROW_USED &&
 	    row->pid == task->pid && row->start_time == task->start_time) {
 		WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED);
-		tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % tbl.capacity] =
+		tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % cowstat_index.capacity] =
 			row_index(row);
 		tbl.exit_count++;
 	}
@@ -227,14 +187,14 @@ void cowstat_table_reset(void)
 	u32 idx;
 
 	raw_spin_lock_irqsave(&tbl.lock, flags);
-	for (i = 0; i < (1U << tbl.hash_bits); i++)
-		WRITE_ONCE(tbl.buckets[i], COWSTAT_NIL);
-	for_each_set_bit(i, tbl.used_map, tbl.capacity) {
-		WRITE_ONCE(tbl.rows[i].flags, 0);
-		tbl.rows[i].next = tbl.retired_head;
+	for (i = 0; i < (1U << cowstat_index.hash_bits); i++)
+		WRITE_ONCE(cowstat_index.buckets[i], COWSTAT_NIL);
+	for_each_set_bit(i, tbl.used_map, cowstat_index.capacity) {
+		WRITE_ONCE(cowstat_index.rows[i].flags, 0);
+		cowstat_index.rows[i].next = tbl.retired_head;
 		tbl.retired_head = i;
 	}
-	bitmap_zero(tbl.used_map, tbl.capacity);
+	bitmap_zero(tbl.used_map, cowstat_index.capacity);
 	tbl.exit_first = 0;
 	tbl.exit_count = 0;
 	tbl.used = 0;
@@ -247,9 +207,9 @@ void cowstat_table_reset(void)
 	raw_spin_lock_irqsave(&tbl.lock, flags);
 	while (tbl.retired_head != COWSTAT_NIL) {
 		idx = tbl.retired_head;
-		tbl.retired_head = tbl.rows[idx].next;
-		WRITE_ONCE(tbl.rows[idx].pid, 0);
-		tbl.rows[idx].next = tbl.free_head;
+		tbl.retired_head = cowstat_index.rows[idx].next;
+		WRITE_ONCE(cowstat_index.rows[idx].pid, 0);
+		cowstat_index.rows[idx].next = tbl.free_head;
 		tbl.free_head = idx;
 	}
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
@@ -263,7 +223,7 @@ void cowstat_table_stats(struct cowstat_table_stats *st)
 	st->used = tbl.used;
 	st->evicted = tbl.evicted;
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
-	st->capacity = tbl.capacity;
+	st->capacity = cowstat_index.capacity;
 	st->dropped = atomic64_read(&tbl.dropped);
 }
 
@@ -272,10 +232,10 @@ bool cowstat_table_next(unsigned long pos, unsigned int *idx)
 {
 	unsigned long next;
 
-	if (pos >= tbl.capacity)
+	if (pos >= cowstat_index.capacity)
 		return false;
-	next = find_next_bit(tbl.used_map, tbl.capacity, pos);
-	if (next >= tbl.capacity)
+	next = find_next_bit(tbl.used_map, cowstat_index.capacity, pos);
+	if (next >= cowstat_index.capacity)
 		return false;
 	*idx = next;
 	return true;
@@ -284,7 +244,7 @@ bool cowstat_table_next(unsigned long pos, unsigned int *idx)
 /* Copy row @pos consistently; false if it is not in use. */
 bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap)
 {
-	const struct cowstat_row *row = &tbl.rows[pos];
+	const struct cowstat_row *row = &cowstat_index.rows[pos];
 	u16 seq;
 
 	do {
@@ -305,20 +265,21 @@ int cowstat_table_init(unsigned int capacity)
 {
 	unsigned int i;
 
-	tbl.capacity = capacity;
-	tbl.hash_bits = ilog2(roundup_pow_of_two(capacity));
-	tbl.rows = kvcalloc(capacity, sizeof(*tbl.rows), GFP_KERNEL);
-	tbl.buckets = kvmalloc_array(1U << tbl.hash_bits, sizeof(u32), GFP_KERNEL);
+	cowstat_index.capacity = capacity;
+	cowstat_index.hash_bits = ilog2(roundup_pow_of_two(capacity));
+	cowstat_index.rows = kvcalloc(capacity, sizeof(*cowstat_index.rows), GFP_KERNEL);
+	cowstat_index.buckets = kvmalloc_array(1U << cowstat_index.hash_bits, sizeof(u32),
+					       GFP_KERNEL);
 	tbl.used_map = bitmap_zalloc(capacity, GFP_KERNEL);
 	tbl.exit_ring = kvmalloc_array(capacity, sizeof(u32), GFP_KERNEL);
-	if (!tbl.rows || !tbl.buckets || !tbl.used_map || !tbl.exit_ring) {
+	if (!cowstat_index.rows || !cowstat_index.buckets || !tbl.used_map || !tbl.exit_ring) {
 		cowstat_table_exit();
 		return -ENOMEM;
 	}
-	for (i = 0; i < (1U << tbl.hash_bits); i++)
-		tbl.buckets[i] = COWSTAT_NIL;
+	for (i = 0; i < (1U << cowstat_index.hash_bits); i++)
+		cowstat_index.buckets[i] = COWSTAT_NIL;
 	for (i = 0; i < capacity; i++)
-		tbl.rows[i].next = i + 1 < capacity ? i + 1 : COWSTAT_NIL;
+		cowstat_index.rows[i].next = i + 1 < capacity ? i + 1 : COWSTAT_NIL;
 	raw_spin_lock_init(&tbl.lock);
 	tbl.free_head = 0;
 	tbl.exit_first = 0;
@@ -334,10 +295,10 @@ void cowstat_table_exit(void)
 {
 	kvfree(tbl.exit_ring);
 	bitmap_free(tbl.used_map);
-	kvfree(tbl.buckets);
-	kvfree(tbl.rows);
+	kvfree(cowstat_index.buckets);
+	kvfree(cowstat_index.rows);
 	tbl.exit_ring = NULL;
 	tbl.used_map = NULL;
-	tbl.buckets = NULL;
-	tbl.rows = NULL;
+	cowstat_index.buckets = NULL;
+	cowstat_index.rows = NULL;
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # cowstat module lifecycle tests: parameter checks, load/unload under load,
-# unload with /proc/cowstat held open, and the table bound with "dropped".
+# unload with /proc/cowstat held open, the table bound with "dropped", and
+# refused rows (fail_rows).
 # Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe.
 
 ksft_skip=4
@@ -22,7 +23,7 @@ ktap_result()	# status name [reason]
 
 diag() { echo "# $*"; }
 
-plan=6
+plan=7
 echo "TAP version 13"
 echo "1..$plan"
 
@@ -66,17 +67,26 @@ dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { dia
 dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { diag "no wp_symbol message"; bad=1; }
 [ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
 
-# 2. Load/unload cycles (20, or $LOAD_CYCLES) under a forking workload.
+# 2. Load/unload cycles (20, or $LOAD_CYCLES) under a forking workload,
+#    each unloading while a reader holds /proc/cowstat open mid-read.
 t=load_unload_cycles_under_load
 bad=0
+slab() { awk '/^(Slab|VmallocUsed):/ { s += $2 } END { print s }' /proc/meminfo; }
+slab0=$(slab)
 start_workload
-for i in $(seq "${LOAD_CYCLES:-20}"); do
+cycles=${LOAD_CYCLES:-20}
+for i in $(seq "$cycles"); do
 	insmod "$ko" || { diag "insmod failed in cycle $i"; bad=1; break; }
-	head -c 4096 /proc/cowstat > /dev/null || { diag "read failed in cycle $i"; bad=1; }
+	exec 3< /proc/cowstat
+	read -r -u 3 _ || { diag "read failed in cycle $i"; bad=1; }
 	rmmod cowstat || { diag "rmmod failed in cycle $i"; bad=1; break; }
 	[ -e /proc/cowstat ] && { diag "/proc/cowstat still there after rmmod"; bad=1; }
+	cat <&3 > /dev/null 2>&1
+	exec 3<&-
+	[ $((i % 25)) = 0 ] && diag "$i of $cycles cycles"
 done
 stop_workload
+diag "slab + vmalloc: $slab0 kB before $cycles cycles, $(slab) kB after"
 warnings=$(new_kernel_warnings)
 [ -n "$warnings" ] && { diag "kernel log: $warnings"; bad=1; }
 [ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
@@ -107,6 +117,15 @@ read_header()
 		case $kv in *=*) printf -v "hdr_${kv%%=*}" '%s' "${kv#*=}" ;; esac
 	done
 }
+# Trace events ("comm-pid [cpu] ...") of pids with no row in table file $1.
+rowless_events()
+{
+	awk 'NR == FNR { if (FNR > 2) row[$1] = 1; next }
+	     /^#/ { next }
+	     { sub(/ +\[[0-9]+\].*/, ""); n = split($0, a, "-"); p = a[n] + 0;
+	       if (!(p in row)) hits++ }
+	     END { print hits + 0 }' "$1" $tracing/trace
+}
 if [ ! -w $tracing/kprobe_events ]; then
 	ktap_result skip $t "no tracefs kprobe_events"
 else
@@ -134,11 +153,7 @@ else
 	tasks=$hdr_tasks
 	cp /proc/cowstat /tmp/cowstat.bound
 	# Every event of a pid without a row must have been dropped.
-	expect=$(awk 'NR == FNR { if (FNR > 2) row[$1] = 1; next }
-		      /^#/ { next }
-		      { sub(/ +\[[0-9]+\].*/, ""); n = split($0, a, "-"); p = a[n] + 0;
-			if (!(p in row)) hits++ }
-		      END { print hits + 0 }' /tmp/cowstat.bound $tracing/trace)
+	expect=$(rowless_events /tmp/cowstat.bound)
 	[ "$tasks" = 16 ] || { diag "tasks=$tasks with max_tasks=16"; bad=1; }
 	[ $((dropped1 - dropped0)) -gt 0 ] || { diag "nothing dropped"; bad=1; }
 	[ $((dropped1 - dropped0)) = "$expect" ] ||
@@ -164,7 +179,49 @@ else
 	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
 fi
 
-# 5. A reader in a pid namespace sees its own tasks, with its own pids.
+# 5. Refused rows (fail_rows, the module's fault injection) are dropped
+#    events, counted exactly; once injection stops, new tasks get rows.
+t=row_failure_injected
+if [ ! -w $tracing/kprobe_events ]; then
+	ktap_result skip $t "no tracefs kprobe_events"
+else
+	bad=0
+	insmod "$ko"
+	fail_rows=/sys/module/cowstat/parameters/fail_rows
+	echo 'p:cowstat_inject/wp do_wp_page' >> $tracing/kprobe_events
+	: > $tracing/trace
+	echo reset > /proc/cowstat
+	( : )		# this shell's next write faults: it takes a row now
+	echo 1000000 > $fail_rows
+	echo 1 > $tracing/events/cowstat_inject/wp/enable
+	read_header
+	dropped0=$hdr_dropped tasks0=$hdr_tasks
+	for i in {1..10}; do ( v=$i; : "$v" ) & done
+	wait
+	echo 0 > $tracing/events/cowstat_inject/wp/enable
+	read_header
+	dropped1=$hdr_dropped
+	cp /proc/cowstat /tmp/cowstat.inject
+	left=$(cat $fail_rows)
+	echo 0 > $fail_rows
+	expect=$(rowless_events /tmp/cowstat.inject)
+	[ "$expect" -ge 10 ] || { diag "the children took $expect faults"; bad=1; }
+	[ $((dropped1 - dropped0)) = "$expect" ] ||
+		{ diag "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
+	[ "$hdr_tasks" = "$tasks0" ] ||
+		{ diag "tasks went from $tasks0 to $hdr_tasks while every new row was refused"; bad=1; }
+	[ "$left" -lt 1000000 ] || { diag "fail_rows was not consumed"; bad=1; }
+	( v=1; : "$v" ) &
+	wait $!
+	awk -v p=$! 'FNR > 2 && $1 == p { found = 1 } END { exit !found }' /proc/cowstat ||
+		{ diag "no row for a new task after fail_rows=0"; bad=1; }
+	rm -f /tmp/cowstat.inject
+	echo '-:cowstat_inject/wp' >> $tracing/kprobe_events
+	rmmod cowstat
+	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+fi
+
+# 6. A reader in a pid namespace sees its own tasks, with its own pids.
 t=pid_namespace_view
 if ! command -v unshare > /dev/null; then
 	ktap_result skip $t "no unshare(1)"
@@ -186,7 +243,7 @@ else
 	[ $rc = 0 ] && ktap_result pass $t || { diag "namespace check failed at step $rc"; ktap_result fail $t; }
 fi
 
-# 6. Nothing the tests did left a warning, and the module is gone.
+# 7. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
 warnings=$(new_kernel_warnings)
 if [ -n "$warnings" ] || [ -e /proc/cowstat ]; then
