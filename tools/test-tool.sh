@@ -3,8 +3,8 @@
 #
 # The cowstat tool against the real module, in a VM or on a host: every
 # workload with --check, run's attribution of exited grandchildren, the JSON
-# and Prometheus outputs, top in batch mode, and the message when the
-# module is missing.  Output is KTAP.  Needs root and $COWSTAT_KO.
+# and Prometheus outputs, top in batch mode and on a terminal (q, Ctrl-C),
+# and the message when the module is missing.  Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 nr=0 pass=0 fail=0 skip=0
@@ -22,10 +22,10 @@ check() { local name=$1; shift; if "$@"; then result pass "$name"; else result f
 diag() { sed 's/^/# /'; }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..11"
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	for i in $(seq 9); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:9 error:0"
+	for i in $(seq 11); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:11 error:0"
 	exit 4
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
@@ -80,6 +80,30 @@ for line in sys.argv[1].splitlines():
 fi
 
 check top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
+
+# top on a terminal (a pty from script(1)): the key $1 ends it with status
+# 0, and the terminal's modes are as they were before.  bash runs it: on a
+# Ctrl-C it goes on when its child exited normally (dash would stop too).
+top_on_tty()
+{
+	local out
+	rm -f /tmp/stty.before /tmp/stty.after
+	out=$( { sleep 2; printf '%b' "$1"; sleep 2; } |
+		SHELL=/bin/bash timeout 30 script -qfec "stty -a > /tmp/stty.before; '$cowstat' top -d 0.2; echo top-status=\$?; stty -a > /tmp/stty.after" /dev/null 2>&1)
+	if ! grep -q 'top-status=0' <<< "$out" || ! grep -q 'cowstat top' <<< "$out" ||
+	   ! cmp -s /tmp/stty.before /tmp/stty.after; then
+		tail -c 300 <<< "$out" | tr -d '\033' | diag
+		diff /tmp/stty.before /tmp/stty.after 2>&1 | diag
+		return 1
+	fi
+}
+if command -v script > /dev/null; then
+	check top_quits_on_q_and_restores_the_terminal top_on_tty q
+	check top_quits_on_ctrl_c_and_restores_the_terminal top_on_tty '\003'
+else
+	result skip top_quits_on_q_and_restores_the_terminal "no script(1)"
+	result skip top_quits_on_ctrl_c_and_restores_the_terminal "no script(1)"
+fi
 
 rmmod cowstat
 msg=$("$cowstat" show 2>&1)
