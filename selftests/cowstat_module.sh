@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # cowstat module lifecycle tests: parameter checks, load/unload under load,
-# unload with /proc/cowstat held open, the table bound with "dropped", and
-# refused rows (fail_rows).
+# unload with /proc/cowstat held open, the table bound with "dropped",
+# refused rows (fail_rows), and the kind of each hot probe.
 # Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe.
 
 ksft_skip=4
@@ -23,7 +23,7 @@ ktap_result()	# status name [reason]
 
 diag() { echo "# $*"; }
 
-plan=7
+plan=8
 echo "TAP version 13"
 echo "1..$plan"
 
@@ -243,7 +243,37 @@ else
 	[ $rc = 0 ] && ktap_result pass $t || { diag "namespace check failed at step $rc"; ktap_result fail $t; }
 fi
 
-# 7. Nothing the tests did left a warning, and the module is gone.
+# 7. The hot probes are what the cost figures assume: ftrace callbacks of
+#    their own (a trampoline straight to cowstat, no list or assist
+#    function) on do_wp_page and ptep_clear_flush, and an optimized (jump,
+#    not int3) kprobe on wp_page_reuse.
+t=hot_probes_ftrace_and_optimized
+kprobes_list=/sys/kernel/debug/kprobes/list
+if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
+	ktap_result skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
+else
+	bad=0
+	insmod "$ko"
+	for f in do_wp_page ptep_clear_flush; do
+		grep -qE "^$f .*tramp: .*->[a-z_]+_ftrace\+0x0/.*\[cowstat\]" $tracing/enabled_functions ||
+			{ diag "$f: $(grep "^$f " $tracing/enabled_functions)"; bad=1; }
+	done
+	if [ "$(cat /proc/sys/debug/kprobes-optimization 2>/dev/null)" = 1 ]; then
+		# Optimization happens in a worker shortly after registration.
+		for i in {1..30}; do
+			grep -qE ' k  wp_page_reuse(\.constprop\.0)?\+0x0 +\[OPTIMIZED\]' $kprobes_list && break
+			read -r -t 0.1 _ <> /dev/zero
+		done
+		grep -qE ' k  wp_page_reuse(\.constprop\.0)?\+0x0 +\[OPTIMIZED\]' $kprobes_list ||
+			{ diag "wp_page_reuse: $(grep wp_page_reuse $kprobes_list)"; bad=1; }
+	else
+		diag "debug.kprobes-optimization is off: wp_page_reuse's probe not checked"
+	fi
+	rmmod cowstat
+	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+fi
+
+# 8. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
 warnings=$(new_kernel_warnings)
 if [ -n "$warnings" ] || [ -e /proc/cowstat ]; then
