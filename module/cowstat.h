@@ -63,7 +63,7 @@ struct cowstat_row {
 /* Probes that are attached; a column is printed only when its probes are. */
 enum cowstat_probe {
 	COWSTAT_P_WP,		/* do_wp_page entry */
-	COWSTAT_P_REUSE,	/* wp_page_reuse */
+	COWSTAT_P_REUSE,	/* ptep_set_access_flags: a page reused */
 	COWSTAT_P_COMMIT,	/* ptep_clear_flush: a copy is installed */
 	COWSTAT_P_THP,		/* do_huge_pmd_wp_page */
 	COWSTAT_P_HUGETLB,	/* hugetlb_wp */

@@ -61,7 +61,7 @@ MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the tabl
 
 /* Kernels rename and inline these; let the user point at the right one. */
 char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
-char cowstat_reuse_symbol[KSYM_NAME_LEN] = "wp_page_reuse";
+char cowstat_reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
 char cowstat_commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
 char cowstat_thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
 char cowstat_hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_wp";
@@ -69,7 +69,7 @@ char cowstat_hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_wp";
 module_param_string(wp_symbol, cowstat_wp_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
 module_param_string(reuse_symbol, cowstat_reuse_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(reuse_symbol, "Called when a page is reused in place (default wp_page_reuse)");
+MODULE_PARM_DESC(reuse_symbol, "Makes a reused page writable in place (default ptep_set_access_flags)");
 module_param_string(commit_symbol, cowstat_commit_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
 module_param_string(thp_symbol, cowstat_thp_symbol, KSYM_NAME_LEN, 0444);

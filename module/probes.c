@@ -5,9 +5,10 @@
  *
  * do_wp_page's entry tells shared-mapping and unshare faults apart by what
  * the kernel itself tests first.  A private fault is left pending with its
- * PTE pointer; it becomes a reuse when wp_page_reuse runs for that PTE, a
- * copy when ptep_clear_flush installs the new page over that PTE, and
- * "other" when the task's next fault or its exit finds it still pending.
+ * PTE pointer; it becomes a reuse when ptep_set_access_flags makes that PTE
+ * writable (wp_page_reuse), a copy when ptep_clear_flush installs the new
+ * page over that PTE, and "other" when the task's next fault or its exit
+ * finds it still pending.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -157,18 +158,32 @@ static int wp_entry(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* wp_page_reuse: the pending private fault made its page writable in place. */
-static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
+/*
+ * ptep_set_access_flags: wp_page_reuse makes the page writable in place
+ * through it, under the PTE lock.  wp_page_reuse is inline (and, in some
+ * builds, inlined into do_wp_page): its callee is what every build has.
+ * While a private fault is pending, nothing else calls it on that PTE.
+ */
+static void on_reuse(pte_t *ptep)
 {
-	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
-	struct cowstat_row *row = pending_row(vmf->pte, COWSTAT_PENDING_PRIVATE);
+	struct cowstat_row *row = pending_row(ptep, COWSTAT_PENDING_PRIVATE);
 
 	if (!row)
-		return 0;
+		return;
 	cowstat_row_write_begin(row);
-	row->reuses++;
-	row->pending = 0;
+	/* A completed fault in between means this is a later fault's update. */
+	if (row->fault_seq != cowstat_task_fault_seq(current)) {
+		cowstat_resolve_pending(row);
+	} else {
+		row->reuses++;
+		row->pending = 0;
+	}
 	cowstat_row_write_end(row);
+}
+
+static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_reuse((pte_t *)regs_get_kernel_argument(regs, 2));
 	return 0;
 }
 
@@ -238,7 +253,7 @@ static int commit_entry(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
- * The two hot probes, do_wp_page and ptep_clear_flush, are ftrace-able:
+ * The hot probes, do_wp_page and the two outcome callees, are ftrace-able:
  * a plain ftrace_ops callback costs far less than a kprobe on the same
  * ftrace site, which saves all registers and dispatches through kprobes.
  */
@@ -254,7 +269,7 @@ static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
 /*
  * No recursion guard (ftrace_test_recursion_trylock, ~30 instructions a
  * call): these callbacks only ever run in process context, in a page fault,
- * and nothing they call can reach do_wp_page or ptep_clear_flush again.
+ * and nothing they call can reach a probed function again.
  * Preemption is off for the per-CPU last_fault cache (it already is under
  * the PTE lock, except on PREEMPT_RT).
  */
@@ -263,6 +278,14 @@ static void notrace wp_ftrace(unsigned long ip, unsigned long parent_ip,
 {
 	preempt_disable_notrace();
 	on_wp_fault((void *)fregs_arg(fregs, 0));
+	preempt_enable_notrace();
+}
+
+static void notrace reuse_ftrace(unsigned long ip, unsigned long parent_ip,
+				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	preempt_disable_notrace();
+	on_reuse((pte_t *)fregs_arg(fregs, 2));
 	preempt_enable_notrace();
 }
 
@@ -359,7 +382,7 @@ static const struct kretprobe hugetlb_krp_init = {
 };
 
 static struct kprobe wp_kp, reuse_kp, commit_kp;
-static struct ftrace_ops wp_fops, commit_fops;
+static struct ftrace_ops wp_fops, reuse_fops, commit_fops;
 static unsigned long via_ftrace;	/* BIT(enum cowstat_probe) */
 static struct kretprobe thp_krp, hugetlb_krp;
 static struct tracepoint *exit_tp;
@@ -417,24 +440,6 @@ static int attach_kretprobe(struct kretprobe *krp, const struct kretprobe *init,
 	return 0;
 }
 
-/*
- * wp_page_reuse is an inline the compiler emits out of line, and on some
- * builds (6.12-rt) only as a const-propagated clone.  Its handler reads
- * the first argument alone, the vm_fault, which a clone keeps first.
- */
-static int attach_reuse(void)
-{
-	int ret = attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE);
-
-	if (ret != -ENOENT || strchr(cowstat_reuse_symbol, '.'))
-		return ret;
-	strlcat(cowstat_reuse_symbol, ".constprop.0", KSYM_NAME_LEN);
-	ret = attach_kprobe(&reuse_kp, &reuse_kp_init, COWSTAT_P_REUSE);
-	if (ret)
-		*strchr(cowstat_reuse_symbol, '.') = '\0';
-	return ret;
-}
-
 /* An ftrace_ops on @id's function; else, if it is not ftrace-able, a kprobe. */
 static int attach_hot(struct ftrace_ops *ops, ftrace_func_t func, struct kprobe *kp,
 		      const struct kprobe *init, enum cowstat_probe id)
@@ -475,7 +480,7 @@ u64 cowstat_probes_missed(void)
 
 	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_WP))
 		missed += wp_kp.nmissed;
-	if (attached & BIT(COWSTAT_P_REUSE))
+	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_REUSE))
 		missed += reuse_kp.nmissed;
 	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_COMMIT))
 		missed += commit_kp.nmissed;
@@ -515,7 +520,9 @@ int cowstat_probes_init(bool faults_only)
 		goto attach_wp;
 
 	/* Outcome probes first, so that no fault is left pending unseen. */
-	attach_optional(attach_reuse(), COWSTAT_P_REUSE);
+	attach_optional(attach_hot(&reuse_fops, reuse_ftrace, &reuse_kp, &reuse_kp_init,
+				   COWSTAT_P_REUSE),
+			COWSTAT_P_REUSE);
 	attach_optional(attach_hot(&commit_fops, commit_ftrace, &commit_kp, &commit_kp_init,
 				   COWSTAT_P_COMMIT),
 			COWSTAT_P_COMMIT);
@@ -544,8 +551,7 @@ void cowstat_probes_exit(void)
 	if (attached & BIT(COWSTAT_P_THP))
 		unregister_kretprobe(&thp_krp);
 	detach_hot(&commit_fops, &commit_kp, COWSTAT_P_COMMIT);
-	if (attached & BIT(COWSTAT_P_REUSE))
-		unregister_kprobe(&reuse_kp);
+	detach_hot(&reuse_fops, &reuse_kp, COWSTAT_P_REUSE);
 	if (attached & BIT(COWSTAT_P_EXIT)) {
 		tracepoint_probe_unregister(exit_tp, exit_probe, NULL);
 		tracepoint_synchronize_unregister();

@@ -243,31 +243,29 @@ else
 	[ $rc = 0 ] && ktap_result pass $t || { diag "namespace check failed at step $rc"; ktap_result fail $t; }
 fi
 
-# 7. The hot probes are what the cost figures assume: ftrace callbacks of
-#    their own (a trampoline straight to cowstat, no list or assist
-#    function) on do_wp_page and ptep_clear_flush, and an optimized (jump,
-#    not int3) kprobe on wp_page_reuse.
-t=hot_probes_ftrace_and_optimized
+# 7. The probes are what the cost figures assume: ftrace callbacks of their
+#    own (a trampoline straight to cowstat, no list or assist function) on
+#    do_wp_page and its two outcome callees, and the return probes on
+#    ftrace sites or optimized, never int3.
+t=hot_probes_are_ftrace_callbacks
 kprobes_list=/sys/kernel/debug/kprobes/list
 if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
 	ktap_result skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
 else
 	bad=0
 	insmod "$ko"
-	for f in do_wp_page ptep_clear_flush; do
+	for f in do_wp_page ptep_set_access_flags ptep_clear_flush; do
 		grep -qE "^$f .*tramp: .*->[a-z_]+_ftrace\+0x0/.*\[cowstat\]" $tracing/enabled_functions ||
 			{ diag "$f: $(grep "^$f " $tracing/enabled_functions)"; bad=1; }
 	done
-	if [ "$(cat /proc/sys/debug/kprobes-optimization 2>/dev/null)" = 1 ]; then
-		# Optimization happens in a worker shortly after registration.
-		for i in {1..30}; do
-			grep -qE ' k  wp_page_reuse(\.constprop\.0)?\+0x0 +\[OPTIMIZED\]' $kprobes_list && break
-			read -r -t 0.1 _ <> /dev/zero
-		done
-		grep -qE ' k  wp_page_reuse(\.constprop\.0)?\+0x0 +\[OPTIMIZED\]' $kprobes_list ||
-			{ diag "wp_page_reuse: $(grep wp_page_reuse $kprobes_list)"; bad=1; }
-	else
-		diag "debug.kprobes-optimization is off: wp_page_reuse's probe not checked"
+	# Optimization, where it applies, happens in a worker shortly after.
+	for i in {1..30}; do
+		grep -vqE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list || break
+		read -r -t 0.1 _ <> /dev/zero
+	done
+	if grep -vE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list | grep -q .; then
+		diag "int3 probes: $(grep -vE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list)"
+		bad=1
 	fi
 	rmmod cowstat
 	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
