@@ -227,16 +227,19 @@ if ! command -v unshare > /dev/null; then
 	ktap_result skip $t "no unshare(1)"
 else
 	insmod "$ko"
+	rm -f /tmp/ns.ready
 	unshare --pid --fork --mount-proc bash -c '
-		( v=1; read -r _ < /proc/cowstat; read -r -t 3 _ <> /dev/zero ) &
+		( v=1; read -r _ < /proc/cowstat; : > /tmp/ns.ready; read -r -t 30 _ <> /dev/zero ) &
 		child=$!
-		read -r -t 1 _ <> /dev/zero
+		# The child has its row once it has written (v=1 after fork).
+		for i in {1..300}; do [ -e /tmp/ns.ready ] && break; read -r -t 0.1 _ <> /dev/zero; done
 		awk -F"\t" "NR > 2 { print \$1 }" /proc/cowstat > /tmp/ns.pids
 		[ -s /tmp/ns.pids ] || exit 1
 		# pids of this namespace only: small, and ours among them
 		while read -r p; do [ "$p" -gt 0 ] && [ "$p" -lt 100 ] || exit 2; done < /tmp/ns.pids
 		grep -qx 1 /tmp/ns.pids || exit 3
 		grep -qx "$child" /tmp/ns.pids || exit 4
+		kill $child
 		wait' 2> /dev/null
 	rc=$?
 	rmmod cowstat
