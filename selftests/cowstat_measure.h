@@ -5,7 +5,8 @@
  *
  * A task reads its own row, does the faults under test, and reads its row
  * again.  The reads go through buffers written all over beforehand and a
- * first, throw-away read, so they fault on nothing themselves: the
+ * first, throw-away read, and the page the kernel writes on preemption (rseq)
+ * is made writable first, so they fault on nothing themselves: the
  * difference is exactly the faults under test, free of the stack and libc
  * faults that follow any fork.
  */
@@ -18,6 +19,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#endif
 
 #include "cowstat_table.h"
 
@@ -60,6 +64,22 @@ static inline int cowstat_read_counts(pid_t tid, struct cowstat_counts *c)
 	return ret;
 }
 
+/*
+ * The kernel rewrites this thread's rseq area (cpu_id, in TLS) whenever it
+ * preempts or migrates the thread.  If that page is write-protected --
+ * shared after fork, or by clear_refs -- the rewrite is a write fault of
+ * ours, wherever the scheduler happens to strike.  Write the page first:
+ * rseq_cs is userspace's own field, and 0 outside a critical section.
+ */
+static inline void cowstat_touch_rseq(void)
+{
+#ifdef RSEQ_SIG
+	if (__rseq_size)
+		((volatile struct rseq *)((char *)__builtin_thread_pointer() +
+					  __rseq_offset))->rseq_cs = 0;
+#endif
+}
+
 /* @delta = what @step(@arg) did to the calling task's row; -1 if unreadable. */
 static inline int cowstat_measure(struct cowstat_counts *delta,
 				  void (*step)(void *), void *arg)
@@ -68,6 +88,7 @@ static inline int cowstat_measure(struct cowstat_counts *delta,
 	pid_t tid = gettid();
 	int i;
 
+	cowstat_touch_rseq();
 	memset(cowstat_measure_text, 0, sizeof(cowstat_measure_text));
 	memset(cowstat_measure_fields, 0, sizeof(cowstat_measure_fields));
 	cowstat_read_counts(tid, &before);
