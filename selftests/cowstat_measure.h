@@ -19,8 +19,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#if __has_include(<sys/rseq.h>)
-#include <sys/rseq.h>
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 35)
+#include <sys/rseq.h>		/* __rseq_offset, __rseq_size: glibc 2.35 */
 #endif
 
 #include "cowstat_table.h"
