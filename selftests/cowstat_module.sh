@@ -261,15 +261,13 @@ else
 		grep -qE "^$f .*tramp: .*->[a-z_]+_ftrace\+0x0/.*\[cowstat\]" $tracing/enabled_functions ||
 			{ diag "$f: $(grep "^$f " $tracing/enabled_functions)"; bad=1; }
 	done
+	int3_probes() { grep -vE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list; }
 	# Optimization, where it applies, happens in a worker shortly after.
 	for i in {1..30}; do
-		grep -vqE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list || break
+		[ -z "$(int3_probes)" ] && break
 		read -r -t 0.1 _ <> /dev/zero
 	done
-	if grep -vE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list | grep -q .; then
-		diag "int3 probes: $(grep -vE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list)"
-		bad=1
-	fi
+	[ -n "$(int3_probes)" ] && { diag "int3 probes: $(int3_probes)"; bad=1; }
 	rmmod cowstat
 	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
 fi

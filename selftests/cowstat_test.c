@@ -245,11 +245,11 @@ TEST_F(cowstat, format)
 	EXPECT_EQ((long long)page_size, cowstat_version_field(&t, "page_size"));
 	EXPECT_NE(NULL, strstr(t.version_line, " probes=do_wp_page"));
 	EXPECT_STREQ("comm", t.cols[t.ncols - 1]);
-	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(always); i++) {
 		EXPECT_LE(0, cowstat_col(&t, always[i]))
 			TH_LOG("no column %s", always[i]);
 	}
-	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(optional); i++) {
 		attached = true;
 		for (j = 0; j < 3 && optional[i].probes[j]; j++)
 			attached &= !!strstr(t.version_line, optional[i].probes[j]);
@@ -273,7 +273,7 @@ TEST_F(cowstat, invariant_every_row)
 
 	ASSERT_NE(NULL, text);
 	ASSERT_EQ(0, cowstat_table_parse(&t, text));
-	for (r = 0; r < (int)(sizeof(outcomes) / sizeof(outcomes[0])); r++) {
+	for (r = 0; r < (int)ARRAY_SIZE(outcomes); r++) {
 		if (cowstat_col(&t, outcomes[r]) < 0) {
 			cowstat_table_free(&t);
 			free(text);
@@ -1005,7 +1005,7 @@ TEST_F(cowstat, garbage_writes_rejected)
 	int fd;
 
 	ASSERT_EQ(1, rows_of(pid, before, start, 2));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, write_proc(bad[i].buf, bad[i].len)) TH_LOG("input %u", i);
 	}
 	memset(huge, 'r', sizeof(huge));
