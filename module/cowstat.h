@@ -13,7 +13,6 @@
 #include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
-#include <linux/kallsyms.h>
 
 /*
  * One row per task (thread), kept after the task exits.  128 bytes, so that
@@ -66,7 +65,7 @@ enum cowstat_probe {
 	COWSTAT_P_REUSE,	/* ptep_set_access_flags: a page reused */
 	COWSTAT_P_COMMIT,	/* ptep_clear_flush: a copy is installed */
 	COWSTAT_P_THP,		/* do_huge_pmd_wp_page */
-	COWSTAT_P_HUGETLB,	/* hugetlb_wp */
+	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
 	COWSTAT_P_EXIT,		/* sched_process_exit tracepoint */
 	COWSTAT_NR_PROBES
 };
@@ -172,13 +171,7 @@ static inline void cowstat_row_write_end(struct cowstat_row *row)
 /* main.c: fail_rows, a module parameter for tests */
 extern unsigned int cowstat_fail_rows;
 
-/* probes.c; the symbols are module parameters, set in main.c */
-extern char cowstat_wp_symbol[KSYM_NAME_LEN];
-extern char cowstat_reuse_symbol[KSYM_NAME_LEN];
-extern char cowstat_commit_symbol[KSYM_NAME_LEN];
-extern char cowstat_thp_symbol[KSYM_NAME_LEN];
-extern char cowstat_hugetlb_symbol[KSYM_NAME_LEN];
-
+/* probes.c */
 int cowstat_probes_init(bool faults_only);
 void cowstat_probes_exit(void);
 unsigned long cowstat_probes_attached(void);
@@ -186,6 +179,11 @@ u64 cowstat_probes_missed(void);
 const char *cowstat_probe_name(enum cowstat_probe p);
 void cowstat_resolve_pending(struct cowstat_row *row);
 u32 cowstat_task_fault_seq(struct task_struct *task);
+
+/* layout.c */
+int cowstat_layout_init(void);
+void cowstat_layout_exit(void);
+int cowstat_layout_check(const char *func, const char *want, char *why, size_t len);
 
 /* procfs.c */
 int cowstat_proc_init(void);

@@ -4,7 +4,7 @@
  * did -- copied a page, reused it in place, notified a shared mapping -- and
  * show it in /proc/cowstat.
  *
- * Load:  insmod cowstat.ko [max_tasks=N] [wp_symbol=...]
+ * Load:  insmod cowstat.ko [max_tasks=N] [mode=faults] [probes=kprobe] [wp_symbol=...]
  * Read:  cat /proc/cowstat
  * Clear: echo reset > /proc/cowstat
  */
@@ -58,24 +58,6 @@ MODULE_PARM_DESC(mode, "full: classify every fault (default); faults: count faul
 unsigned int cowstat_fail_rows;
 module_param_named(fail_rows, cowstat_fail_rows, uint, 0644);
 MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the table were full (default 0)");
-
-/* Kernels rename and inline these; let the user point at the right one. */
-char cowstat_wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
-char cowstat_reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
-char cowstat_commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
-char cowstat_thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
-char cowstat_hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_wp";
-
-module_param_string(wp_symbol, cowstat_wp_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
-module_param_string(reuse_symbol, cowstat_reuse_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(reuse_symbol, "Makes a reused page writable in place (default ptep_set_access_flags)");
-module_param_string(commit_symbol, cowstat_commit_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
-module_param_string(thp_symbol, cowstat_thp_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_huge_pmd_wp_page)");
-module_param_string(hugetlb_symbol, cowstat_hugetlb_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(hugetlb_symbol, "hugetlb copy-on-write handler (default hugetlb_wp)");
 
 static int __init cowstat_init(void)
 {

@@ -13,9 +13,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ftrace.h>
+#include <linux/kallsyms.h>
 #include <linux/hugetlb.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
@@ -35,23 +37,6 @@ static unsigned long attached;	/* BIT(enum cowstat_probe) */
 static inline bool wp_vma_is_shared(const struct vm_area_struct *vma)
 {
 	return vma->vm_flags & VM_SHARED;
-}
-
-/* hugetlb_wp's PTE and flags, from its arguments (Kbuild picks the form). */
-static inline void hugetlb_wp_args(struct pt_regs *regs, pte_t **ptep,
-				   unsigned int *flags)
-{
-#ifdef COWSTAT_HUGETLB_WP_VMF
-	/* hugetlb_wp(struct folio *pagecache_folio, struct vm_fault *vmf) */
-	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 1);
-
-	*ptep = vmf->pte;
-	*flags = vmf->flags;
-#else
-	/* hugetlb_wp(mm, vma, address, ptep, flags, pagecache_page, ptl) */
-	*ptep = (pte_t *)regs_get_kernel_argument(regs, 3);
-	*flags = regs_get_kernel_argument(regs, 4);
-#endif
 }
 
 /* ---- Helpers ---- */
@@ -200,10 +185,22 @@ static inline int copied_page_kind(pte_t pte)
 }
 
 /*
- * ptep_clear_flush: wp_page_copy and hugetlb_wp call it, with the PTE lock
- * held and the PTE checked unchanged, just before mapping the new page.
+ * The hugetlb fault current has pending for the huge page at @address of
+ * @vma: what hugetlb_fault's entry recorded (see hugetlb_fault_entry).
  */
-static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
+static inline bool hugetlb_pending_at(unsigned long pending, struct vm_area_struct *vma,
+				      unsigned long address)
+{
+	return is_vm_hugetlb_page(vma) &&
+	       (pending & PAGE_MASK) == (address & huge_page_mask(hstate_vma(vma)));
+}
+
+/*
+ * ptep_clear_flush: wp_page_copy and hugetlb's copy-on-write (through
+ * huge_ptep_clear_flush) call it, with the PTE lock held and the PTE
+ * checked unchanged, just before mapping the new page.
+ */
+static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *ptep)
 {
 	struct task_struct *task = current;
 	struct cowstat_row *row;
@@ -213,41 +210,44 @@ static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
 	if (!row)
 		return;
 	pending = READ_ONCE(row->pending);
-	if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep)
-		return;
-
-	cowstat_row_write_begin(row);
 	switch (pending & COWSTAT_PENDING_MASK) {
 	case COWSTAT_PENDING_PRIVATE:
+		if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep)
+			return;
+		cowstat_row_write_begin(row);
 		/* A completed fault in between means this is not its commit. */
 		if (row->fault_seq != cowstat_task_fault_seq(task)) {
 			cowstat_resolve_pending(row);
-			break;
+		} else {
+			row->copies++;
+			row->bytes += PAGE_SIZE;
+			switch (copied_page_kind(ptep_get(ptep))) {
+			case 1:
+				row->zero++;
+				break;
+			case 2:
+				row->ksm++;
+				break;
+			}
+			row->pending = 0;
 		}
-		row->copies++;
-		row->bytes += PAGE_SIZE;
-		switch (copied_page_kind(ptep_get(ptep))) {
-		case 1:
-			row->zero++;
-			break;
-		case 2:
-			row->ksm++;
-			break;
-		}
-		row->pending = 0;
+		cowstat_row_write_end(row);
 		break;
 	case COWSTAT_PENDING_HUGETLB:
+		if (!hugetlb_pending_at(pending, vma, address))
+			return;
+		cowstat_row_write_begin(row);
 		row->hugetlb++;
 		row->bytes += vma_kernel_pagesize(vma);
 		row->pending = 0;
+		cowstat_row_write_end(row);
 		break;
 	}
-	cowstat_row_write_end(row);
 }
 
 static int commit_entry(struct kprobe *p, struct pt_regs *regs)
 {
-	on_commit((void *)regs_get_kernel_argument(regs, 0),
+	on_commit((void *)regs_get_kernel_argument(regs, 0), regs_get_kernel_argument(regs, 1),
 		  (pte_t *)regs_get_kernel_argument(regs, 2));
 	return 0;
 }
@@ -293,7 +293,7 @@ static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	preempt_disable_notrace();
-	on_commit((void *)fregs_arg(fregs, 0), (pte_t *)fregs_arg(fregs, 2));
+	on_commit((void *)fregs_arg(fregs, 0), fregs_arg(fregs, 1), (pte_t *)fregs_arg(fregs, 2));
 	preempt_enable_notrace();
 }
 
@@ -314,31 +314,41 @@ static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* hugetlb_wp entry: a copy, if any, is committed before it returns. */
-static int hugetlb_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/*
+ * hugetlb_fault(mm, vma, address, flags) entry: a write to a private
+ * hugetlb mapping may copy the huge page (hugetlb_wp, reached from
+ * hugetlb_fault or hugetlb_no_page); the copy, if any, is committed
+ * through ptep_clear_flush at that huge page's address before
+ * hugetlb_fault returns.  The arguments are stable API (<linux/hugetlb.h>);
+ * hugetlb_wp's are not.
+ */
+static int hugetlb_fault_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct cowstat_row *row = current_row_or_drop();
-	unsigned int flags;
-	pte_t *ptep;
+	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
+	unsigned long address = regs_get_kernel_argument(regs, 2);
+	unsigned int flags = regs_get_kernel_argument(regs, 3);
+	struct cowstat_row *row;
 
+	if (!(flags & FAULT_FLAG_WRITE) || (flags & FAULT_FLAG_UNSHARE) ||
+	    (vma->vm_flags & VM_SHARED))
+		return 1;	/* cannot copy: no return probe for this call */
+	row = current_row_or_drop();
 	if (!row)
-		return 1;	/* no return probe for this call */
-	hugetlb_wp_args(regs, &ptep, &flags);
+		return 1;
 	cowstat_row_write_begin(row);
 	if (row->pending)
 		cowstat_resolve_pending(row);
-	if (!(flags & FAULT_FLAG_UNSHARE))
-		row->pending = (unsigned long)ptep | COWSTAT_PENDING_HUGETLB;
+	row->pending = (address & huge_page_mask(hstate_vma(vma))) | COWSTAT_PENDING_HUGETLB;
 	cowstat_row_write_end(row);
 	return 0;
 }
 
-static int hugetlb_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int hugetlb_fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct task_struct *task = current;
 	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
 
-	if (!row || !(READ_ONCE(row->pending) & COWSTAT_PENDING_HUGETLB))
+	if (!row || (READ_ONCE(row->pending) & COWSTAT_PENDING_MASK) != COWSTAT_PENDING_HUGETLB)
 		return 0;
 	cowstat_row_write_begin(row);
 	row->pending = 0;
@@ -354,51 +364,115 @@ static void exit_probe(void *data, struct task_struct *task)
 
 /* ---- Registration ---- */
 
-/* Templates: registration rewrites a struct kprobe, so each attach copies one. */
-static const struct kprobe wp_kp_init = {
-	.pre_handler	= wp_entry,
+/* Kernels rename and inline these; let the user point at the right one. */
+static char wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
+static char reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
+static char commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
+static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
+static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
+
+module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
+module_param_string(reuse_symbol, reuse_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(reuse_symbol, "Makes a reused page writable in place (default ptep_set_access_flags)");
+module_param_string(commit_symbol, commit_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
+module_param_string(thp_symbol, thp_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_huge_pmd_wp_page)");
+module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
+
+/* ftrace_ops where the function allows it (the cost figures assume so). */
+static char *probes = "ftrace";
+module_param(probes, charp, 0444);
+MODULE_PARM_DESC(probes, "ftrace: ftrace callbacks for the hot probes where possible (default); kprobe: every probe a kprobe");
+
+/*
+ * What each handler reads of its function's arguments, as the kernel's BTF
+ * spells the prototype, and whether the headers this module is built
+ * against declare the same (for functions they declare at all).  A layout
+ * that either contradicts is refused (layout.c).
+ */
+#define DECLARED_AS(fn, type)	__same_type(&(fn), type)
+
+/* Only for the test of that refusal: expect a layout no kernel has. */
+#ifdef COWSTAT_TEST_WRONG_LAYOUT
+#define HUGETLB_LAYOUT	"(struct vm_fault *)"
+#else
+#define HUGETLB_LAYOUT	"(struct mm_struct *, struct vm_area_struct *, long unsigned int, unsigned int)"
+#endif
+
+#define REUSE_LAYOUT	"(struct vm_area_struct *, long unsigned int, pte_t *, pte_t, int)"
+
+struct probe {
+	char			*symbol;
+	const char		*layout;	/* NULL: reads no argument */
+	bool			declared;	/* the headers agree, or declare nothing */
+	bool			required;	/* no /proc/cowstat without it */
+	/* Hot probes: an ftrace_ops callback, else a kprobe. */
+	ftrace_func_t		ftrace_func;
+	kprobe_pre_handler_t	pre_handler;
+	/* Return probes: a kretprobe. */
+	kretprobe_handler_t	entry_handler;
+	kretprobe_handler_t	ret_handler;
+	/* State */
+	bool			via_ftrace;
+	struct ftrace_ops	ops;
+	struct kprobe		kp;
+	struct kretprobe	krp;
 };
 
-static const struct kprobe reuse_kp_init = {
-	.pre_handler	= reuse_entry,
+static struct probe probe_table[COWSTAT_NR_PROBES] = {
+	[COWSTAT_P_WP] = {
+		.symbol		= wp_symbol,
+		.layout		= "(struct vm_fault *)",
+		.declared	= true,		/* static in mm/memory.c: BTF only */
+		.required	= true,
+		.ftrace_func	= wp_ftrace,
+		.pre_handler	= wp_entry,
+	},
+	[COWSTAT_P_REUSE] = {
+		.symbol		= reuse_symbol,
+		.layout		= REUSE_LAYOUT,
+		.declared	= DECLARED_AS(ptep_set_access_flags,
+					      int (*)(struct vm_area_struct *, unsigned long,
+						      pte_t *, pte_t, int)),
+		.ftrace_func	= reuse_ftrace,
+		.pre_handler	= reuse_entry,
+	},
+	[COWSTAT_P_COMMIT] = {
+		.symbol		= commit_symbol,
+		.layout		= "(struct vm_area_struct *, long unsigned int, pte_t *)",
+		.declared	= DECLARED_AS(ptep_clear_flush,
+					      pte_t (*)(struct vm_area_struct *, unsigned long,
+							pte_t *)),
+		.ftrace_func	= commit_ftrace,
+		.pre_handler	= commit_entry,
+	},
+	[COWSTAT_P_THP] = {
+		.symbol		= thp_symbol,
+		.layout		= "(struct vm_fault *)",
+		.declared	= DECLARED_AS(do_huge_pmd_wp_page,
+					      vm_fault_t (*)(struct vm_fault *)),
+		.ret_handler	= thp_return,
+	},
+	[COWSTAT_P_HUGETLB] = {
+		.symbol		= hugetlb_symbol,
+		.layout		= HUGETLB_LAYOUT,
+		.declared	= DECLARED_AS(hugetlb_fault,
+					      vm_fault_t (*)(struct mm_struct *,
+							     struct vm_area_struct *,
+							     unsigned long, unsigned int)),
+		.entry_handler	= hugetlb_fault_entry,
+		.ret_handler	= hugetlb_fault_return,
+	},
 };
 
-static const struct kprobe commit_kp_init = {
-	.pre_handler	= commit_entry,
-};
-
-/* Enough instances for every task that may sleep inside the probed call. */
-#define COWSTAT_KRETPROBE_ACTIVE	256
-
-static const struct kretprobe thp_krp_init = {
-	.handler	= thp_return,
-	.maxactive	= COWSTAT_KRETPROBE_ACTIVE,
-};
-
-static const struct kretprobe hugetlb_krp_init = {
-	.entry_handler	= hugetlb_entry,
-	.handler	= hugetlb_return,
-	.maxactive	= COWSTAT_KRETPROBE_ACTIVE,
-};
-
-static struct kprobe wp_kp, reuse_kp, commit_kp;
-static struct ftrace_ops wp_fops, reuse_fops, commit_fops;
-static unsigned long via_ftrace;	/* BIT(enum cowstat_probe) */
-static struct kretprobe thp_krp, hugetlb_krp;
 static struct tracepoint *exit_tp;
-
-static const char * const probe_names[COWSTAT_NR_PROBES] = {
-	[COWSTAT_P_WP]		= cowstat_wp_symbol,
-	[COWSTAT_P_REUSE]	= cowstat_reuse_symbol,
-	[COWSTAT_P_COMMIT]	= cowstat_commit_symbol,
-	[COWSTAT_P_THP]		= cowstat_thp_symbol,
-	[COWSTAT_P_HUGETLB]	= cowstat_hugetlb_symbol,
-	[COWSTAT_P_EXIT]	= "sched_process_exit",
-};
 
 const char *cowstat_probe_name(enum cowstat_probe p)
 {
-	return probe_names[p];
+	return p == COWSTAT_P_EXIT ? "sched_process_exit" : probe_table[p].symbol;
 }
 
 unsigned long cowstat_probes_attached(void)
@@ -412,98 +486,127 @@ static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
 		exit_tp = tp;
 }
 
-static int attach_kprobe(struct kprobe *kp, const struct kprobe *init,
-			 enum cowstat_probe id)
+/* Enough kretprobe instances for every task that may sleep inside the call. */
+#define COWSTAT_KRETPROBE_ACTIVE	256
+
+/*
+ * Is @p's layout confirmed, by the headers at build time and by the
+ * running kernel's BTF now?  If not, say why and leave it out.
+ */
+static int layout_confirmed(struct probe *p)
 {
+	char why[256];
 	int ret;
 
-	*kp = *init;
-	kp->symbol_name = probe_names[id];
-	ret = register_kprobe(kp);
-	if (ret)
-		return ret;
-	attached |= BIT(id);
-	return 0;
-}
-
-static int attach_kretprobe(struct kretprobe *krp, const struct kretprobe *init,
-			    enum cowstat_probe id)
-{
-	int ret;
-
-	*krp = *init;
-	krp->kp.symbol_name = probe_names[id];
-	ret = register_kretprobe(krp);
-	if (ret)
-		return ret;
-	attached |= BIT(id);
-	return 0;
-}
-
-/* An ftrace_ops on @id's function; else, if it is not ftrace-able, a kprobe. */
-static int attach_hot(struct ftrace_ops *ops, ftrace_func_t func, struct kprobe *kp,
-		      const struct kprobe *init, enum cowstat_probe id)
-{
-	const char *name = probe_names[id];
-	int ret;
-
-	memset(ops, 0, sizeof(*ops));
-	ops->func = func;
-	ret = ftrace_set_filter(ops, (unsigned char *)name, strlen(name), 1);
-	if (!ret)
-		ret = register_ftrace_function(ops);
-	if (!ret) {
-		via_ftrace |= BIT(id);
-		attached |= BIT(id);
+	if (!p->layout)
 		return 0;
+	if (!p->declared) {
+		pr_warn("%s: the kernel headers this module was built against declare another prototype than %s\n",
+			p->symbol, p->layout);
+		return -EPROTO;
 	}
-	ftrace_free_filter(ops);
-	return attach_kprobe(kp, init, id);
+	ret = cowstat_layout_check(p->symbol, p->layout, why, sizeof(why));
+	if (ret)
+		pr_warn("%s: %s\n", p->symbol, why);
+	return ret;
 }
 
-static void detach_hot(struct ftrace_ops *ops, struct kprobe *kp, enum cowstat_probe id)
+/*
+ * Attach probe @id: a layout check first; then, for a hot probe, an
+ * ftrace_ops on the function (unless probes=kprobe), else a kprobe; for a
+ * return probe, a kretprobe.
+ */
+static int attach_probe(enum cowstat_probe id, bool use_ftrace)
 {
+	struct probe *p = &probe_table[id];
+	int ret;
+
+	/* A filter is a pattern to ftrace: a symbol must name one function. */
+	if (strpbrk(p->symbol, "*?[]!") || !*p->symbol)
+		return -EINVAL;
+	ret = layout_confirmed(p);
+	if (ret)
+		return ret;
+	p->via_ftrace = false;
+	if (p->ret_handler) {
+		memset(&p->krp, 0, sizeof(p->krp));
+		p->krp.kp.symbol_name = p->symbol;
+		p->krp.entry_handler = p->entry_handler;
+		p->krp.handler = p->ret_handler;
+		p->krp.maxactive = COWSTAT_KRETPROBE_ACTIVE;
+		ret = register_kretprobe(&p->krp);
+	} else {
+		if (use_ftrace) {
+			memset(&p->ops, 0, sizeof(p->ops));
+			p->ops.func = p->ftrace_func;
+			ret = ftrace_set_filter(&p->ops, (unsigned char *)p->symbol,
+						strlen(p->symbol), 1);
+			if (!ret)
+				ret = register_ftrace_function(&p->ops);
+			if (!ret)
+				p->via_ftrace = true;
+			else
+				ftrace_free_filter(&p->ops);
+		}
+		if (!p->via_ftrace) {
+			/* Registration rewrites a struct kprobe: start from a clean one. */
+			memset(&p->kp, 0, sizeof(p->kp));
+			p->kp.symbol_name = p->symbol;
+			p->kp.pre_handler = p->pre_handler;
+			ret = register_kprobe(&p->kp);
+		}
+	}
+	if (!ret)
+		attached |= BIT(id);
+	return ret;
+}
+
+static void detach_probe(enum cowstat_probe id)
+{
+	struct probe *p = &probe_table[id];
+
 	if (!(attached & BIT(id)))
 		return;
-	if (via_ftrace & BIT(id)) {
-		unregister_ftrace_function(ops);
-		ftrace_free_filter(ops);
+	if (p->ret_handler) {
+		unregister_kretprobe(&p->krp);
+	} else if (p->via_ftrace) {
+		unregister_ftrace_function(&p->ops);
+		ftrace_free_filter(&p->ops);
 	} else {
-		unregister_kprobe(kp);
+		unregister_kprobe(&p->kp);
 	}
+	attached &= ~BIT(id);
 }
 
 /* Events the probes themselves missed (re-entry, no free kretprobe instance). */
 u64 cowstat_probes_missed(void)
 {
 	u64 missed = 0;
+	int id;
 
-	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_WP))
-		missed += wp_kp.nmissed;
-	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_REUSE))
-		missed += reuse_kp.nmissed;
-	if ((attached & ~via_ftrace) & BIT(COWSTAT_P_COMMIT))
-		missed += commit_kp.nmissed;
-	if (attached & BIT(COWSTAT_P_THP))
-		missed += thp_krp.kp.nmissed + thp_krp.nmissed;
-	if (attached & BIT(COWSTAT_P_HUGETLB))
-		missed += hugetlb_krp.kp.nmissed + hugetlb_krp.nmissed;
+	for (id = 0; id < COWSTAT_P_EXIT; id++) {
+		struct probe *p = &probe_table[id];
+
+		if (!(attached & BIT(id)))
+			continue;
+		if (p->ret_handler)
+			missed += p->krp.kp.nmissed + p->krp.nmissed;
+		else if (!p->via_ftrace)
+			missed += p->kp.nmissed;
+	}
 	return missed;
-}
-
-static void attach_optional(int ret, enum cowstat_probe id)
-{
-	if (ret)
-		pr_warn("cannot probe %s (%d): its columns are left out of /proc/cowstat\n",
-			probe_names[id], ret);
 }
 
 int cowstat_probes_init(bool faults_only)
 {
-	int ret;
+	bool use_ftrace = !strcmp(probes, "ftrace");
+	int id, ret;
 
+	if (!use_ftrace && strcmp(probes, "kprobe")) {
+		pr_err("probes=%s: must be ftrace or kprobe\n", probes);
+		return -EINVAL;
+	}
 	attached = 0;
-	via_ftrace = 0;
 	for_each_kernel_tracepoint(find_exit_tracepoint, NULL);
 	if (!exit_tp) {
 		pr_err("tracepoint sched_process_exit not found\n");
@@ -516,46 +619,38 @@ int cowstat_probes_init(bool faults_only)
 	}
 	attached |= BIT(COWSTAT_P_EXIT);
 
-	if (faults_only)
-		goto attach_wp;
-
+	/* The BTF is read once, for the layout checks, and freed again. */
+	cowstat_layout_init();
 	/* Outcome probes first, so that no fault is left pending unseen. */
-	attach_optional(attach_hot(&reuse_fops, reuse_ftrace, &reuse_kp, &reuse_kp_init,
-				   COWSTAT_P_REUSE),
-			COWSTAT_P_REUSE);
-	attach_optional(attach_hot(&commit_fops, commit_ftrace, &commit_kp, &commit_kp_init,
-				   COWSTAT_P_COMMIT),
-			COWSTAT_P_COMMIT);
-	attach_optional(attach_kretprobe(&thp_krp, &thp_krp_init, COWSTAT_P_THP),
-			COWSTAT_P_THP);
-	attach_optional(attach_kretprobe(&hugetlb_krp, &hugetlb_krp_init,
-					 COWSTAT_P_HUGETLB),
-			COWSTAT_P_HUGETLB);
-
-attach_wp:
-	ret = attach_hot(&wp_fops, wp_ftrace, &wp_kp, &wp_kp_init, COWSTAT_P_WP);
-	if (ret) {
-		pr_err("cannot probe %s (%d): is it the write-protect fault handler of this kernel? (module parameter wp_symbol)\n",
-		       cowstat_wp_symbol, ret);
-		cowstat_probes_exit();
-		return ret;
+	for (id = COWSTAT_P_EXIT - 1; id >= 0; id--) {
+		if (faults_only && !probe_table[id].required)
+			continue;
+		ret = attach_probe(id, use_ftrace);
+		if (ret && probe_table[id].required)
+			break;
+		if (ret)
+			pr_warn("cannot probe %s (%d): its columns are left out of /proc/cowstat\n",
+				probe_table[id].symbol, ret);
+		ret = 0;
 	}
-	return 0;
+	cowstat_layout_exit();
+	if (ret) {
+		pr_err("cannot probe %s (%d), which every column needs: not loading (module parameter wp_symbol)\n",
+		       wp_symbol, ret);
+		cowstat_probes_exit();
+	}
+	return ret;
 }
 
 void cowstat_probes_exit(void)
 {
-	detach_hot(&wp_fops, &wp_kp, COWSTAT_P_WP);
-	if (attached & BIT(COWSTAT_P_HUGETLB))
-		unregister_kretprobe(&hugetlb_krp);
-	if (attached & BIT(COWSTAT_P_THP))
-		unregister_kretprobe(&thp_krp);
-	detach_hot(&commit_fops, &commit_kp, COWSTAT_P_COMMIT);
-	detach_hot(&reuse_fops, &reuse_kp, COWSTAT_P_REUSE);
+	int id;
+
+	for (id = 0; id < COWSTAT_P_EXIT; id++)
+		detach_probe(id);
 	if (attached & BIT(COWSTAT_P_EXIT)) {
 		tracepoint_probe_unregister(exit_tp, exit_probe, NULL);
 		tracepoint_synchronize_unregister();
 	}
 	attached = 0;
-	via_ftrace = 0;
 }

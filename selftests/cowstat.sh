@@ -28,7 +28,8 @@ trap cleanup EXIT
 
 if [ ! -e /proc/cowstat ]; then
 	if [ -n "$COWSTAT_KO" ]; then
-		insmod "$COWSTAT_KO" || { echo "# insmod $COWSTAT_KO failed"; exit 1; }
+		# COWSTAT_PARAMS: load parameters, e.g. probes=kprobe.
+		insmod "$COWSTAT_KO" ${COWSTAT_PARAMS:-} || { echo "# insmod $COWSTAT_KO failed"; exit 1; }
 	elif ! modprobe -q cowstat 2>/dev/null; then
 		skip "cowstat module not loaded, not installed, and COWSTAT_KO not set"
 	fi

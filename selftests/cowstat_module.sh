@@ -3,8 +3,10 @@
 #
 # cowstat module lifecycle tests: parameter checks, load/unload under load,
 # unload with /proc/cowstat held open, the table bound with "dropped",
-# refused rows (fail_rows), and the kind of each hot probe.
-# Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe.
+# refused rows (fail_rows), the kind of each hot probe, probes=kprobe, and
+# the refusal of an argument layout the kernel's BTF contradicts.
+# Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe;
+# $COWSTAT_WRONG_LAYOUT_KO is one built with -DCOWSTAT_TEST_WRONG_LAYOUT.
 
 ksft_skip=4
 here=$(dirname "$(readlink -f "$0")")
@@ -23,7 +25,7 @@ ktap_result()	# status name [reason]
 
 diag() { echo "# $*"; }
 
-plan=8
+plan=10
 echo "TAP version 13"
 echo "1..$plan"
 
@@ -272,7 +274,60 @@ else
 	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
 fi
 
-# 8. Nothing the tests did left a warning, and the module is gone.
+# 8. probes=kprobe attaches every hot probe as a kprobe, and no ftrace
+#    callback of cowstat's.
+t=probes_kprobe_attaches_kprobes
+if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
+	ktap_result skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
+else
+	bad=0
+	insmod "$ko" probes=kprobe || bad=1
+	for f in do_wp_page ptep_set_access_flags ptep_clear_flush; do
+		grep -qE " $f\+0x[0-9a-f]+ " $kprobes_list || { diag "$f: no kprobe"; bad=1; }
+	done
+	grep -E '_ftrace\+0x0/.*\[cowstat\]' $tracing/enabled_functions && bad=1
+	rmmod cowstat
+	insmod "$ko" probes=int3 2>/dev/null && { diag "probes=int3 accepted"; bad=1; rmmod cowstat; }
+	dmesg | tail -n 5 | grep -q "probes=int3: must be ftrace or kprobe" || { diag "no probes= message"; bad=1; }
+	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+fi
+
+# 9. A layout the kernel's BTF contradicts is refused, never guessed: a
+#    module built to read hugetlb_fault as (struct vm_fault *) leaves that
+#    probe and its column out and says why; a hugetlb copy-on-write under
+#    it is harmless.
+t=wrong_layout_refused
+if [ -z "${COWSTAT_WRONG_LAYOUT_KO:-}" ]; then
+	ktap_result skip $t "set COWSTAT_WRONG_LAYOUT_KO (cowstat.ko built with -DCOWSTAT_TEST_WRONG_LAYOUT)"
+elif ! command -v python3 > /dev/null || ! echo 4 > /proc/sys/vm/nr_hugepages; then
+	ktap_result skip $t "needs python3 and hugetlb pages"
+else
+	bad=0
+	mark=$(dmesg | wc -l)
+	insmod "$COWSTAT_WRONG_LAYOUT_KO" || { diag "insmod failed"; bad=1; }
+	log=$(dmesg | tail -n +"$((mark + 1))")
+	want="hugetlb_fault: the kernel's BTF gives hugetlb_fault(struct mm_struct *, struct vm_area_struct *, long unsigned int, unsigned int), the handler reads (struct vm_fault *)"
+	grep -qF "$want" <<< "$log" || { diag "no refusal line: $log"; bad=1; }
+	grep -qF "cannot probe hugetlb_fault (-71): its columns are left out" <<< "$log" || bad=1
+	head -n 1 /proc/cowstat | grep -q hugetlb_fault && { diag "hugetlb_fault attached"; bad=1; }
+	sed -n 2p /proc/cowstat | grep -qw hugetlb && { diag "hugetlb column shown"; bad=1; }
+	# A private hugetlb page, written by parent and then by a child: a copy.
+	python3 -c '
+import mmap, os
+m = mmap.mmap(-1, 2 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x40000)
+m[0] = 1
+pid = os.fork()
+if pid == 0:
+    m[0] = 2
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+exit(status)' || { diag "hugetlb copy-on-write failed"; bad=1; }
+	rmmod cowstat
+	echo 0 > /proc/sys/vm/nr_hugepages
+	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+fi
+
+# 10. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
 warnings=$(new_kernel_warnings)
 if [ -n "$warnings" ] || [ -e /proc/cowstat ]; then

@@ -228,8 +228,8 @@ TEST_F(cowstat, format)
 		{ "zero", { "ptep_clear_flush" } },
 		{ "ksm", { "ptep_clear_flush" } },
 		{ "thp", { "do_huge_pmd_wp_page" } },
-		{ "hugetlb", { "hugetlb_wp", "ptep_clear_flush" } },
-		{ "bytes", { "ptep_clear_flush", "hugetlb_wp" } },
+		{ "hugetlb", { "hugetlb_fault", "ptep_clear_flush" } },
+		{ "bytes", { "ptep_clear_flush", "hugetlb_fault" } },
 	};
 	struct cowstat_table t = { 0 };
 	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
