@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what building and testing cowstat needs on a Debian bookworm host:
-# QEMU, busybox, both Debian LTS kernels (6.1 from bookworm, 6.12 and
-# 6.12-rt from bookworm-backports) with headers, the kernel sources that
-# carry kselftest and checkpatch, and the lint and packaging tools.  Safe to
-# run again; it only adds what is missing.
+# QEMU, busybox, Debian 12's kernels (6.1 from bookworm, 6.12 and 6.12-rt
+# from bookworm-backports) with headers, the kernel sources that carry
+# kselftest and checkpatch, the lint and packaging tools, and a trixie
+# chroot with Debian 13's kernels and toolchain (scripts/trixie-root).  Safe
+# to run again; it only adds what is missing.
 set -euo pipefail
 
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get needs it)" >&2; exit 1; }
@@ -40,24 +41,28 @@ have_series()	# $1 = 6.1 or 6.12: is an image and matching headers installed?
 	return 1
 }
 
+# Machines run apt in the background (unattended-upgrades, apt-daily): wait
+# for the dpkg lock rather than fail on it.
+apt_wait="-o DPkg::Lock::Timeout=900"
+
 apt_install()
 {
-	apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 "$@"
+	apt-get install -y --no-install-recommends -o Dpkg::Use-Pty=0 $apt_wait "$@"
 }
 
 add_backports
-apt-get update -qq
+apt-get update -qq $apt_wait
 
 apt_install qemu-system-x86 qemu-utils busybox-static kmod xz-utils rsync \
 	make gcc libc6-dev bc cpio e2fsprogs sparse python3 dkms mandoc python3-sphinx cppcheck \
-	debhelper dh-dkms dpkg-dev prometheus gnuplot-nox \
+	debhelper dh-dkms dpkg-dev prometheus gnuplot-nox mmdebstrap \
 	linux-source-6.1
 
 if ! have_series 6.1; then
 	apt_install -t bookworm linux-image-amd64 linux-headers-amd64
 fi
 # Keep 6.1 when the metapackages move on to 6.12.
-apt-mark manual $(dpkg-query -W -f '${Package}\n' 'linux-image-6.1.*' 'linux-headers-6.1.*' 2>/dev/null) >/dev/null
+apt-mark manual $apt_wait $(dpkg-query -W -f '${Package}\n' 'linux-image-6.1.*' 'linux-headers-6.1.*' 2>/dev/null) >/dev/null
 if ! have_series 6.12; then
 	apt_install -t bookworm-backports linux-image-amd64 linux-headers-amd64
 fi
@@ -66,6 +71,8 @@ if ! "$(dirname "$0")/kernel-version" 6.12-rt > /dev/null 2>&1; then
 	apt_install -t bookworm-backports linux-image-rt-amd64 linux-headers-rt-amd64
 fi
 apt_install -t bookworm-backports linux-source-6.12
+# Debian 13's kernels, each with the gcc-14 it was built with, in a chroot.
+"$(dirname "$0")/trixie-root" --create > /dev/null
 
 echo "install-deps: kernels available:"
 ls /lib/modules
