@@ -32,6 +32,10 @@ insmod "$ko" mode=faults && measure cowstat-faults && rmmod cowstat
 
 [ -n "${BENCH_SMOKE:-}" ] && exit 0	# make check: the cowstat rows only
 
+# Every probe a kprobe: what the ftrace callbacks save.
+baseline cowstat-kprobe
+insmod "$ko" probes=kprobe && measure cowstat-kprobe && rmmod cowstat
+
 echo 'p:bench/wp do_wp_page' >> $tracing/kprobe_events
 baseline tracefs
 echo 1 > $tracing/events/bench/wp/enable
