@@ -5,6 +5,8 @@
 #   make                      build cowstat.ko against KDIR, and the tool
 #   make modules_install      install cowstat.ko under /lib/modules
 #   make install              install the tool and man pages (PREFIX, DESTDIR)
+#   make stage DEST=DIR       copy the module's sources, as DKMS builds them, to DIR
+#   make deb                  the cowstat and cowstat-dkms packages, in build/deb
 #   make demo                 boot a Debian kernel in QEMU and show /proc/cowstat
 #   make check                every test, on both Debian LTS kernels, in QEMU
 #   make check-debug          the tests on a lockdep/KASAN/kmemleak 6.12 build
@@ -29,6 +31,19 @@ tools:
 install: tools
 	$(MAKE) -C tools install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# The one rule for what a build of the module needs (DKMS, the package, the
+# lint and per-kernel builds): a file that is already the same is left as it
+# is, so that kbuild sees no change.
+MODULE_SOURCES := $(wildcard module/*.c module/*.h) module/Kbuild
+stage:
+	@test -n "$(DEST)" || { echo "make stage: set DEST=<directory>" >&2; exit 1; }
+	install -d "$(DEST)/module"
+	install -C -m 644 Kbuild dkms.conf "$(DEST)/"
+	install -C -m 644 $(MODULE_SOURCES) "$(DEST)/module/"
+
+deb:
+	scripts/deb
+
 check:
 	scripts/check
 
@@ -52,4 +67,4 @@ clean:
 	-$(MAKE) -C tools clean
 	rm -rf build selftests/cowstat_test
 
-.PHONY: all modules modules_install tools install check check-debug lint bench stress demo clean
+.PHONY: all modules modules_install tools install stage deb check check-debug lint bench stress demo clean
