@@ -15,8 +15,8 @@
 #include <linux/uidgid.h>
 
 /*
- * One row per task (thread), kept after the task exits.  128 bytes, so that
- * a row is two cache lines and the table costs 128 bytes per tracked task.
+ * One row per task (thread), kept after the task exits: 136 bytes, the
+ * fault path's fields in the first of its cache lines.
  * Only the owning task writes its counters (from probe context, with
  * preemption disabled); everyone else reads them under @seq.
  */
@@ -47,6 +47,8 @@ struct cowstat_row {
 	u32		thp;
 	u32		hugetlb;
 	u32		remote;
+	u32		large;
+	u32		thp_zero;
 };
 
 #define COWSTAT_ROW_USED	0x1
@@ -54,7 +56,10 @@ struct cowstat_row {
 
 /* What a fault that has not finished yet is waiting for; kept in @pending. */
 #define COWSTAT_PENDING_PRIVATE	0x1	/* do_wp_page on a private mapping */
-#define COWSTAT_PENDING_HUGETLB	0x2	/* hugetlb_wp */
+#define COWSTAT_PENDING_HUGETLB	0x2	/* hugetlb_fault, at a huge page's address */
+#define COWSTAT_PENDING_THP	0x3	/* do_huge_pmd_wp_page, with its PMD pointer */
+#define COWSTAT_PENDING_THP_REUSED	0x4	/* ... that made the PMD writable */
+#define COWSTAT_PENDING_THP_FILLED	0x5	/* ... that replaced the huge zero page */
 #define COWSTAT_PENDING_MASK	0x7
 
 #define COWSTAT_NIL		U32_MAX
@@ -65,6 +70,8 @@ enum cowstat_probe {
 	COWSTAT_P_REUSE,	/* ptep_set_access_flags: a page reused */
 	COWSTAT_P_COMMIT,	/* ptep_clear_flush: a copy is installed */
 	COWSTAT_P_THP,		/* do_huge_pmd_wp_page */
+	COWSTAT_P_THP_REUSE,	/* pmdp_set_access_flags: a THP reused at PMD level */
+	COWSTAT_P_THP_FILL,	/* pmdp_huge_clear_flush: the huge zero page replaced */
 	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
 	COWSTAT_P_EXIT,		/* sched_process_exit tracepoint */
 	COWSTAT_NR_PROBES

@@ -44,7 +44,7 @@ static const struct kernel_param_ops max_tasks_ops = {
 };
 
 module_param_cb(max_tasks, &max_tasks_ops, &max_tasks, 0444);
-MODULE_PARM_DESC(max_tasks, "Rows in the task table, 128 bytes each (default 32768)");
+MODULE_PARM_DESC(max_tasks, "Rows in the task table, 136 bytes each (default 32768)");
 
 /* "faults" attaches only the do_wp_page probe: the cheapest mode. */
 static char *mode = "full";

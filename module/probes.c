@@ -161,6 +161,9 @@ static void on_reuse(pte_t *ptep)
 		cowstat_resolve_pending(row);
 	} else {
 		row->reuses++;
+		/* Since 6.15 a page of a PTE-mapped large folio can be reused. */
+		if (folio_test_large(page_folio(pte_page(ptep_get(ptep)))))
+			row->large++;
 		row->pending = 0;
 	}
 	cowstat_row_write_end(row);
@@ -297,19 +300,82 @@ static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 	preempt_enable_notrace();
 }
 
-/* do_huge_pmd_wp_page returned: count it unless it fell back to PTEs. */
+/*
+ * do_huge_pmd_wp_page(vmf) entry: a write to a huge PMD.  It ends one of
+ * three ways: the THP is reused in place (pmdp_set_access_flags on that
+ * PMD), the huge zero page is replaced by a new THP (pmdp_huge_clear_flush
+ * on it, since 6.x; earlier kernels split instead), or it falls back to
+ * PTEs (VM_FAULT_FALLBACK).  It may also return having done nothing (the
+ * PMD changed under it) or only unshared: those are not writes.
+ */
+static int thp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct cowstat_row *row;
+
+	if (vmf->flags & FAULT_FLAG_UNSHARE)
+		return 1;	/* not a write: no return probe for this call */
+	row = current_row_or_drop();
+	if (!row)
+		return 1;
+	cowstat_row_write_begin(row);
+	if (row->pending)
+		cowstat_resolve_pending(row);
+	row->pending = (unsigned long)vmf->pmd | COWSTAT_PENDING_THP;
+	cowstat_row_write_end(row);
+	return 0;
+}
+
+/* pmdp_set_access_flags / pmdp_huge_clear_flush: mark the pending THP fault. */
+static void on_thp_outcome(pmd_t *pmdp, unsigned long outcome)
+{
+	struct cowstat_row *row = pending_row(pmdp, COWSTAT_PENDING_THP);
+
+	if (!row)
+		return;
+	cowstat_row_write_begin(row);
+	row->pending = (unsigned long)pmdp | outcome;
+	cowstat_row_write_end(row);
+}
+
+static int thp_reuse_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_thp_outcome((pmd_t *)regs_get_kernel_argument(regs, 2), COWSTAT_PENDING_THP_REUSED);
+	return 0;
+}
+
+static int thp_fill_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_thp_outcome((pmd_t *)regs_get_kernel_argument(regs, 2), COWSTAT_PENDING_THP_FILLED);
+	return 0;
+}
+
+/*
+ * do_huge_pmd_wp_page returned: count a write completed at PMD level.  A
+ * fallback may have cleared the huge zero PMD to split it: not a fill.
+ */
 static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
-	struct cowstat_row *row;
+	struct task_struct *task = current;
+	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
+	unsigned long kind;
 
-	if (ret & VM_FAULT_FALLBACK)
-		return 0;
-	row = current_row_or_drop();
 	if (!row)
 		return 0;
+	kind = READ_ONCE(row->pending) & COWSTAT_PENDING_MASK;
+	if (kind != COWSTAT_PENDING_THP && kind != COWSTAT_PENDING_THP_REUSED &&
+	    kind != COWSTAT_PENDING_THP_FILLED)
+		return 0;
 	cowstat_row_write_begin(row);
-	row->thp++;
+	if (!(ret & VM_FAULT_FALLBACK) && kind != COWSTAT_PENDING_THP) {
+		row->thp++;
+		if (kind == COWSTAT_PENDING_THP_FILLED) {
+			row->thp_zero++;
+			row->bytes += HPAGE_PMD_SIZE;
+		}
+	}
+	row->pending = 0;
 	cowstat_row_write_end(row);
 	return 0;
 }
@@ -369,6 +435,8 @@ static char wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
 static char reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
 static char commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
 static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
+static char thp_reuse_symbol[KSYM_NAME_LEN] = "pmdp_set_access_flags";
+static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
 static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
 
 module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
@@ -379,6 +447,10 @@ module_param_string(commit_symbol, commit_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
 module_param_string(thp_symbol, thp_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_huge_pmd_wp_page)");
+module_param_string(thp_reuse_symbol, thp_reuse_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_reuse_symbol, "Makes a reused THP writable at PMD level (default pmdp_set_access_flags)");
+module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
 module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
 
@@ -403,13 +475,14 @@ MODULE_PARM_DESC(probes, "ftrace: ftrace callbacks for the hot probes where poss
 #endif
 
 #define REUSE_LAYOUT	"(struct vm_area_struct *, long unsigned int, pte_t *, pte_t, int)"
+#define THP_REUSE_LAYOUT "(struct vm_area_struct *, long unsigned int, pmd_t *, pmd_t, int)"
 
 struct probe {
 	char			*symbol;
 	const char		*layout;	/* NULL: reads no argument */
 	bool			declared;	/* the headers agree, or declare nothing */
 	bool			required;	/* no /proc/cowstat without it */
-	/* Hot probes: an ftrace_ops callback, else a kprobe. */
+	/* Hot probes: an ftrace_ops callback if set, else a kprobe. */
 	ftrace_func_t		ftrace_func;
 	kprobe_pre_handler_t	pre_handler;
 	/* Return probes: a kretprobe. */
@@ -454,7 +527,25 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.layout		= "(struct vm_fault *)",
 		.declared	= DECLARED_AS(do_huge_pmd_wp_page,
 					      vm_fault_t (*)(struct vm_fault *)),
+		.entry_handler	= thp_entry,
 		.ret_handler	= thp_return,
+	},
+	/* Rare, so kprobes: a THP fault is one per 2 MiB. */
+	[COWSTAT_P_THP_REUSE] = {
+		.symbol		= thp_reuse_symbol,
+		.layout		= THP_REUSE_LAYOUT,
+		.declared	= DECLARED_AS(pmdp_set_access_flags,
+					      int (*)(struct vm_area_struct *, unsigned long,
+						      pmd_t *, pmd_t, int)),
+		.pre_handler	= thp_reuse_entry,
+	},
+	[COWSTAT_P_THP_FILL] = {
+		.symbol		= thp_fill_symbol,
+		.layout		= "(struct vm_area_struct *, long unsigned int, pmd_t *)",
+		.declared	= DECLARED_AS(pmdp_huge_clear_flush,
+					      pmd_t (*)(struct vm_area_struct *, unsigned long,
+							pmd_t *)),
+		.pre_handler	= thp_fill_entry,
 	},
 	[COWSTAT_P_HUGETLB] = {
 		.symbol		= hugetlb_symbol,
@@ -536,7 +627,7 @@ static int attach_probe(enum cowstat_probe id, bool use_ftrace)
 		p->krp.maxactive = COWSTAT_KRETPROBE_ACTIVE;
 		ret = register_kretprobe(&p->krp);
 	} else {
-		if (use_ftrace) {
+		if (use_ftrace && p->ftrace_func) {
 			memset(&p->ops, 0, sizeof(p->ops));
 			p->ops.func = p->ftrace_func;
 			ret = ftrace_set_filter(&p->ops, (unsigned char *)p->symbol,

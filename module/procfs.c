@@ -29,6 +29,8 @@
 #define COMMIT	COWSTAT_NEEDS(COMMIT)
 #define THP	COWSTAT_NEEDS(THP)
 #define HUGETLB	COWSTAT_NEEDS(HUGETLB)
+#define THP_REUSE	COWSTAT_NEEDS(THP_REUSE)
+#define THP_FILL	COWSTAT_NEEDS(THP_FILL)
 
 #define AT(field)	offsetof(struct cowstat_row, field)
 
@@ -48,10 +50,12 @@ static const struct cowstat_col cols[] = {
 	{ "other",	AT(other),	WP | REUSE | COMMIT },
 	{ "zero",	AT(zero),	WP | COMMIT },
 	{ "ksm",	AT(ksm),	WP | COMMIT },
-	{ "thp",	AT(thp),	THP },
+	{ "thp",	AT(thp),	THP | THP_REUSE | THP_FILL },
 	{ "hugetlb",	AT(hugetlb),	HUGETLB | COMMIT },
 	{ "remote",	AT(remote),	WP },
 	{ "bytes",	AT(bytes),	WP | COMMIT | HUGETLB },
+	{ "large",	AT(large),	WP | REUSE },
+	{ "thp_zero",	AT(thp_zero),	THP | THP_FILL },
 };
 
 #define NR_COLS	ARRAY_SIZE(cols)

@@ -23,7 +23,7 @@
 #include <linux/cred.h>
 #include "cowstat.h"
 
-static_assert(sizeof(struct cowstat_row) == 128);
+static_assert(sizeof(struct cowstat_row) == 136);
 
 struct cowstat_index cowstat_index __read_mostly;
 

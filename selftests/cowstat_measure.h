@@ -28,12 +28,14 @@
 enum cowstat_counter {
 	CS_FAULTS, CS_COPIES, CS_REUSES, CS_SHARED, CS_UNSHARE, CS_OTHER,
 	CS_ZERO, CS_KSM, CS_THP, CS_HUGETLB, CS_REMOTE, CS_BYTES,
+	CS_LARGE, CS_THP_ZERO,
 	CS_NR_COUNTERS
 };
 
 static const char *const cowstat_counter_name[CS_NR_COUNTERS] = {
 	"faults", "copies", "reuses", "shared", "unshare", "other",
 	"zero", "ksm", "thp", "hugetlb", "remote", "bytes",
+	"large", "thp_zero",
 };
 
 struct cowstat_counts {

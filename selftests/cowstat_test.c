@@ -227,9 +227,12 @@ TEST_F(cowstat, format)
 		{ "other", { "ptep_set_access_flags", "ptep_clear_flush" } },
 		{ "zero", { "ptep_clear_flush" } },
 		{ "ksm", { "ptep_clear_flush" } },
-		{ "thp", { "do_huge_pmd_wp_page" } },
+		{ "thp", { "do_huge_pmd_wp_page", "pmdp_set_access_flags",
+			   "pmdp_huge_clear_flush" } },
 		{ "hugetlb", { "hugetlb_fault", "ptep_clear_flush" } },
 		{ "bytes", { "ptep_clear_flush", "hugetlb_fault" } },
+		{ "large", { "ptep_set_access_flags" } },
+		{ "thp_zero", { "do_huge_pmd_wp_page", "pmdp_huge_clear_flush" } },
 	};
 	struct cowstat_table t = { 0 };
 	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
@@ -262,7 +265,10 @@ TEST_F(cowstat, format)
 	free(text);
 }
 
-/* Every row: faults = copies + reuses + shared + unshare + other. */
+/*
+ * Every exited row: faults = copies + reuses + shared + unshare + other,
+ * and bytes = copies * page_size + thp_zero * 2 MiB (+ hugetlb pages).
+ */
 TEST_F(cowstat, invariant_every_row)
 {
 	static const char *const outcomes[] = { "copies", "reuses", "other" };
@@ -288,8 +294,10 @@ TEST_F(cowstat, invariant_every_row)
 		      cowstat_get(&t, r, "other");
 		EXPECT_EQ(cowstat_get(&t, r, "faults"), sum)
 			TH_LOG("row of pid %s", cowstat_field(&t, r, 0));
+		/* hugetlb pages come in several sizes; zero THPs in one. */
 		if (cowstat_get(&t, r, "hugetlb") == 0)
-			EXPECT_EQ(cowstat_get(&t, r, "copies") * page_size,
+			EXPECT_EQ(cowstat_get(&t, r, "copies") * page_size +
+				  cowstat_get(&t, r, "thp_zero") * COWSTAT_HPAGE,
 				  cowstat_get(&t, r, "bytes"))
 				TH_LOG("row of pid %s", cowstat_field(&t, r, 0));
 	}
@@ -542,6 +550,50 @@ TEST_F(cowstat, process_vm_writev_copies)
 					   [CS_BYTES] = NPAGES * page_size));
 }
 
+/* ---- sysfs and procfs ---- */
+
+static long read_long(const char *path)
+{
+	char buf[64];
+	long v = -1;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) > 0)
+		v = strtol(buf, NULL, 10);
+	close(fd);
+	return v;
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static long vmstat(const char *name)
+{
+	char line[128];
+	size_t len = strlen(name);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
 /* ---- Huge pages ---- */
 
 #define HPAGE	COWSTAT_HPAGE
@@ -600,6 +652,105 @@ TEST_F(cowstat, thp_child_write_falls_back)
 					   [CS_BYTES] = page_size));
 }
 
+static void thp_zero_then_write(struct result *res, void *arg)
+{
+	struct region r = { .n = 1, .value = 1 };
+	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long before;
+
+	if (p == MAP_FAILED)
+		CHILD_FAIL(res, "mmap: %m");
+	r.p = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
+	if (madvise(r.p, HPAGE, MADV_HUGEPAGE))
+		CHILD_SKIP(res, "no transparent huge pages (madvise: %m)");
+	read_region(&r);	/* maps the huge zero page, where THP allows it */
+	before = vmstat("thp_fault_alloc");
+	measure_self(res, write_region, &r);
+	res->aux = vmstat("thp_fault_alloc") - before;
+}
+
+/*
+ * A write to the huge zero page: newer kernels (7.x) allocate a whole THP
+ * for it, at PMD level (thp and thp_zero, 2 MiB of bytes), older ones split
+ * the PMD and copy one 4 KiB zero page.  Which one happened is the
+ * kernel's own thp_fault_alloc; cowstat must agree with it exactly.
+ */
+TEST_F(cowstat, thp_zero_page_write)
+{
+	struct result res;
+
+	in_child(&res, thp_zero_then_write, NULL);
+	RESULT_OR_SKIP(&res);
+	ksft_print_msg("the huge zero page write %s\n", res.aux == 1 ?
+		       "allocated a THP" : "split the PMD and copied a 4 KiB zero page");
+	if (res.aux == 1)
+		check_delta(_metadata, &res, &WANT([CS_THP] = 1, [CS_THP_ZERO] = 1,
+						   [CS_BYTES] = HPAGE));
+	else
+		check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1, [CS_COPIES] = 1,
+						   [CS_ZERO] = 1, [CS_BYTES] = page_size));
+	EXPECT_GE(1, res.aux) TH_LOG("thp_fault_alloc moved by %llu", (unsigned long long)res.aux);
+}
+
+#define MTHP_SIZE	(64 << 10)
+#define MTHP_ENABLED	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"
+
+static void mthp_parent_after_child(struct result *res, void *arg)
+{
+	struct region r = { .n = MTHP_SIZE / page_size, .value = 3 };
+	char *p = mmap(NULL, 2 * MTHP_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+
+	if (p == MAP_FAILED)
+		CHILD_FAIL(res, "mmap: %m");
+	r.p = (char *)(((unsigned long)p + MTHP_SIZE - 1) & ~(MTHP_SIZE - 1));
+	pin_to_one_cpu();
+	memset(r.p, 1, MTHP_SIZE);	/* one 64 KiB folio */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	measure_self(res, write_region, &r);
+}
+
+/*
+ * The last user of a 64 KiB folio, PTE-mapped, writes each of its pages.
+ * Since 6.15 the kernel reuses them in place (reuses, and large); before,
+ * it copied each one.  Either way, all 16 the same way, and exact.
+ */
+TEST_F(cowstat, mthp_parent_reuses_large)
+{
+	const uint64_t n = MTHP_SIZE / page_size;
+	char old[64] = "";
+	struct result res;
+	int fd = open(MTHP_ENABLED, O_RDWR);
+
+	if (fd < 0)
+		SKIP(return, "no multi-size THP (%s: %m)", MTHP_ENABLED);
+	if (read(fd, old, sizeof(old) - 1) <= 0 || !strchr(old, '[')) {
+		close(fd);
+		SKIP(return, "cannot read %s", MTHP_ENABLED);
+	}
+	/* "always [madvise] never" -> "madvise" */
+	*strchr(strchr(old, '['), ']') = '\0';
+	memmove(old, strchr(old, '[') + 1, strlen(strchr(old, '[')));
+	ASSERT_EQ(0, write_str(MTHP_ENABLED, "always"));
+	in_child(&res, mthp_parent_after_child, NULL);
+	write_str(MTHP_ENABLED, old);
+	close(fd);
+	RESULT_OR_SKIP(&res);
+	ksft_print_msg("the last user's writes to a 64 KiB folio were %s\n",
+		       res.delta.v[CS_REUSES] ? "reused in place" : "copied");
+	if (res.delta.v[CS_REUSES])
+		check_delta(_metadata, &res, &WANT([CS_FAULTS] = n, [CS_REUSES] = n,
+						   [CS_LARGE] = n));
+	else
+		check_delta(_metadata, &res, &WANT([CS_FAULTS] = n, [CS_COPIES] = n,
+						   [CS_BYTES] = n * page_size));
+}
+
 static void hugetlb_child_write(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 2 };
@@ -622,48 +773,6 @@ TEST_F(cowstat, hugetlb_child_copies)
 }
 
 /* ---- KSM ---- */
-
-static long read_long(const char *path)
-{
-	char buf[64];
-	long v = -1;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
-static long vmstat(const char *name)
-{
-	char line[128];
-	size_t len = strlen(name);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			v = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
-}
 
 #define KSM	"/sys/kernel/mm/ksm/"
 
