@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# KTAP output for the host checks (scripts/*-check, lint) and the guest-side
+# scripts (scripts/guest/): the names and the totals line of kselftest's
+# ktap_helpers.sh, plus a reason on skips and the tail of a failed step's
+# output as diagnostics.  Also the steps several of them share: the kernel
+# log check and ext4 on a ramdisk.  Source it; it sets nothing else.
+
+KTAP_TESTNO=1
+KTAP_CNT_PASS=0
+KTAP_CNT_FAIL=0
+KTAP_CNT_SKIP=0
+KTAP_LOG=${TMPDIR:-/tmp}/ktap-step.$$.log
+
+ktap_print_header() { echo "TAP version 13"; }
+ktap_set_plan() { echo "1..$1"; }
+ktap_print_msg() { echo "# $*"; }
+
+ktap_test_pass()	# description
+{
+	echo "ok $KTAP_TESTNO $1"
+	KTAP_TESTNO=$((KTAP_TESTNO + 1)) KTAP_CNT_PASS=$((KTAP_CNT_PASS + 1))
+}
+
+ktap_test_fail()	# description
+{
+	echo "not ok $KTAP_TESTNO $1"
+	KTAP_TESTNO=$((KTAP_TESTNO + 1)) KTAP_CNT_FAIL=$((KTAP_CNT_FAIL + 1))
+}
+
+ktap_test_skip()	# description reason
+{
+	echo "ok $KTAP_TESTNO $1 # SKIP $2"
+	KTAP_TESTNO=$((KTAP_TESTNO + 1)) KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
+}
+
+# Pass when STATUS is 0.
+ktap_test_status()	# status description
+{
+	if [ "$1" = 0 ]; then
+		ktap_test_pass "$2"
+	else
+		ktap_test_fail "$2"
+	fi
+}
+
+# Run COMMAND quietly; pass when it succeeds, else show the end of its output.
+ktap_test_result()	# description command...
+{
+	local description=$1 rc
+	shift
+	"$@" > "$KTAP_LOG" 2>&1
+	rc=$?
+	[ $rc = 0 ] || tail -n 15 "$KTAP_LOG" | sed 's/^/# /'
+	rm -f "$KTAP_LOG"
+	ktap_test_status $rc "$description"
+}
+
+# The totals line; false if anything failed.
+ktap_print_totals()
+{
+	echo "# Totals: pass:$KTAP_CNT_PASS fail:$KTAP_CNT_FAIL xfail:0 xpass:0 skip:$KTAP_CNT_SKIP error:0"
+	[ "$KTAP_CNT_FAIL" = 0 ]
+}
+
+# The plan, for a script that counts its tests as it goes, and the totals.
+ktap_finished()
+{
+	echo "1..$((KTAP_TESTNO - 1))"
+	ktap_print_totals
+}
+
+# Kernel log lines since kernel_log_mark that report a kernel problem.
+kernel_log_mark() { KERNEL_LOG_MARK=$(dmesg | wc -l); }
+kernel_log_problems()
+{
+	dmesg | tail -n +"$((${KERNEL_LOG_MARK:-0} + 1))" |
+		grep -E 'WARNING|BUG|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption'
+}
+
+# ext4 on a 16 MiB ramdisk at DIR: MAP_SHARED write-notify needs a
+# filesystem with writeback (tmpfs and memfd never write-protect).
+ext4_on_ramdisk()	# dir
+{
+	{ [ -e /dev/ram0 ] || modprobe brd rd_nr=1 rd_size=16384; } &&
+		mkfs.ext4 -q -F /dev/ram0 > /dev/null 2>&1 &&
+		mkdir -p "$1" && mount -t ext4 /dev/ram0 "$1"
+}
