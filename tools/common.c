@@ -205,10 +205,18 @@ int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 	return out;
 }
 
-/* Column index for --sort: a counter, or -1 for pid, tgid, start and comm. */
+/*
+ * Column index for --sort: a counter, or -1 for pid, tgid, start and comm.
+ * @name NULL is the default: bytes, or faults where the module has no
+ * bytes column (mode=faults).
+ */
 int sort_column(const struct snapshot *s, const char *name)
 {
-	int c = cowstat_col(&s->t, name);
+	int c;
+
+	if (!name)
+		name = cowstat_col(&s->t, "bytes") >= 0 ? "bytes" : "faults";
+	c = cowstat_col(&s->t, name);
 
 	if (c >= 0 && is_counter_col(s, c))
 		return c;

@@ -19,7 +19,8 @@ static void usage(FILE *f)
 "Print the per-task copy-on-write counts of /proc/cowstat.\n"
 "\n"
 "  -s, --sort COL       order by a column: counters largest first,\n"
-"                       pid, tgid, start, comm ascending    (default: bytes)\n"
+"                       pid, tgid, start, comm ascending\n"
+"                       (default: bytes, or faults without bytes)\n"
 "  -n, --top N          only the first N rows\n"
 "  -p, --pid PID        only task PID\n"
 "  -t, --tgid TGID      only the threads of process TGID\n"
@@ -64,7 +65,7 @@ int cmd_show(int argc, char **argv)
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct row_filter filter = { 0 };
-	const char *sort = "bytes";
+	const char *sort = NULL;	/* bytes, or faults in mode=faults */
 	bool by_process = false, json = false, tsv = !isatty(STDOUT_FILENO);
 	struct snapshot s;
 	struct tally *rows;
