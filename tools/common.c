@@ -46,6 +46,47 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* A whole decimal number from @min to @max for option @opt, or exit 2. */
+long parse_count(const char *opt, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ' || errno ||
+	    v < min || v > max)
+		fatal(EXIT_USAGE, "%s %s: expected a whole number from %ld to %ld", opt, arg,
+		      min, max);
+	return v;
+}
+
+/* Length of the valid UTF-8 sequence at @s (1 to 4 bytes), 0 if none. */
+int utf8_len(const unsigned char *s)
+{
+	unsigned int cp, min;
+	int len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;	/* overlong, beyond Unicode, or a surrogate */
+	return len;
+}
+
 /* -h, -V and unknown options, alike in every subcommand: the exit code. */
 int common_option(int opt, void (*usage)(FILE *f))
 {

@@ -29,6 +29,8 @@ void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(print
 void *xmalloc(size_t size);
 int common_option(int opt, void (*usage)(FILE *f));
 char *xstrdup(const char *s);
+long parse_count(const char *opt, const char *arg, long min, long max);
+int utf8_len(const unsigned char *s);
 
 /* A parsed /proc/cowstat: the text it points into, and derived facts. */
 struct snapshot {
@@ -79,8 +81,10 @@ void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
 		   bool json, bool tsv, bool human, const char *first_label);
 
 /* export.c, exposed for the unit tests */
+#define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
+void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
-void prometheus_write(const struct snapshot *s);
+void prometheus_write(const struct snapshot *s, bool per_task, int max_series);
 
 /* ---- subcommands ---- */
 

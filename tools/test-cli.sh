@@ -61,6 +61,53 @@ expect mode_faults_show_sorts_by_faults "$(printf '%s\n' \
 	$'11\t11\t10\tR\t7\tcat' $'10\t10\t1\tX\t3\tsh' $'total\t-\t-\t-\t10\t-')" \
 	"$cowstat" show -f "$tmp/faults.tab"
 
+# promtool CASE FILE: the text format check, where promtool is installed
+promtool_ok()
+{
+	if ! command -v promtool > /dev/null; then
+		result skip "$1" "no promtool"
+	elif out=$(promtool check metrics < "$2" 2>&1) && [ -z "$out" ]; then
+		result pass "$1"
+	else
+		result fail "$1"
+		echo "$out" | sed 's/^/# /'
+	fi
+}
+# series FILE: the samples' names and labels that occur more than once
+dup_series() { grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | uniq -d; }
+
+# Comms that are not UTF-8, with a tab and control bytes, and valid UTF-8.
+table hostile.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
+	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\t\\377\\376x' \
+	$'11\t11\t1\t0\t200\tX\t5\t2\t8192\tt\\011a\\042b\\001' \
+	$'12\t12\t1\t0\t300\tR\t1\t1\t4096\tcaf\\303\\251'
+"$cowstat" export -p -f "$tmp/hostile.tab" > "$tmp/hostile.prom"
+promtool_ok prometheus_hostile_comms_valid "$tmp/hostile.prom"
+expect prometheus_hostile_comms_replaced $'cowstat_faults_total{comm="caf\u00e9"} 1
+cowstat_faults_total{comm="t\ufffda\\"b\ufffd"} 5
+cowstat_faults_total{comm="\ufffd\ufffdx"} 3' grep '^cowstat_faults' "$tmp/hostile.prom"
+
+# A recycled pid: two tasks 10 named sh, and a third sh.  By default one
+# series per comm; with --per-task, pid and start tell the tasks apart.
+table recycled.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
+	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\tsh' $'10\t10\t1\t0\t200\tX\t5\t2\t8192\tsh' \
+	$'13\t13\t1\t0\t300\tR\t2\t1\t4096\tsh' $'14\t14\t1\t0\t400\tR\t9\t1\t4096\tcc' \
+	$'15\t15\t1\t0\t500\tR\t1\t0\t0\tls' $'16\t16\t1\t0\t600\tR\t1\t0\t0\t[other]'
+"$cowstat" export -p -f "$tmp/recycled.tab" > "$tmp/comm.prom"
+"$cowstat" export -p -t -f "$tmp/recycled.tab" > "$tmp/task.prom"
+"$cowstat" export -p -m 2 -f "$tmp/recycled.tab" > "$tmp/max.prom"
+promtool_ok prometheus_recycled_pids_valid "$tmp/task.prom"
+expect prometheus_no_duplicate_series "" bash -c "$(declare -f dup_series); for f in $tmp/*.prom; do dup_series \$f; done"
+expect prometheus_by_comm_default $'cowstat_copies_total{comm="[other]"} 0
+cowstat_copies_total{comm="cc"} 1
+cowstat_copies_total{comm="ls"} 0
+cowstat_copies_total{comm="sh"} 4' grep '^cowstat_copies' "$tmp/comm.prom"
+expect prometheus_per_task_has_start $'cowstat_copies_total{pid="10",start="100",tgid="10",comm="sh"} 1
+cowstat_copies_total{pid="10",start="200",tgid="10",comm="sh"} 2' \
+	grep '^cowstat_copies_total{pid="10"' "$tmp/task.prom"
+expect prometheus_max_series $'cowstat_faults_total{comm="[other]"} 11
+cowstat_faults_total{comm="sh"} 10' grep '^cowstat_faults' "$tmp/max.prom"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]

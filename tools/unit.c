@@ -124,6 +124,10 @@ static void test_formats(void)
 	fclose(f);
 	ok(!strcmp(mem, "a\\\\b\\\"c\\nd"), "Prometheus label escaping");
 	free(mem);
+	prometheus_label_value("\xff\t\xc3\xa9\xc0\xaf\xed\xa0\x80z", buf, sizeof(buf));
+	ok(!strcmp(buf, "\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd"
+		   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz"),
+	   "Prometheus label: bad UTF-8, overlong, surrogate and tab replaced, UTF-8 kept");
 	f = open_memstream(&mem, &len);
 	json_string(f, "x\"\\\n\x01");
 	fclose(f);
@@ -144,7 +148,7 @@ static void test_prometheus_output(void)
 	s.comm = cowstat_col(&s.t, "comm");
 	s.page_size = 4096;
 	stdout = open_memstream(&mem, &len);
-	prometheus_write(&s);
+	prometheus_write(&s, true, 100);
 	fclose(stdout);
 	stdout = saved;
 	for (line = strtok(mem, "\n"); line; line = strtok(NULL, "\n")) {
@@ -163,7 +167,7 @@ static void test_prometheus_output(void)
 
 int main(void)
 {
-	printf("TAP version 13\n1..22\n");
+	printf("TAP version 13\n1..23\n");
 	test_parse_sample();
 	test_odd_comms();
 	test_empty_and_bad();
@@ -171,5 +175,5 @@ int main(void)
 	test_formats();
 	test_prometheus_output();
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", passed, failed);
-	return failed != 0 || nr != 22;
+	return failed != 0 || nr != 23;
 }
