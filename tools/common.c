@@ -336,63 +336,64 @@ void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void print_json(const struct snapshot *s, const struct tally *rows, int n,
+static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		       const char *first_label)
 {
 	int i, c;
 
-	printf("{\"version\":%d,\"page_size\":%ld,\"rows\":[", s->t.version, s->page_size);
+	fprintf(f, "{\"version\":%d,\"page_size\":%ld,\"rows\":[", s->t.version, s->page_size);
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
 
-		printf("%s{\"%s\":%d", i ? "," : "", first_label,
+		fprintf(f, "%s{\"%s\":%d", i ? "," : "", first_label,
 		       !strcmp(first_label, "tgid") ? t->tgid : t->pid);
 		if (strcmp(first_label, "tgid"))
-			printf(",\"tgid\":%d,\"ppid\":%d,\"start\":%llu", t->tgid, t->ppid,
+			fprintf(f, ",\"tgid\":%d,\"ppid\":%d,\"start\":%llu", t->tgid, t->ppid,
 			       (unsigned long long)t->start);
 		else
-			printf(",\"threads\":%d", t->threads);
-		printf(",\"state\":\"%c\",\"comm\":", t->state);
-		json_string(stdout, t->comm);
+			fprintf(f, ",\"threads\":%d", t->threads);
+		fprintf(f, ",\"state\":\"%c\",\"comm\":", t->state);
+		json_string(f, t->comm);
 		for (c = 0; c < s->t.ncols; c++)
 			if (is_counter_col(s, c))
-				printf(",\"%s\":%llu", s->t.cols[c], (unsigned long long)t->v[c]);
-		printf("}");
+				fprintf(f, ",\"%s\":%llu", s->t.cols[c], (unsigned long long)t->v[c]);
+		fprintf(f, "}");
 	}
-	printf("]}\n");
+	fprintf(f, "]}\n");
 }
 
 /* The leading columns: the header's names when @t is NULL. */
-static void print_label(const struct tally *t, bool tsv, bool by_process)
+static void print_label(FILE *f, const struct tally *t, bool tsv, bool by_process)
 {
 	if (by_process && !t)
-		printf(tsv ? "tgid\tthreads\tstate" : "%7s %7s %5s", "tgid", "threads", "state");
+		fprintf(f, tsv ? "tgid\tthreads\tstate" : "%7s %7s %5s", "tgid", "threads", "state");
 	else if (!t)
-		printf(tsv ? "pid\ttgid\tppid\tstate" : "%7s %7s %7s %5s", "pid", "tgid", "ppid", "state");
+		fprintf(f, tsv ? "pid\ttgid\tppid\tstate" : "%7s %7s %7s %5s",
+			"pid", "tgid", "ppid", "state");
 	else if (by_process)
-		printf(tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads, t->state);
+		fprintf(f, tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads, t->state);
 	else
-		printf(tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
+		fprintf(f, tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
 		       t->pid, t->tgid, t->ppid, t->state);
 }
 
-static void print_total_label(const struct tally *total, bool tsv, bool by_process)
+static void print_total_label(FILE *f, const struct tally *total, bool tsv, bool by_process)
 {
 	if (by_process && tsv)
-		printf("total\t%d\t-", total->threads);
+		fprintf(f, "total\t%d\t-", total->threads);
 	else if (by_process)
-		printf("%7s %7d %5s", "total", total->threads, "-");
+		fprintf(f, "%7s %7d %5s", "total", total->threads, "-");
 	else if (tsv)
-		printf("total\t-\t-\t-");
+		fprintf(f, "total\t-\t-\t-");
 	else
-		printf("%7s %7s %7s %5s", "total", "-", "-", "-");
+		fprintf(f, "%7s %7s %7s %5s", "total", "-", "-", "-");
 }
 
 /*
  * Rows as a table for people (aligned, sizes in K/M/G) or as TSV for
  * scripts (a header, raw numbers, a total row), or as JSON.
  */
-void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
+void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   bool json, bool tsv, bool human, const char *first_label)
 {
 	bool by_process = !strcmp(first_label, "tgid");
@@ -403,7 +404,7 @@ void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
 	int i, c;
 
 	if (json) {
-		print_json(s, rows, n, first_label);
+		print_json(f, s, rows, n, first_label);
 		return;
 	}
 	memset(&total, 0, sizeof(total));
@@ -420,27 +421,27 @@ void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
 			width[c] = strlen(num);
 	}
 
-	print_label(NULL, tsv, by_process);
+	print_label(f, NULL, tsv, by_process);
 	for (c = 0; c < s->t.ncols; c++)
 		if (is_counter_col(s, c))
-			printf("%c%*s", tsv ? '\t' : ' ', width[c], s->t.cols[c]);
-	printf("%ccomm\n", tsv ? '\t' : ' ');
+			fprintf(f, "%c%*s", tsv ? '\t' : ' ', width[c], s->t.cols[c]);
+	fprintf(f, "%ccomm\n", tsv ? '\t' : ' ');
 
 	for (i = 0; i <= n; i++) {
 		const struct tally *t = i < n ? &rows[i] : &total;
 
 		if (i < n)
-			print_label(t, tsv, by_process);
+			print_label(f, t, tsv, by_process);
 		else
-			print_total_label(&total, tsv, by_process);
+			print_total_label(f, &total, tsv, by_process);
 		for (c = 0; c < s->t.ncols; c++) {
 			if (!is_counter_col(s, c))
 				continue;
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)t->v[c]);
 			if (!tsv && human && c == bytes)
 				human_bytes(t->v[c], num, sizeof(num));
-			printf("%c%*s", tsv ? '\t' : ' ', width[c], num);
+			fprintf(f, "%c%*s", tsv ? '\t' : ' ', width[c], num);
 		}
-		printf("%c%s\n", tsv ? '\t' : ' ', i < n ? t->comm_raw : "-");
+		fprintf(f, "%c%s\n", tsv ? '\t' : ' ', i < n ? t->comm_raw : "-");
 	}
 }

@@ -77,7 +77,7 @@ void sort_tallies(struct tally *rows, int n, int col, const char *name);
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);
 void json_string(FILE *f, const char *s);
-void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
+void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   bool json, bool tsv, bool human, const char *first_label);
 
 /* export.c, exposed for the unit tests */

@@ -33,9 +33,13 @@ static void usage(FILE *f)
 "  -t, --threads        one row per task instead of per process\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
-"  -o, --output FILE    write the report to FILE instead of stderr\n"
+"  -o, --output FILE    write the report to FILE instead of stderr; FILE\n"
+"                       is created before COMMAND runs\n"
+"  -f, --file FILE      read a saved table instead of %s\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n");
+"  -V, --version        print the version\n"
+"\n"
+"The report goes to stderr, so COMMAND's output stays its own.\n", COWSTAT_PROC);
 }
 
 static uint64_t monotonic_ns(void)
@@ -75,12 +79,15 @@ int cmd_run(int argc, char **argv)
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "output",	required_argument,	NULL, 'o' },
+		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	bool threads = false, json = false, tsv = false;
 	const char *output = NULL;
+	char how[64];
+	FILE *out;
 	struct snapshot before, after;
 	struct tally *rows, *mine;
 	int opt, status, r, n = 0, m = 0, code;
@@ -89,7 +96,7 @@ int cmd_run(int argc, char **argv)
 	pid_t pid;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+tjTo:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+tjTo:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			threads = true;
@@ -103,6 +110,9 @@ int cmd_run(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'f':
+			cowstat_proc_path = optarg;
+			break;
 		default:
 			return common_option(opt, usage);
 		}
@@ -112,6 +122,10 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	snapshot_load(&before);
+	/* Now, so that a bad path fails before the command runs, not after. */
+	out = output ? fopen(output, "we") : stderr;
+	if (!out)
+		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 		fatal(EXIT_ERROR, "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
 
@@ -131,7 +145,14 @@ int cmd_run(int argc, char **argv)
 		;
 	while (waitpid(-1, NULL, WNOHANG) > 0)	/* adopted orphans that exited */
 		;
-	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (WIFEXITED(status)) {
+		code = WEXITSTATUS(status);
+		snprintf(how, sizeof(how), "exited with status %d", code);
+	} else {
+		code = 128 + WTERMSIG(status);
+		snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	}
 
 	snapshot_load(&after);
 	rows = xmalloc((after.t.nrows + 1) * sizeof(*rows));
@@ -148,15 +169,13 @@ int cmd_run(int argc, char **argv)
 		m = merge_by_process(&after, mine, m);
 	sort_tallies(mine, m, -1, "start");
 
-	if (output && !freopen(output, "w", stdout))
-		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
-	if (!output && !json)
-		dup2(STDERR_FILENO, STDOUT_FILENO);	/* keep the command's stdout clean */
 	if (!json)
-		printf("cowstat: %s exited with status %d; copy-on-write by it and its descendants:\n",
-		       argv[optind], code);
-	print_tallies(&after, mine, m, json, tsv || (!json && !isatty(STDOUT_FILENO)), true,
+		fprintf(out, "cowstat: %s %s; copy-on-write by it and its descendants:\n",
+			argv[optind], how);
+	print_tallies(out, &after, mine, m, json, tsv || (!json && !isatty(fileno(out))), true,
 		      threads ? "pid" : "tgid");
+	if (output && fclose(out))
+		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
 	dropped = cowstat_version_field(&after.t, "dropped") -
 		  cowstat_version_field(&before.t, "dropped");
 	if (dropped > 0)

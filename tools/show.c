@@ -124,7 +124,7 @@ int cmd_show(int argc, char **argv)
 	sort_tallies(rows, n, sort_column(&s, sort), sort);
 	if (top && n > top)
 		n = top;
-	print_tallies(&s, rows, n, json, tsv, true, by_process ? "tgid" : "pid");
+	print_tallies(stdout, &s, rows, n, json, tsv, true, by_process ? "tgid" : "pid");
 	free(rows);
 	snapshot_free(&s);
 	return EXIT_OK;

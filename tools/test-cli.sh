@@ -108,6 +108,22 @@ cowstat_copies_total{pid="10",start="200",tgid="10",comm="sh"} 2' \
 expect prometheus_max_series $'cowstat_faults_total{comm="[other]"} 11
 cowstat_faults_total{comm="sh"} 10' grep '^cowstat_faults' "$tmp/max.prom"
 
+# run: the report goes to stderr (JSON too), or to -o FILE, which is
+# opened before the command runs; a killed command is reported as killed.
+expect run_json_leaves_stdout_to_the_command hi "$cowstat" run -j -f "$tmp/faults.tab" -- echo hi
+cp "$tmp/err" "$tmp/run.json"
+expect run_json_report_on_stderr '{"rows": []}' python3 -c \
+	'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"rows": d["rows"]}))' "$tmp/run.json"
+expect_rc run_bad_output_fails_before_the_command 4 "$tmp/no/such/dir/report: No such file" \
+	"$cowstat" run -o "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
+expect run_bad_output_did_not_run_the_command "" ls "$tmp/ran"
+expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed); copy-on-write" \
+	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -9 $$'
+"$cowstat" run -T -o "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
+expect run_output_file $'cowstat: sh exited with status 3; copy-on-write by it and its descendants:
+tgid\tthreads\tstate\tfaults\tcomm
+total\t0\t-\t0\t-' cat "$tmp/report"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]

@@ -47,7 +47,7 @@ echo "$out" | grep -q 'skipped: no transparent' && result skip workload_thp_ran 
 	check workload_thp_ran grep -q 'THP reused at PMD level' <<< "$out"
 
 # A grandchild copies 64 zero pages and exits before the command does.
-json=$("$cowstat" run --json -- sh -c "sh -c '$cowstat workload zero --pages 64 > /dev/null'; true")
+json=$("$cowstat" run --json -- sh -c "sh -c '$cowstat workload zero --pages 64 > /dev/null'; true" 2>&1 > /dev/null)
 check run_attributes_exited_grandchild python3 -c '
 import json, sys
 rows = json.loads(sys.argv[1])["rows"]
