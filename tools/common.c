@@ -110,34 +110,204 @@ static const char *const fixed_cols[] = {
 
 bool is_counter_col(const struct snapshot *s, int c)
 {
-	unsigned int i;
-
-	for (i = 0; i < sizeof(fixed_cols) / sizeof(fixed_cols[0]); i++)
-		if (!strcmp(s->t.cols[c], fixed_cols[i]))
-			return false;
-	return true;
+	return s->counter[c];
 }
 
-/* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
-int snapshot_read(struct snapshot *s, const char *path)
+/* ---- Parsing, strictly ---- */
+
+/*
+ * The shared parser (cowstat_table.h) trusts the module; a table given with
+ * -f can hold anything.  These checks run around it, so that every number
+ * the tool prints is one the table holds, or the tool says why not.
+ */
+
+/* A decimal number with no sign, blank or suffix, at most @max. */
+bool parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (*s - '0')) / 10)
+			return false;
+		x = x * 10 + (*s - '0');
+	}
+	*v = x;
+	return x <= max;
+}
+
+static int bad_table(struct snapshot *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad_table(struct snapshot *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return -EPROTO;
+}
+
+static const char *const known_counters[] = {
+	"faults", "copies", "reuses", "shared", "unshare", "other", "zero", "ksm", "thp",
+	"hugetlb", "remote", "bytes",
+};
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, list[i]))
+			return true;
+	return false;
+}
+
+/* The largest value column @name may hold; 0 for a column of text. */
+static uint64_t column_max(const char *name)
+{
+	if (!strcmp(name, "pid") || !strcmp(name, "tgid") || !strcmp(name, "ppid"))
+		return INT32_MAX;	/* pid_t */
+	if (!strcmp(name, "uid"))
+		return UINT32_MAX;
+	if (in_list(name, fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0])) &&
+	    strcmp(name, "start"))
+		return 0;
+	return UINT64_MAX;
+}
+
+/* Lines: no NUL, no control bytes but tab, CRLF read as LF, N fields each. */
+static int check_lines(struct snapshot *s, char *text, size_t len)
+{
+	char *p, *q, *nl;
+	int line = 1, fields = 0, ncols = 0;
+
+	for (p = q = text; p < text + len; p++) {	/* drop the CR of each CRLF */
+		if (*p == '\r' && p + 1 < text + len && p[1] == '\n')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	len = q - text;
+	for (p = text; p < text + len; p = nl + 1, line++) {
+		nl = memchr(p, '\n', text + len - p);
+		if (!nl)
+			break;		/* a torn last line: no row */
+		for (fields = 1, q = p; q < nl; q++) {
+			if (*q == '\t')
+				fields++;
+			else if ((unsigned char)*q < 0x20)
+				return bad_table(s, "line %d: a %s byte", line,
+						 *q ? "control" : "NUL");
+		}
+		if (line == 2)
+			ncols = fields;
+		if (line == 2 && ncols > COWSTAT_MAX_COLS)
+			return bad_table(s, "line 2: %d columns, more than %d", ncols,
+					 COWSTAT_MAX_COLS);
+		if (line > 2 && fields != ncols)
+			return bad_table(s, "line %d: %d fields, the header has %d", line,
+					 fields, ncols);
+	}
+	if (memchr(p, '\0', text + len - p))
+		return bad_table(s, "line %d: a NUL byte", line);
+	return 0;
+}
+
+/* Values: numbers in range, a one-letter state, totals within 64 bits. */
+static int check_values(struct snapshot *s)
+{
+	const struct cowstat_table *t = &s->t;
+	uint64_t v, max, sum;
+	int r, c, d;
+
+	if (t->version < 1)
+		return bad_table(s, "line 1: no format version after 'cowstat'");
+	for (c = 0; c < t->ncols; c++) {
+		for (d = 0; d < c; d++)
+			if (!strcmp(t->cols[c], t->cols[d]))
+				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
+		max = column_max(t->cols[c]);
+		s->counter[c] = max == UINT64_MAX && strcmp(t->cols[c], "start");
+		if (!in_list(t->cols[c], known_counters,
+			     sizeof(known_counters) / sizeof(known_counters[0])) &&
+		    max == UINT64_MAX && strcmp(t->cols[c], "start")) {
+			/* a newer module's column: a counter if all of it is numbers */
+			for (r = 0; r < t->nrows && s->counter[c]; r++)
+				s->counter[c] = parse_u64(cowstat_field(t, r, c), max, &v);
+			if (!s->counter[c])
+				continue;
+		}
+		if (!strcmp(t->cols[c], "state")) {
+			for (r = 0; r < t->nrows; r++)
+				if (strlen(cowstat_field(t, r, c)) != 1)
+					return bad_table(s, "line %d: state '%s' is not one character",
+							 r + 3, cowstat_field(t, r, c));
+		}
+		if (!max)
+			continue;
+		for (r = 0, sum = 0; r < t->nrows; r++) {
+			const char *f = cowstat_field(t, r, c);
+
+			if (!parse_u64(f, max, &v))
+				return bad_table(s, "line %d: %s '%s' is not a number from 0 to %llu",
+						 r + 3, t->cols[c], f, (unsigned long long)max);
+			if (v == 0 && (!strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid")))
+				return bad_table(s, "line %d: %s 0", r + 3, t->cols[c]);
+			if (s->counter[c] && __builtin_add_overflow(sum, v, &sum))
+				return bad_table(s, "column %s: its total exceeds 2^64 - 1",
+						 t->cols[c]);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parse @text (@len bytes, NUL-terminated) into @s, in place.  0, -ENOMEM,
+ * or -EPROTO with the reason in @s->error.
+ */
+int snapshot_parse(struct snapshot *s, char *text, size_t len)
 {
 	long long ps;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->text = cowstat_slurp(path, NULL);
-	if (!s->text)
-		return -errno;
-	ret = cowstat_table_parse(&s->t, s->text);
-	if (ret) {
-		free(s->text);
-		s->text = NULL;
-		return ret;
+	s->text = text;
+	ret = check_lines(s, text, len);
+	if (!ret) {
+		ret = cowstat_table_parse(&s->t, text);
+		if (ret == -EPROTO)
+			bad_table(s, "no 'cowstat N' line and header starting with 'pid'");
 	}
+	if (!ret)
+		ret = check_values(s);
+	if (ret)
+		return ret;
 	ps = cowstat_version_field(&s->t, "page_size");
 	s->page_size = ps > 0 ? ps : sysconf(_SC_PAGESIZE);
 	s->comm = cowstat_col(&s->t, "comm");
 	return 0;
+}
+
+/* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
+int snapshot_read(struct snapshot *s, const char *path)
+{
+	size_t len;
+	char *text = cowstat_slurp(path, &len);
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -errno;
+	ret = snapshot_parse(s, text, len);
+	if (ret) {
+		cowstat_table_free(&s->t);
+		free(text);
+		s->text = NULL;
+	}
+	return ret;
 }
 
 void snapshot_load(struct snapshot *s)
@@ -148,7 +318,7 @@ void snapshot_load(struct snapshot *s)
 		fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
 		      COWSTAT_PROC);
 	if (ret == -EPROTO)
-		fatal(EXIT_ERROR, "%s is not a cowstat table", cowstat_proc_path);
+		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", cowstat_proc_path, s->error);
 	if (ret)
 		fatal(ret == -EACCES || ret == -ENOENT ? EXIT_NOMODULE : EXIT_ERROR,
 		      "%s: %s", cowstat_proc_path, strerror(-ret));
@@ -389,6 +559,15 @@ static void print_total_label(FILE *f, const struct tally *total, bool tsv, bool
 		fprintf(f, "%7s %7s %7s %5s", "total", "-", "-", "-");
 }
 
+/* Counter @c of @t as text: raw, or in K/M/G. */
+static void cell(const struct tally *t, int c, bool human, char *buf, size_t size)
+{
+	if (human)
+		human_bytes(t->v[c], buf, size);
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)t->v[c]);
+}
+
 /*
  * Rows as a table for people (aligned, sizes in K/M/G) or as TSV for
  * scripts (a header, raw numbers, a total row), or as JSON.
@@ -410,15 +589,15 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
-	for (c = 0; c < s->t.ncols; c++) {
+	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
 		if (!is_counter_col(s, c))
 			continue;
-		width[c] = tsv ? 0 : (int)strlen(s->t.cols[c]);
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)total.v[c]);
-		if (!tsv && human && c == bytes)
-			human_bytes(total.v[c], num, sizeof(num));
-		if (!tsv && (int)strlen(num) > width[c])
-			width[c] = strlen(num);
+		width[c] = strlen(s->t.cols[c]);
+		for (i = 0; i <= n; i++) {
+			cell(i < n ? &rows[i] : &total, c, human && c == bytes, num, sizeof(num));
+			if ((int)strlen(num) > width[c])
+				width[c] = strlen(num);
+		}
 	}
 
 	print_label(f, NULL, tsv, by_process);
@@ -437,9 +616,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		for (c = 0; c < s->t.ncols; c++) {
 			if (!is_counter_col(s, c))
 				continue;
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)t->v[c]);
-			if (!tsv && human && c == bytes)
-				human_bytes(t->v[c], num, sizeof(num));
+			cell(t, c, !tsv && human && c == bytes, num, sizeof(num));
 			fprintf(f, "%c%*s", tsv ? '\t' : ' ', width[c], num);
 		}
 		fprintf(f, "%c%s\n", tsv ? '\t' : ' ', i < n ? t->comm_raw : "-");

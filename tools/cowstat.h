@@ -39,8 +39,12 @@ struct snapshot {
 	long			page_size;
 	int			first_counter;	/* first column after "state" */
 	int			comm;		/* the "comm" column */
+	bool			counter[COWSTAT_MAX_COLS];	/* summed, sorted largest first */
+	char			error[160];	/* why snapshot_parse() failed */
 };
 
+bool parse_u64(const char *s, uint64_t max, uint64_t *v);
+int snapshot_parse(struct snapshot *s, char *text, size_t len);
 int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void snapshot_free(struct snapshot *s);

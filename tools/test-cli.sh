@@ -124,6 +124,31 @@ expect run_output_file $'cowstat: sh exited with status 3; copy-on-write by it a
 tgid\tthreads\tstate\tfaults\tcomm
 total\t0\t-\t0\t-' cat "$tmp/report"
 
+# The parser refuses nonsense with the line and the reason (more cases in
+# unit.c), and reads CRLF tables as LF ones.
+row=$'1\t1\t0\t0\t1\tX\t%s\t1\t4096\tsh'
+for bad in "abc:faults 'abc' is not a number" "-4096:faults '-4096' is not a number" \
+	   "18446744073709551616:faults '18446744073709551616' is not a number"; do
+	# shellcheck disable=SC2059
+	table bad.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
+		"$(printf "$row" "${bad%%:*}")"
+	expect_rc "parser_rejects_${bad%%:*}" 4 "bad.tab is not a valid cowstat table: line 3: ${bad#*:}" \
+		"$cowstat" show -f "$tmp/bad.tab"
+done
+table bad.tab "$V" "$HF" $'4294967297\t1\t0\t0\t1\tX\t3\tsh'
+expect_rc parser_rejects_pid_beyond_pid_t 4 "line 3: pid '4294967297' is not a number from 0 to 2147483647" \
+	"$cowstat" show -f "$tmp/bad.tab"
+printf '%s\n%s\n1\t1\t0\t0\t1\tX\t3\ts\0h\n' "$V" "$HF" > "$tmp/bad.tab"
+expect_rc parser_rejects_nul 4 "line 3: a NUL byte" "$cowstat" show -f "$tmp/bad.tab"
+table bad.tab "$V" "pid$(printf '\tc%d' $(seq 64))" "1$(printf '\t%d' $(seq 64))"
+expect_rc parser_rejects_65_columns 4 "line 2: 65 columns, more than 64" "$cowstat" show -f "$tmp/bad.tab"
+table bad.tab "$V" "$HA" $'1\t1\t0\t0\t1\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t18446744073709551615\tsh' \
+	$'2\t2\t0\t0\t1\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh'
+expect_rc parser_rejects_total_overflow 4 "column bytes: its total exceeds 2^64 - 1" \
+	"$cowstat" show -f "$tmp/bad.tab"
+sed "s/$/\r/" "$tmp/recycled.tab" > "$tmp/crlf.tab"
+expect parser_reads_crlf "$("$cowstat" show -f "$tmp/recycled.tab")" "$cowstat" show -f "$tmp/crlf.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
