@@ -359,6 +359,7 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	out->pid = row_u64(s, r, "pid");
 	out->tgid = row_u64(s, r, "tgid");
 	out->ppid = row_u64(s, r, "ppid");
+	out->uid = row_u64(s, r, "uid");
 	out->start = row_u64(s, r, "start");
 	c = cowstat_col(&s->t, "state");
 	state = c >= 0 ? cowstat_field(&s->t, r, c) : "?";
@@ -390,7 +391,7 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 bool tally_matches(const struct tally *t, const struct row_filter *f)
 {
 	return (!f->pid || t->pid == f->pid) && (!f->tgid || t->tgid == f->tgid) &&
-	       (!f->comm || !strcmp(t->comm, f->comm));
+	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm));
 }
 
 /* Sum the rows of each thread group into its first row; returns the count. */
@@ -416,56 +417,79 @@ int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 	return out;
 }
 
+static const struct {
+	const char	*name;
+	int		key;
+} fixed_keys[] = {
+	{ "pid", SORT_PID }, { "tgid", SORT_TGID }, { "ppid", SORT_PPID }, { "uid", SORT_UID },
+	{ "start", SORT_START }, { "state", SORT_STATE }, { "comm", SORT_COMM },
+};
+
 /*
- * Column index for --sort: a counter, or -1 for pid, tgid, start and comm.
- * @name NULL is the default: bytes, or faults where the module has no
- * bytes column (mode=faults).
+ * The sort key for --sort @name: a counter's column index, or a SORT_* key
+ * for the columns that identify a task.  @name NULL is the default: bytes,
+ * or faults where the module has no bytes column (mode=faults).
  */
 int sort_column(const struct snapshot *s, const char *name)
 {
+	unsigned int i;
 	int c;
 
 	if (!name)
 		name = cowstat_col(&s->t, "bytes") >= 0 ? "bytes" : "faults";
 	c = cowstat_col(&s->t, name);
-
 	if (c >= 0 && is_counter_col(s, c))
 		return c;
-	if (!strcmp(name, "pid") || !strcmp(name, "tgid") || !strcmp(name, "start") ||
-	    !strcmp(name, "comm"))
-		return -1;
+	for (i = 0; c >= 0 && i < sizeof(fixed_keys) / sizeof(fixed_keys[0]); i++)
+		if (!strcmp(name, fixed_keys[i].name))
+			return fixed_keys[i].key;
 	fatal(EXIT_USAGE, "--sort %s: no such column (see the header of %s)", name,
 	      cowstat_proc_path);
 }
 
-static int sort_col;
-static const char *sort_name;
+#define CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
+
+static int sort_key;
 
 static int cmp_tally(const void *pa, const void *pb)
 {
 	const struct tally *a = pa, *b = pb;
+	int d;
 
-	if (sort_col >= 0) {
-		if (a->v[sort_col] != b->v[sort_col])
-			return a->v[sort_col] < b->v[sort_col] ? 1 : -1;
-	} else if (!strcmp(sort_name, "comm")) {
-		int d = strcmp(a->comm, b->comm);
-
-		if (d)
-			return d;
-	} else if (!strcmp(sort_name, "start") && a->start != b->start) {
-		return a->start < b->start ? -1 : 1;
-	} else if (!strcmp(sort_name, "tgid") && a->tgid != b->tgid) {
-		return a->tgid < b->tgid ? -1 : 1;
+	switch (sort_key) {
+	case SORT_PID:
+		d = 0;
+		break;
+	case SORT_TGID:
+		d = CMP(a->tgid, b->tgid);
+		break;
+	case SORT_PPID:
+		d = CMP(a->ppid, b->ppid);
+		break;
+	case SORT_UID:
+		d = CMP(a->uid, b->uid);
+		break;
+	case SORT_START:
+		d = CMP(a->start, b->start);
+		break;
+	case SORT_STATE:
+		d = CMP(a->state, b->state);
+		break;
+	case SORT_COMM:
+		d = strcmp(a->comm, b->comm);
+		break;
+	default:			/* a counter, largest first */
+		d = CMP(b->v[sort_key], a->v[sort_key]);
 	}
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
+	if (!d)
+		d = CMP(a->pid, b->pid);
+	return d ? d : CMP(a->start, b->start);
 }
 
-/* Counters sort largest first; pid, tgid, start and comm ascending. */
-void sort_tallies(struct tally *rows, int n, int col, const char *name)
+/* Counters sort largest first, the SORT_* keys ascending; ties by pid. */
+void sort_tallies(struct tally *rows, int n, int key)
 {
-	sort_col = col;
-	sort_name = name;
+	sort_key = key;
 	qsort(rows, n, sizeof(*rows), cmp_tally);
 }
 

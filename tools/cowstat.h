@@ -55,6 +55,7 @@ uint64_t row_u64(const struct snapshot *s, int r, const char *col);
 /* A row, or rows summed, as numbers; counters indexed like the header. */
 struct tally {
 	pid_t		pid, tgid, ppid;
+	uint32_t	uid;
 	uint64_t	start;
 	char		state;
 	char		comm[64];	/* unescaped, for people and JSON */
@@ -70,13 +71,16 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 struct row_filter {
 	pid_t		pid;		/* 0: any */
 	pid_t		tgid;		/* 0: any */
-	const char	*comm;		/* NULL: any */
+	const char	*comm;		/* NULL: any; as shown, or decoded */
 };
 
 bool tally_matches(const struct tally *t, const struct row_filter *f);
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
+/* Sort keys other than counters (which are column indexes). */
+enum { SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
+       SORT_STATE = -6, SORT_COMM = -7 };
 int sort_column(const struct snapshot *s, const char *name);
-void sort_tallies(struct tally *rows, int n, int col, const char *name);
+void sort_tallies(struct tally *rows, int n, int key);
 
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);

@@ -167,7 +167,7 @@ int cmd_run(int argc, char **argv)
 			mine[m++] = rows[r];
 	if (!threads)
 		m = merge_by_process(&after, mine, m);
-	sort_tallies(mine, m, -1, "start");
+	sort_tallies(mine, m, SORT_START);
 
 	if (!json)
 		fprintf(out, "cowstat: %s %s; copy-on-write by it and its descendants:\n",

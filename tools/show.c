@@ -19,12 +19,12 @@ static void usage(FILE *f)
 "Print the per-task copy-on-write counts of /proc/cowstat.\n"
 "\n"
 "  -s, --sort COL       order by a column: counters largest first,\n"
-"                       pid, tgid, start, comm ascending\n"
+"                       pid, tgid, ppid, uid, start, state, comm ascending\n"
 "                       (default: bytes, or faults without bytes)\n"
 "  -n, --top N          only the first N rows\n"
 "  -p, --pid PID        only task PID\n"
 "  -t, --tgid TGID      only the threads of process TGID\n"
-"  -c, --comm NAME      only tasks named NAME\n"
+"  -c, --comm NAME      only tasks named NAME, as shown (my\\040job) or not\n"
 "  -P, --by-process     one row per process, threads summed\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
@@ -121,7 +121,7 @@ int cmd_show(int argc, char **argv)
 	}
 	if (by_process)
 		n = merge_by_process(&s, rows, n);
-	sort_tallies(rows, n, sort_column(&s, sort), sort);
+	sort_tallies(rows, n, sort_column(&s, sort));
 	if (top && n > top)
 		n = top;
 	print_tallies(stdout, &s, rows, n, json, tsv, true, by_process ? "tgid" : "pid");

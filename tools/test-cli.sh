@@ -149,6 +149,17 @@ expect_rc parser_rejects_total_overflow 4 "column bytes: its total exceeds 2^64 
 sed "s/$/\r/" "$tmp/recycled.tab" > "$tmp/crlf.tab"
 expect parser_reads_crlf "$("$cowstat" show -f "$tmp/recycled.tab")" "$cowstat" show -f "$tmp/crlf.tab"
 
+# --sort on the columns that identify a task; --comm as shown or decoded.
+table ids.tab "$V" "$HF" $'20\t20\t7\t1000\t100\tX\t1\tmy\\040job' $'21\t21\t5\t0\t200\tR\t2\tsh' \
+	$'22\t22\t6\t500\t300\tX\t3\tmy\\040job'
+# pids_of SHOW-OPTION...: the pids show prints, in order
+pids_of() { "$cowstat" show "$@" | awk -F'\t' 'NR > 1 && $1 != "total" { printf "%s%s", s, $1; s = " " }'; }
+for key in "uid:21 22 20" "state:21 20 22" "ppid:21 22 20"; do
+	expect "sort_by_${key%%:*}" "${key#*:}" pids_of -s "${key%%:*}" -f "$tmp/ids.tab"
+done
+expect comm_matches_escaped_form "20 22" pids_of -s pid -c 'my\040job' -f "$tmp/ids.tab"
+expect comm_matches_decoded_form "20 22" pids_of -s pid -c 'my job' -f "$tmp/ids.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
