@@ -394,24 +394,33 @@ bool tally_matches(const struct tally *t, const struct row_filter *f)
 	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm));
 }
 
-/* Sum the rows of each thread group into its first row; returns the count. */
+/*
+ * Sum the threads of each process into one row, which takes the main
+ * thread's pid, ppid, uid, start and comm; returns the count.  A tgid can be
+ * recycled: rows ordered by tgid and start, each main thread begins a new
+ * process and the threads after it are its own.  O(n log n).
+ */
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 {
-	int i, j, out = 0;
+	struct tally sum;
+	int i, out = 0;
 
+	sort_tallies(rows, n, SORT_TGID_START);
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < out; j++)
-			if (rows[j].tgid == rows[i].tgid)
-				break;
-		if (j < out) {
-			tally_add(s, &rows[j], &rows[i]);
-			if (rows[i].pid == rows[i].tgid) {
-				memcpy(rows[j].comm, rows[i].comm, sizeof(rows[j].comm));
-				memcpy(rows[j].comm_raw, rows[i].comm_raw,
-				       sizeof(rows[j].comm_raw));
-			}
-		} else {
+		struct tally *p = &rows[out - 1];
+
+		if (!out || p->tgid != rows[i].tgid ||
+		    (rows[i].pid == rows[i].tgid && p->pid == p->tgid)) {
 			rows[out++] = rows[i];
+			continue;
+		}
+		tally_add(s, p, &rows[i]);
+		if (rows[i].pid == rows[i].tgid) {	/* the main thread, after its threads */
+			sum = *p;
+			*p = rows[i];
+			memcpy(p->v, sum.v, sizeof(sum.v));
+			p->threads = sum.threads;
+			p->state = sum.state;
 		}
 	}
 	return out;
@@ -472,6 +481,9 @@ static int cmp_tally(const void *pa, const void *pb)
 	case SORT_START:
 		d = CMP(a->start, b->start);
 		break;
+	case SORT_TGID_START:
+		d = CMP(a->tgid, b->tgid) ? CMP(a->tgid, b->tgid) : CMP(a->start, b->start);
+		break;
 	case SORT_STATE:
 		d = CMP(a->state, b->state);
 		break;
@@ -514,46 +526,109 @@ void human_bytes(uint64_t bytes, char *buf, size_t size)
 		buf[strlen(buf) - 1] = '\0';
 }
 
+/*
+ * @s as a JSON string: valid UTF-8 as it is, control bytes as \u00XX, and
+ * each byte that is not UTF-8 as U+FFFD, so the output is always JSON.
+ */
 void json_string(FILE *f, const char *s)
 {
-	unsigned char c;
+	const unsigned char *p = (const unsigned char *)s;
+	int len;
 
 	fputc('"', f);
-	for (; (c = *s); s++) {
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
+	for (; *p; p += len) {
+		len = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else if (len)
+			fwrite(p, 1, len, f);
 		else
-			fputc(c, f);
+			fputs("\\ufffd", f);
+		len = len ? len : 1;
 	}
 	fputc('"', f);
 }
 
-static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
-		       const char *first_label)
+/* "key":number, or "key":null for a figure the version line lacks. */
+static void json_version_field(FILE *f, const struct snapshot *s, const char *key)
 {
-	int i, c;
+	long long v = cowstat_version_field(&s->t, key);
 
-	fprintf(f, "{\"version\":%d,\"page_size\":%ld,\"rows\":[", s->t.version, s->page_size);
+	if (v < 0)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		fprintf(f, ",\"%s\":%lld", key, v);
+}
+
+/* The probes=a,b,c of the version line as a JSON array. */
+static void json_probes(FILE *f, const struct snapshot *s)
+{
+	const char *p = strstr(s->t.version_line, " probes=");
+	char name[128];
+	size_t len;
+
+	fputs(",\"probes\":[", f);
+	for (p = p ? p + 8 : ""; *p && *p != ' '; p += len + (p[len] == ',')) {
+		len = strcspn(p, ", ");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if (name[0])
+			json_string(f, name);
+		if (p[len] == ',' && p[len + 1] && p[len + 1] != ' ')
+			fputc(',', f);
+	}
+	fputc(']', f);
+}
+
+/* The counters of @t as ,"column":value pairs. */
+static void json_counters(FILE *f, const struct snapshot *s, const struct tally *t)
+{
+	int c;
+
+	for (c = 0; c < s->t.ncols; c++) {
+		if (!is_counter_col(s, c))
+			continue;
+		fputc(',', f);
+		json_string(f, s->t.cols[c]);
+		fprintf(f, ":%llu", (unsigned long long)t->v[c]);
+	}
+}
+
+/*
+ * One object: the table's figures, then rows with the same keys whether
+ * per task or per process (a process's pid, ppid, uid and start are its
+ * main thread's), then the totals.
+ */
+static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
+		       const struct tally *total)
+{
+	char state[2] = "";
+	int i;
+
+	fprintf(f, "{\"version\":%d,\"page_size\":%ld", s->t.version, s->page_size);
+	json_version_field(f, s, "tasks");
+	json_version_field(f, s, "capacity");
+	json_version_field(f, s, "dropped");
+	json_version_field(f, s, "evicted");
+	json_probes(f, s);
+	fputs(",\"rows\":[", f);
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
 
-		fprintf(f, "%s{\"%s\":%d", i ? "," : "", first_label,
-		       !strcmp(first_label, "tgid") ? t->tgid : t->pid);
-		if (strcmp(first_label, "tgid"))
-			fprintf(f, ",\"tgid\":%d,\"ppid\":%d,\"start\":%llu", t->tgid, t->ppid,
-			       (unsigned long long)t->start);
-		else
-			fprintf(f, ",\"threads\":%d", t->threads);
-		fprintf(f, ",\"state\":\"%c\",\"comm\":", t->state);
+		state[0] = t->state;
+		fprintf(f, "%s{\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
+			i ? "," : "", t->pid, t->tgid, t->ppid, t->uid,
+			(unsigned long long)t->start, t->threads);
+		json_string(f, state);
+		fputs(",\"comm\":", f);
 		json_string(f, t->comm);
-		for (c = 0; c < s->t.ncols; c++)
-			if (is_counter_col(s, c))
-				fprintf(f, ",\"%s\":%llu", s->t.cols[c], (unsigned long long)t->v[c]);
-		fprintf(f, "}");
+		json_counters(f, s, t);
+		fputc('}', f);
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "],\"totals\":{\"rows\":%d,\"threads\":%d", n, total->threads);
+	json_counters(f, s, total);
+	fputs("}}\n", f);
 }
 
 /* The leading columns: the header's names when @t is NULL. */
@@ -606,13 +681,13 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	char num[32];
 	int i, c;
 
-	if (json) {
-		print_json(f, s, rows, n, first_label);
-		return;
-	}
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
+	if (json) {
+		print_json(f, s, rows, n, &total);
+		return;
+	}
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
 		if (!is_counter_col(s, c))
 			continue;

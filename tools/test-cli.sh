@@ -160,6 +160,36 @@ done
 expect comm_matches_escaped_form "20 22" pids_of -s pid -c 'my\040job' -f "$tmp/ids.tab"
 expect comm_matches_decoded_form "20 22" pids_of -s pid -c 'my job' -f "$tmp/ids.tab"
 
+# JSON: valid UTF-8 kept, other bytes U+FFFD, keys escaped, the same keys
+# with and without -P, and the table's figures and totals.
+table json.tab 'cowstat 1 tasks=3 capacity=16 dropped=2 evicted=1 page_size=4096 probes=do_wp_page,ptep_clear_flush' \
+	$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tq"\\x\tcomm' \
+	$'30\t30\t1\t1000\t100\tX\t3\t1\t7\tcaf\\303\\251' $'31\t30\t1\t1000\t150\tR\t4\t2\t1\tcaf\\303\\251' \
+	$'32\t32\t1\t0\t200\tR\t1\t1\t0\t\\377\\011x'
+json_keys()	# FILE: the figures, and the key sets of rows and totals, as ASCII JSON
+{
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+print(json.dumps({k: d[k] for k in d if k not in ("rows", "totals")}))
+print(json.dumps(sorted({",".join(r.keys()) for r in d["rows"]})), json.dumps(list(d["totals"])))
+print(json.dumps([r["comm"] for r in d["rows"]]), json.dumps(d["totals"]))' "$1"
+}
+"$cowstat" show -j -f "$tmp/json.tab" > "$tmp/task.json"
+"$cowstat" show -j -P -f "$tmp/json.tab" > "$tmp/proc.json"
+want_figures='{"version": 1, "page_size": 4096, "tasks": 3, "capacity": 16, "dropped": 2, "evicted": 1, "probes": ["do_wp_page", "ptep_clear_flush"]}'
+want_keys='["pid,tgid,ppid,uid,start,threads,state,comm,faults,copies,q\"\\x"] ["rows", "threads", "faults", "copies", "q\"\\x"]'
+expect json_per_task "$want_figures
+$want_keys"'
+["caf\u00e9", "caf\u00e9", "\ufffd\tx"] {"rows": 3, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/task.json"
+expect json_per_process_same_keys "$want_figures
+$want_keys"'
+["caf\u00e9", "\ufffd\tx"] {"rows": 2, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/proc.json"
+expect json_utf8_passes_through 2 bash -c "grep -o 'caf'$'\\xc3\\xa9' '$tmp/task.json' | wc -l"
+
+# -P: a recycled tgid is two processes, each main thread beginning one.
+expect by_process_recycled_tgid "10 10 13 14 15 16" pids_of -P -f "$tmp/recycled.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
