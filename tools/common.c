@@ -46,6 +46,34 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* The same -V for cowstat and each of its commands. */
+void print_version(void)
+{
+	printf("cowstat %s (/proc/cowstat format 1)\n", COWSTAT_VERSION);
+}
+
+/* Exit 3, saying how to load the module. */
+void fatal_no_module(void)
+{
+	fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
+	      COWSTAT_PROC);
+}
+
+/* Seconds from @min to @max for option @opt, as a plain number, or exit 2. */
+double parse_seconds(const char *opt, const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!*arg || *end || errno || !(v >= min && v <= max) || arg[0] == ' ' ||
+	    strpbrk(arg, "xXpPnN"))		/* hex floats, nan, inf */
+		fatal(EXIT_USAGE, "%s %s: expected seconds from %g to %g, such as 0.5", opt, arg,
+		      min, max);
+	return v;
+}
+
 /* A whole decimal number from @min to @max for option @opt, or exit 2. */
 long parse_count(const char *opt, const char *arg, long min, long max)
 {
@@ -95,7 +123,7 @@ int common_option(int opt, void (*usage)(FILE *f))
 		return EXIT_OK;
 	}
 	if (opt == 'V') {
-		printf("cowstat %s\n", COWSTAT_VERSION);
+		print_version();
 		return EXIT_OK;
 	}
 	usage(stderr);
@@ -314,13 +342,14 @@ void snapshot_load(struct snapshot *s)
 {
 	int ret = snapshot_read(s, cowstat_proc_path);
 
-	if (ret == -ENOENT && !strcmp(cowstat_proc_path, COWSTAT_PROC))
-		fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
-		      COWSTAT_PROC);
+	bool proc = !strcmp(cowstat_proc_path, COWSTAT_PROC);
+
+	if (ret == -ENOENT && proc)
+		fatal_no_module();
 	if (ret == -EPROTO)
 		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", cowstat_proc_path, s->error);
 	if (ret)
-		fatal(ret == -EACCES || ret == -ENOENT ? EXIT_NOMODULE : EXIT_ERROR,
+		fatal(proc && ret == -EACCES ? EXIT_NOMODULE : EXIT_ERROR,	/* -f FILE: 4 */
 		      "%s: %s", cowstat_proc_path, strerror(-ret));
 	if (s->t.version != 1)
 		fprintf(stderr, "cowstat: note: %s has format %d; this cowstat knows format 1 and shows its columns as they are\n",

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("cowstat %s (/proc/cowstat format 1)\n", COWSTAT_VERSION);
+		print_version();
 		return EXIT_OK;
 	}
 	for (i = 0; i < NR_COMMANDS; i++)

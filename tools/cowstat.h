@@ -29,6 +29,9 @@ void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(print
 void *xmalloc(size_t size);
 int common_option(int opt, void (*usage)(FILE *f));
 char *xstrdup(const char *s);
+void print_version(void);
+void fatal_no_module(void) __attribute__((noreturn));
+double parse_seconds(const char *opt, const char *arg, double min, double max);
 long parse_count(const char *opt, const char *arg, long min, long max);
 int utf8_len(const unsigned char *s);
 

@@ -4,6 +4,7 @@
  * JSON, sorted, filtered, and optionally summed per process.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +36,6 @@ static void usage(FILE *f)
 "\n"
 "On a terminal, sizes are shown in K/M/G; piped, every number is raw.\n",
 		COWSTAT_PROC);
-}
-
-static long parse_number(const char *opt, const char *arg)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-
-	if (!*arg || *end || v <= 0)
-		fatal(EXIT_USAGE, "%s %s: expected a positive number", opt, arg);
-	return v;
 }
 
 int cmd_show(int argc, char **argv)
@@ -79,13 +70,13 @@ int cmd_show(int argc, char **argv)
 			sort = optarg;
 			break;
 		case 'n':
-			top = parse_number("--top", optarg);
+			top = parse_count("--top", optarg, 1, INT_MAX);
 			break;
 		case 'p':
-			filter.pid = parse_number("--pid", optarg);
+			filter.pid = parse_count("--pid", optarg, 1, INT_MAX);
 			break;
 		case 't':
-			filter.tgid = parse_number("--tgid", optarg);
+			filter.tgid = parse_count("--tgid", optarg, 1, INT_MAX);
 			break;
 		case 'c':
 			filter.comm = optarg;

@@ -190,6 +190,26 @@ expect json_utf8_passes_through 2 bash -c "grep -o 'caf'$'\\xc3\\xa9' '$tmp/task
 # -P: a recycled tgid is two processes, each main thread beginning one.
 expect by_process_recycled_tgid "10 10 13 14 15 16" pids_of -P -f "$tmp/recycled.tab"
 
+# Errors and help: a missing -f FILE is not "module not loaded" (3); numbers
+# with units or junk are refused; export says which format; one -V.
+expect_rc missing_file_is_exit_4 4 "$tmp/none.tab: No such file or directory" \
+	"$cowstat" show -f "$tmp/none.tab"
+expect_rc top_iterations_junk 2 "--iterations 5x: expected a whole number from 1 to 2147483647" \
+	"$cowstat" top -b -n 5x -f "$tmp/faults.tab"
+expect_rc top_delay_unit 2 "--delay 1s: expected seconds from 0.1 to 3600, such as 0.5" \
+	"$cowstat" top -b -d 1s -f "$tmp/faults.tab"
+expect_rc top_delay_nan 2 "--delay nan: expected seconds" "$cowstat" top -b -d nan -f "$tmp/faults.tab"
+expect_rc show_top_junk 2 "--top 3x: expected a whole number" "$cowstat" show -n 3x -f "$tmp/faults.tab"
+expect_rc workload_pages_junk 2 "--pages 64k: expected a whole number from 1 to 1000000" \
+	"$cowstat" workload -n 64k zero
+expect_rc export_without_format 2 "export: which format? --prometheus (-p) is the only one so far" \
+	"$cowstat" export -f "$tmp/faults.tab"
+want="$("$cowstat" --version)"
+for c in show run workload top export; do
+	expect "version_of_$c" "$want" "$cowstat" $c -V
+done
+expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 1)" "$cowstat" -V
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]

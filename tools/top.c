@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,15 +164,10 @@ int cmd_top(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "d:n:bhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			delay = atof(optarg);
-			if (delay < 0.1 || delay > 3600)
-				fatal(EXIT_USAGE, "--delay %s: expected 0.1 to 3600 s", optarg);
+			delay = parse_seconds("--delay", optarg, 0.1, 3600);
 			break;
 		case 'n':
-			iterations = atol(optarg);
-			if (iterations < 1)
-				fatal(EXIT_USAGE, "--iterations %s: expected a positive number",
-				      optarg);
+			iterations = parse_count("--iterations", optarg, 1, INT_MAX);
 			break;
 		case 'b':
 			live = false;
