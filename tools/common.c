@@ -249,44 +249,44 @@ static int check_values(struct snapshot *s)
 {
 	const struct cowstat_table *t = &s->t;
 	uint64_t v, max, sum;
+	bool known, nonzero;
 	int r, c, d;
 
 	if (t->version < 1)
 		return bad_table(s, "line 1: no format version after 'cowstat'");
+	s->num = calloc((size_t)t->nrows * t->ncols + 1, sizeof(*s->num));
+	if (!s->num)
+		return -ENOMEM;
 	for (c = 0; c < t->ncols; c++) {
 		for (d = 0; d < c; d++)
 			if (!strcmp(t->cols[c], t->cols[d]))
 				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
 		max = column_max(t->cols[c]);
 		s->counter[c] = max == UINT64_MAX && strcmp(t->cols[c], "start");
-		if (!in_list(t->cols[c], known_counters,
-			     sizeof(known_counters) / sizeof(known_counters[0])) &&
-		    max == UINT64_MAX && strcmp(t->cols[c], "start")) {
-			/* a newer module's column: a counter if all of it is numbers */
-			for (r = 0; r < t->nrows && s->counter[c]; r++)
-				s->counter[c] = parse_u64(cowstat_field(t, r, c), max, &v);
-			if (!s->counter[c])
-				continue;
-		}
-		if (!strcmp(t->cols[c], "state")) {
-			for (r = 0; r < t->nrows; r++)
-				if (strlen(cowstat_field(t, r, c)) != 1)
-					return bad_table(s, "line %d: state '%s' is not one character",
-							 r + 3, cowstat_field(t, r, c));
-		}
-		if (!max)
-			continue;
-		for (r = 0, sum = 0; r < t->nrows; r++) {
+		/* a newer module's column is a counter if it holds numbers only */
+		known = !s->counter[c] || in_list(t->cols[c], known_counters,
+						  sizeof(known_counters) / sizeof(known_counters[0]));
+		nonzero = !strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid");
+		for (r = 0; !strcmp(t->cols[c], "state") && r < t->nrows; r++)
+			if (strlen(cowstat_field(t, r, c)) != 1)
+				return bad_table(s, "line %d: state '%s' is not one character",
+						 r + 3, cowstat_field(t, r, c));
+		for (r = 0, sum = 0; max && r < t->nrows; r++) {
 			const char *f = cowstat_field(t, r, c);
 
+			if (!parse_u64(f, max, &v) && !known) {
+				s->counter[c] = false;
+				break;
+			}
 			if (!parse_u64(f, max, &v))
 				return bad_table(s, "line %d: %s '%s' is not a number from 0 to %llu",
 						 r + 3, t->cols[c], f, (unsigned long long)max);
-			if (v == 0 && (!strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid")))
+			if (!v && nonzero)
 				return bad_table(s, "line %d: %s 0", r + 3, t->cols[c]);
 			if (s->counter[c] && __builtin_add_overflow(sum, v, &sum))
 				return bad_table(s, "column %s: its total exceeds 2^64 - 1",
 						 t->cols[c]);
+			s->num[(size_t)r * t->ncols + c] = v;
 		}
 	}
 	return 0;
@@ -316,6 +316,12 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 	ps = cowstat_version_field(&s->t, "page_size");
 	s->page_size = ps > 0 ? ps : sysconf(_SC_PAGESIZE);
 	s->comm = cowstat_col(&s->t, "comm");
+	s->col_pid = cowstat_col(&s->t, "pid");
+	s->col_tgid = cowstat_col(&s->t, "tgid");
+	s->col_ppid = cowstat_col(&s->t, "ppid");
+	s->col_uid = cowstat_col(&s->t, "uid");
+	s->col_start = cowstat_col(&s->t, "start");
+	s->col_state = cowstat_col(&s->t, "state");
 	return 0;
 }
 
@@ -330,11 +336,8 @@ int snapshot_read(struct snapshot *s, const char *path)
 	if (!text)
 		return -errno;
 	ret = snapshot_parse(s, text, len);
-	if (ret) {
-		cowstat_table_free(&s->t);
-		free(text);
-		s->text = NULL;
-	}
+	if (ret)
+		snapshot_free(s);
 	return ret;
 }
 
@@ -360,23 +363,20 @@ void snapshot_free(struct snapshot *s)
 {
 	cowstat_table_free(&s->t);
 	free(s->text);
+	free(s->num);
 	s->text = NULL;
+	s->num = NULL;
+}
+
+/* The number in column @c of row @r, parsed once; 0 for no such column. */
+uint64_t snap_u64(const struct snapshot *s, int r, int c)
+{
+	return c >= 0 ? s->num[(size_t)r * s->t.ncols + c] : 0;
 }
 
 uint64_t row_u64(const struct snapshot *s, int r, const char *col)
 {
-	return cowstat_get(&s->t, r, col);
-}
-
-/* Row of the task (@pid, @start), or -1. */
-int find_row(const struct snapshot *s, pid_t pid, uint64_t start)
-{
-	int r;
-
-	for (r = 0; r < s->t.nrows; r++)
-		if (row_u64(s, r, "pid") == (uint64_t)pid && row_u64(s, r, "start") == start)
-			return r;
-	return -1;
+	return snap_u64(s, r, cowstat_col(&s->t, col));
 }
 
 void tally_row(const struct snapshot *s, int r, struct tally *out)
@@ -384,15 +384,14 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	const char *state;
 	int c;
 
-	memset(out, 0, sizeof(*out));
-	out->pid = row_u64(s, r, "pid");
-	out->tgid = row_u64(s, r, "tgid");
-	out->ppid = row_u64(s, r, "ppid");
-	out->uid = row_u64(s, r, "uid");
-	out->start = row_u64(s, r, "start");
-	c = cowstat_col(&s->t, "state");
-	state = c >= 0 ? cowstat_field(&s->t, r, c) : "?";
+	out->pid = snap_u64(s, r, s->col_pid);
+	out->tgid = snap_u64(s, r, s->col_tgid);
+	out->ppid = snap_u64(s, r, s->col_ppid);
+	out->uid = snap_u64(s, r, s->col_uid);
+	out->start = snap_u64(s, r, s->col_start);
+	state = s->col_state >= 0 ? cowstat_field(&s->t, r, s->col_state) : "?";
 	out->state = state[0];
+	out->comm[0] = out->comm_raw[0] = '\0';
 	if (s->comm >= 0) {
 		snprintf(out->comm_raw, sizeof(out->comm_raw), "%s",
 			 cowstat_field(&s->t, r, s->comm));
@@ -400,8 +399,7 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	}
 	out->threads = 1;
 	for (c = 0; c < s->t.ncols; c++)
-		if (is_counter_col(s, c))
-			out->v[c] = cowstat_u64(&s->t, r, c);
+		out->v[c] = is_counter_col(s, c) ? snap_u64(s, r, c) : 0;
 }
 
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t)

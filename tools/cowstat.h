@@ -42,6 +42,8 @@ struct snapshot {
 	long			page_size;
 	int			first_counter;	/* first column after "state" */
 	int			comm;		/* the "comm" column */
+	int			col_pid, col_tgid, col_ppid, col_uid, col_start, col_state;
+	uint64_t		*num;		/* every number, parsed once: nrows * ncols */
 	bool			counter[COWSTAT_MAX_COLS];	/* summed, sorted largest first */
 	char			error[160];	/* why snapshot_parse() failed */
 };
@@ -52,7 +54,7 @@ int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
-int find_row(const struct snapshot *s, pid_t pid, uint64_t start);
+uint64_t snap_u64(const struct snapshot *s, int r, int c);
 uint64_t row_u64(const struct snapshot *s, int r, const char *col);
 
 /* A row, or rows summed, as numbers; counters indexed like the header. */
@@ -96,6 +98,15 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
 void prometheus_write(const struct snapshot *s, bool per_task, int max_series);
+
+/* top.c, exposed for the unit tests */
+struct rate {
+	struct tally	t;
+	double		copies_s, bytes_s, faults_s;
+};
+
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
+	      struct rate *rates);
 
 /* ---- subcommands ---- */
 

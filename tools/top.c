@@ -63,10 +63,21 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-struct rate {
-	struct tally	t;
-	double		copies_s, bytes_s, faults_s;
+/* A row of the previous snapshot, found by the task: pid and start. */
+struct task_key {
+	pid_t		pid;
+	uint64_t	start;
+	int		row;
 };
+
+static int by_task(const void *pa, const void *pb)
+{
+	const struct task_key *a = pa, *b = pb;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
 
 static int by_bytes_rate(const void *pa, const void *pb)
 {
@@ -76,37 +87,70 @@ static int by_bytes_rate(const void *pa, const void *pb)
 		return a->bytes_s < b->bytes_s ? 1 : -1;
 	if (a->faults_s != b->faults_s)
 		return a->faults_s < b->faults_s ? 1 : -1;
-	return a->t.pid - b->t.pid;
+	return a->t.pid < b->t.pid ? -1 : a->t.pid > b->t.pid;
+}
+
+/* A counter's rate; one that went down was reset, and counts from 0. */
+static double per_second(const struct tally *now, const struct tally *then, int c, double dt)
+{
+	if (c < 0)
+		return 0;
+	return (now->v[c] >= then->v[c] ? now->v[c] - then->v[c] : now->v[c]) / dt;
+}
+
+/*
+ * The rows of @cur with their rates since @prev (NULL: none yet) over @dt
+ * seconds, into @rates, largest bytes/s first; only the rows that faulted
+ * unless @all.  Returns the count.  O(n log n): the previous rows are
+ * looked up in a sorted index, not scanned once per row.
+ */
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
+	      struct rate *rates)
+{
+	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
+	int cf = cowstat_col(&cur->t, "faults"), np = prev ? prev->t.nrows : 0;
+	struct task_key *index = xmalloc((np + 1) * sizeof(*index)), *found, key;
+	struct tally old;
+	int r, n = 0;
+
+	for (r = 0; r < np; r++) {
+		index[r].pid = snap_u64(prev, r, prev->col_pid);
+		index[r].start = snap_u64(prev, r, prev->col_start);
+		index[r].row = r;
+	}
+	qsort(index, np, sizeof(*index), by_task);
+	for (r = 0; r < cur->t.nrows; r++) {
+		struct rate *x = &rates[n];
+
+		tally_row(cur, r, &x->t);
+		key.pid = x->t.pid;
+		key.start = x->t.start;
+		found = bsearch(&key, index, np, sizeof(*index), by_task);
+		memset(&old, 0, sizeof(old));
+		if (found)
+			tally_row(prev, found->row, &old);
+		x->bytes_s = per_second(&x->t, &old, cb, dt);
+		x->copies_s = per_second(&x->t, &old, cc, dt);
+		x->faults_s = per_second(&x->t, &old, cf, dt);
+		if (x->faults_s > 0 || all)
+			n++;
+	}
+	free(index);
+	qsort(rates, n, sizeof(*rates), by_bytes_rate);
+	return n;
 }
 
 static void draw(const struct snapshot *cur, const struct snapshot *prev, double dt,
 		 int lines, bool live)
 {
-	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
-	int cf = cowstat_col(&cur->t, "faults");
 	struct rate *rates = xmalloc((cur->t.nrows + 1) * sizeof(*rates));
+	int cb = cowstat_col(&cur->t, "bytes"), r, n;
 	double total_bytes = 0;
 	char a[16], b[16];
-	int r, p, n = 0;
 
-	for (r = 0; r < cur->t.nrows; r++) {
-		struct rate *x = &rates[n];
-		struct tally old;
-
-		tally_row(cur, r, &x->t);
-		memset(&old, 0, sizeof(old));
-		p = prev ? find_row(prev, x->t.pid, x->t.start) : -1;
-		if (p >= 0)
-			tally_row(prev, p, &old);
-		x->bytes_s = cb >= 0 ? (x->t.v[cb] - old.v[cb]) / dt : 0;
-		x->copies_s = cc >= 0 ? (x->t.v[cc] - old.v[cc]) / dt : 0;
-		x->faults_s = cf >= 0 ? (x->t.v[cf] - old.v[cf]) / dt : 0;
-		total_bytes += x->bytes_s;
-		if (x->faults_s > 0 || !live)
-			n++;
-	}
-	qsort(rates, n, sizeof(*rates), by_bytes_rate);
-
+	n = top_rates(cur, prev, dt, !live, rates);
+	for (r = 0; r < n; r++)
+		total_bytes += rates[r].bytes_s;
 	if (live)
 		fputs("\033[H\033[2J", stdout);
 	human_bytes((uint64_t)total_bytes, a, sizeof(a));
@@ -137,8 +181,9 @@ static void usage(FILE *f)
 "  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
 "  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
 "  -b, --batch          plain tables, one per refresh, no screen control\n"
+"  -f, --file FILE      read a table instead of %s (re-read each refresh)\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n");
+"  -V, --version        print the version\n", COWSTAT_PROC);
 }
 
 int cmd_top(int argc, char **argv)
@@ -147,6 +192,7 @@ int cmd_top(int argc, char **argv)
 		{ "delay",	required_argument,	NULL, 'd' },
 		{ "iterations",	required_argument,	NULL, 'n' },
 		{ "batch",	no_argument,		NULL, 'b' },
+		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
@@ -161,7 +207,7 @@ int cmd_top(int argc, char **argv)
 	char key;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:n:bhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:bf:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			delay = parse_seconds("--delay", optarg, 0.1, 3600);
@@ -171,6 +217,9 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'b':
 			live = false;
+			break;
+		case 'f':
+			cowstat_proc_path = optarg;
 			break;
 		default:
 			return common_option(opt, usage);
