@@ -264,8 +264,9 @@ static int check_values(struct snapshot *s)
 		max = column_max(t->cols[c]);
 		s->counter[c] = max == UINT64_MAX && strcmp(t->cols[c], "start");
 		/* a newer module's column is a counter if it holds numbers only */
-		known = !s->counter[c] || in_list(t->cols[c], known_counters,
-						  sizeof(known_counters) / sizeof(known_counters[0]));
+		known = !s->counter[c] ||
+			in_list(t->cols[c], known_counters,
+				sizeof(known_counters) / sizeof(known_counters[0]));
 		nonzero = !strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid");
 		for (r = 0; !strcmp(t->cols[c], "state") && r < t->nrows; r++)
 			if (strlen(cowstat_field(t, r, c)) != 1)
@@ -350,7 +351,8 @@ void snapshot_load(struct snapshot *s)
 	if (ret == -ENOENT && proc)
 		fatal_no_module();
 	if (ret == -EPROTO)
-		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", cowstat_proc_path, s->error);
+		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", cowstat_proc_path,
+		      s->error);
 	if (ret)
 		fatal(proc && ret == -EACCES ? EXIT_NOMODULE : EXIT_ERROR,	/* -f FILE: 4 */
 		      "%s: %s", cowstat_proc_path, strerror(-ret));
@@ -391,7 +393,8 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	out->start = snap_u64(s, r, s->col_start);
 	state = s->col_state >= 0 ? cowstat_field(&s->t, r, s->col_state) : "?";
 	out->state = state[0];
-	out->comm[0] = out->comm_raw[0] = '\0';
+	out->comm[0] = '\0';
+	out->comm_raw[0] = '\0';
 	if (s->comm >= 0) {
 		snprintf(out->comm_raw, sizeof(out->comm_raw), "%s",
 			 cowstat_field(&s->t, r, s->comm));

@@ -30,7 +30,7 @@ void *xmalloc(size_t size);
 int common_option(int opt, void (*usage)(FILE *f));
 char *xstrdup(const char *s);
 void print_version(void);
-void fatal_no_module(void) __attribute__((noreturn));
+__attribute__((noreturn)) void fatal_no_module(void);
 double parse_seconds(const char *opt, const char *arg, double min, double max);
 long parse_count(const char *opt, const char *arg, long min, long max);
 int utf8_len(const unsigned char *s);
@@ -81,8 +81,11 @@ struct row_filter {
 
 bool tally_matches(const struct tally *t, const struct row_filter *f);
 /* Sort keys other than counters (which are column indexes). */
-enum { SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
-       SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8 };
+enum {
+	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
+	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8,
+};
+
 int sort_column(const struct snapshot *s, const char *name);
 void sort_tallies(struct tally *rows, int n, int key);
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n);

@@ -14,7 +14,8 @@
 
 #include "cowstat.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* libFuzzer's entry point, by its symbol name (which is CamelCase) */
+int fuzz_one(const uint8_t *data, size_t size) __asm__("LLVMFuzzerTestOneInput");
 
 static FILE *devnull;
 
@@ -43,7 +44,7 @@ static void print_all(const struct snapshot *s)
 	free(rows);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_one(const uint8_t *data, size_t size)
 {
 	char *text = xmalloc(size + 1);
 	struct snapshot s;
@@ -72,9 +73,12 @@ static int add_seeds(const char *dir, char **seeds, size_t *lens, int n, int max
 	char path[4096];
 	DIR *d = opendir(dir);
 
-	while (d && (e = readdir(d)) && n < max) {
+	for (e = d ? readdir(d) : NULL; e && n < max; e = readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (e->d_name[0] != '.' && (seeds[n] = cowstat_slurp(path, &lens[n])))
+		seeds[n] = cowstat_slurp(path, &lens[n]);
+		if (seeds[n])
 			n++;
 	}
 	if (d)
@@ -135,7 +139,7 @@ int main(int argc, char **argv)
 		memcpy(buf, seeds[k], len);
 		for (m = rand_r(&seed) % 8 + 1; m > 0; m--)
 			mutate(buf, &len, &seed);
-		LLVMFuzzerTestOneInput((const uint8_t *)buf, len);
+		fuzz_one((const uint8_t *)buf, len);
 	}
 	fprintf(stderr, "cowstat-fuzz: %ld inputs from %d seeds, no report\n", runs, n);
 	free(buf);

@@ -109,7 +109,7 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 {
 	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
 	int cf = cowstat_col(&cur->t, "faults"), np = prev ? prev->t.nrows : 0;
-	struct task_key *index = xmalloc((np + 1) * sizeof(*index)), *found, key;
+	struct task_key *index = xmalloc((np + 1) * sizeof(*index)), *found, key = { 0 };
 	struct tally old;
 	int r, n = 0;
 

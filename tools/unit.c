@@ -165,6 +165,7 @@ static void test_prometheus_output(void)
 }
 
 #define ROW_HEAD	"1\t1\t0\t0\t1\tR\t"
+#define COLS8		"\tc\tc\tc\tc\tc\tc\tc\tc"
 #define ROW_TAIL_X	"\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh\n"
 #define ROW_TAIL	"\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh\n"
 
@@ -194,20 +195,18 @@ static const struct {
 	{ "a state of two letters", V1 H1 "1\t1\t0\t0\t1\tRX\t1" ROW_TAIL,
 	  "line 3: state 'RX' is not one character" },
 	/* the shared parser keeps 64 columns and the rest in the 64th */
-	{ "65 columns", V1 "pid\tc1\tc2\tc3\tc4\tc5\tc6\tc7\tc8\tc9\tc10\tc11\tc12\tc13\tc14\tc15"
-	  "\tc16\tc17\tc18\tc19\tc20\tc21\tc22\tc23\tc24\tc25\tc26\tc27\tc28\tc29\tc30\tc31"
-	  "\tc32\tc33\tc34\tc35\tc36\tc37\tc38\tc39\tc40\tc41\tc42\tc43\tc44\tc45\tc46\tc47"
-	  "\tc48\tc49\tc50\tc51\tc52\tc53\tc54\tc55\tc56\tc57\tc58\tc59\tc60\tc61\tc62\tc63"
-	  "\tcomm\n", "line 2: 65 columns, more than 64" },
+	{ "65 columns", V1 "pid" COLS8 COLS8 COLS8 COLS8 COLS8 COLS8 COLS8 COLS8 "\n",
+	  "line 2: 65 columns, more than 64" },
 	{ "a column twice", V1 "pid\tfaults\tfaults\tcomm\n", "line 2: column 'faults' twice" },
 	/* rows of the wrong width were dropped, or their tabs went into comm */
 	{ "a row with a field more", V1 H1 ROW_HEAD "1" ROW_TAIL_X,
 	  "line 3: 20 fields, the header has 19" },
 	{ "a row with a field less", V1 H1 "1\t1\t0\t0\t1\tR\t1\tsh\n",
 	  "line 3: 8 fields, the header has 19" },
-	{ "a NUL byte in a comm", V1 H1 ROW_HEAD "1" "\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\ts\0h\n",
+	{ "a NUL byte in a comm", V1 H1 ROW_HEAD "1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\ts\0h\n",
 	  "line 3: a NUL byte" },
-	{ "an escape byte in a comm", V1 H1 ROW_HEAD "1" "\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\t\033[2J\n",
+	{ "an escape byte in a comm",
+	  V1 H1 ROW_HEAD "1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\t\033[2J\n",
 	  "line 3: a control byte" },
 	{ "a lone CR", V1 H1 ROW_HEAD "1\r" ROW_TAIL, "line 3: a control byte" },
 	/* totals wrapped */
@@ -215,7 +214,8 @@ static const struct {
 	  ROW_HEAD "1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t18446744073709551615\tsh\n"
 	  "2\t2\t0\t0\t1\tR\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh\n",
 	  "column bytes: its total exceeds 2^64 - 1" },
-	{ "no format version", "cowstat x tasks=0\n" H1, "line 1: no format version after 'cowstat'" },
+	{ "no format version", "cowstat x tasks=0\n" H1,
+	  "line 1: no format version after 'cowstat'" },
 	{ "not a table", "hello\nworld\n", "no 'cowstat N' line and header starting with 'pid'" },
 };
 
