@@ -18,6 +18,7 @@ static const struct {
 	{ "workload",	cmd_workload,	"run a copy-on-write experiment and check the counts" },
 	{ "top",	cmd_top,	"live view of the tasks copying the most" },
 	{ "export",	cmd_export,	"print the table for Prometheus (--prometheus)" },
+	{ "reset",	cmd_reset,	"forget every row of the table (CAP_SYS_ADMIN)" },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))

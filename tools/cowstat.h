@@ -118,5 +118,6 @@ int cmd_run(int argc, char **argv);
 int cmd_workload(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 
 #endif /* COWSTAT_TOOL_H */

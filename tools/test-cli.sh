@@ -205,10 +205,18 @@ expect_rc workload_pages_junk 2 "--pages 64k: expected a whole number from 1 to 
 expect_rc export_without_format 2 "export: which format? --prometheus (-p) is the only one so far" \
 	"$cowstat" export -f "$tmp/faults.tab"
 want="$("$cowstat" --version)"
-for c in show run workload top export; do
+for c in show run workload top export reset; do
 	expect "version_of_$c" "$want" "$cowstat" $c -V
 done
 expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 1)" "$cowstat" -V
+
+# reset: without the module, exit 3 and how to load it.
+if [ -e /proc/cowstat ]; then
+	result skip reset_without_module "the module is loaded"
+else
+	expect_rc reset_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" reset
+fi
+expect_rc reset_no_arguments 2 "reset: unexpected argument 'now'" "$cowstat" reset now
 
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
