@@ -661,31 +661,45 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 	fputs("}}\n", f);
 }
 
-/* The leading columns: the header's names when @t is NULL. */
-static void print_label(FILE *f, const struct tally *t, bool tsv, bool by_process)
+/* The leading columns of each view: their names, and a row's or the total's. */
+static void print_label(FILE *f, const struct tally *t, const struct print_opts *o)
 {
-	if (by_process && !t)
-		fprintf(f, tsv ? "tgid\tthreads\tstate" : "%7s %7s %5s", "tgid", "threads", "state");
-	else if (!t)
-		fprintf(f, tsv ? "pid\ttgid\tppid\tstate" : "%7s %7s %7s %5s",
-			"pid", "tgid", "ppid", "state");
-	else if (by_process)
-		fprintf(f, tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads, t->state);
-	else
-		fprintf(f, tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
-		       t->pid, t->tgid, t->ppid, t->state);
+	switch (o->by) {
+	case BY_PROCESS:
+		if (!t)
+			fprintf(f, o->tsv ? "tgid\tthreads\tstate" : "%7s %7s %5s", "tgid", "threads",
+				"state");
+		else
+			fprintf(f, o->tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads,
+				t->state);
+		break;
+	case BY_COMM:
+		if (!t)
+			fprintf(f, o->tsv ? "tasks\tstate" : "%7s %5s", "tasks", "state");
+		else
+			fprintf(f, o->tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
+		break;
+	default:
+		if (!t)
+			fprintf(f, o->tsv ? "pid\ttgid\tppid\tstate" : "%7s %7s %7s %5s",
+				"pid", "tgid", "ppid", "state");
+		else
+			fprintf(f, o->tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
+				t->pid, t->tgid, t->ppid, t->state);
+	}
 }
 
-static void print_total_label(FILE *f, const struct tally *total, bool tsv, bool by_process)
+/* The total row's: "total" first, then the thread count per process. */
+static void print_total_label(FILE *f, const struct tally *total, const struct print_opts *o)
 {
-	if (by_process && tsv)
+	if (o->by == BY_PROCESS && o->tsv)
 		fprintf(f, "total\t%d\t-", total->threads);
-	else if (by_process)
+	else if (o->by == BY_PROCESS)
 		fprintf(f, "%7s %7d %5s", "total", total->threads, "-");
-	else if (tsv)
-		fprintf(f, "total\t-\t-\t-");
+	else if (o->by == BY_COMM)
+		fprintf(f, o->tsv ? "total\t-" : "%7s %5s", "total", "-");
 	else
-		fprintf(f, "%7s %7s %7s %5s", "total", "-", "-", "-");
+		fprintf(f, o->tsv ? "total\t-\t-\t-" : "%7s %7s %7s %5s", "total", "-", "-", "-");
 }
 
 /* Counter @c of @t as text: raw, or in K/M/G. */
@@ -702,52 +716,52 @@ static void cell(const struct tally *t, int c, bool human, char *buf, size_t siz
  * scripts (a header, raw numbers, a total row), or as JSON.
  */
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
-		   bool json, bool tsv, bool human, const char *first_label)
+		   const struct print_opts *o)
 {
-	bool by_process = !strcmp(first_label, "tgid");
 	int bytes = cowstat_col(&s->t, "bytes");
 	int width[COWSTAT_MAX_COLS] = { 0 };
+	char num[32], sep = o->tsv ? '\t' : ' ';
 	struct tally total;
-	char num[32];
 	int i, c;
 
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
-	if (json) {
+	if (o->json) {
 		print_json(f, s, rows, n, &total);
 		return;
 	}
-	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
+	for (c = 0; c < s->t.ncols && !o->tsv; c++) {	/* the widest of all cells */
 		if (!is_counter_col(s, c))
 			continue;
-		width[c] = strlen(s->t.cols[c]);
-		for (i = 0; i <= n; i++) {
-			cell(i < n ? &rows[i] : &total, c, human && c == bytes, num, sizeof(num));
+		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
+		for (i = 0; i < n + o->total; i++) {
+			cell(i < n ? &rows[i] : &total, c, o->human && c == bytes, num, sizeof(num));
 			if ((int)strlen(num) > width[c])
 				width[c] = strlen(num);
 		}
 	}
 
-	print_label(f, NULL, tsv, by_process);
-	for (c = 0; c < s->t.ncols; c++)
-		if (is_counter_col(s, c))
-			fprintf(f, "%c%*s", tsv ? '\t' : ' ', width[c], s->t.cols[c]);
-	fprintf(f, "%ccomm\n", tsv ? '\t' : ' ');
-
-	for (i = 0; i <= n; i++) {
+	if (o->header) {
+		print_label(f, NULL, o);
+		for (c = 0; c < s->t.ncols; c++)
+			if (is_counter_col(s, c))
+				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
+		fprintf(f, "%ccomm\n", sep);
+	}
+	for (i = 0; i < n + o->total; i++) {
 		const struct tally *t = i < n ? &rows[i] : &total;
 
 		if (i < n)
-			print_label(f, t, tsv, by_process);
+			print_label(f, t, o);
 		else
-			print_total_label(f, &total, tsv, by_process);
+			print_total_label(f, &total, o);
 		for (c = 0; c < s->t.ncols; c++) {
 			if (!is_counter_col(s, c))
 				continue;
-			cell(t, c, !tsv && human && c == bytes, num, sizeof(num));
-			fprintf(f, "%c%*s", tsv ? '\t' : ' ', width[c], num);
+			cell(t, c, !o->tsv && o->human && c == bytes, num, sizeof(num));
+			fprintf(f, "%c%*s", sep, width[c], num);
 		}
-		fprintf(f, "%c%s\n", tsv ? '\t' : ' ', i < n ? t->comm_raw : "-");
+		fprintf(f, "%c%s\n", sep, i < n ? t->comm_raw : "-");
 	}
 }

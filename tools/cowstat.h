@@ -93,8 +93,17 @@ int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);
 void json_string(FILE *f, const char *s);
+struct print_opts {
+	bool		json;		/* JSON, else a table */
+	bool		tsv;		/* tab-separated, raw numbers */
+	bool		human;		/* the table's bytes in K/M/G */
+	bool		header;		/* a header row (--no-header: false) */
+	bool		total;		/* a total row (--no-total: false) */
+	enum { BY_TASK, BY_PROCESS, BY_COMM } by;	/* what a row is */
+};
+
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
-		   bool json, bool tsv, bool human, const char *first_label);
+		   const struct print_opts *o);
 
 /* export.c, exposed for the unit tests */
 #define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */

@@ -25,6 +25,9 @@ static void print_all(const struct snapshot *s)
 				    SORT_STATE, SORT_COMM, SORT_TGID_START };
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	struct rate *rates = xmalloc((s->t.nrows + 1) * sizeof(*rates));
+	struct print_opts table = { .human = true, .header = true, .total = true };
+	struct print_opts json = { .json = true };
+	struct print_opts tsv = { .tsv = true, .header = true, .total = true, .by = BY_PROCESS };
 	unsigned int k;
 	int r, n;
 
@@ -33,10 +36,10 @@ static void print_all(const struct snapshot *s)
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		sort_tallies(rows, s->t.nrows, keys[k]);
 	sort_tallies(rows, s->t.nrows, sort_column(s, NULL));
-	print_tallies(devnull, s, rows, s->t.nrows, false, false, true, "pid");
-	print_tallies(devnull, s, rows, s->t.nrows, true, false, true, "pid");
+	print_tallies(devnull, s, rows, s->t.nrows, &table);
+	print_tallies(devnull, s, rows, s->t.nrows, &json);
 	n = merge_by_process(s, rows, s->t.nrows);
-	print_tallies(devnull, s, rows, n, false, true, false, "tgid");
+	print_tallies(devnull, s, rows, n, &tsv);
 	prometheus_write(s, false, 3);
 	prometheus_write(s, true, 100);
 	top_rates(s, s, 0.5, true, rates);

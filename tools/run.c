@@ -86,6 +86,7 @@ int cmd_run(int argc, char **argv)
 	};
 	bool threads = false, json = false, tsv = false;
 	const char *output = NULL;
+	struct print_opts print = { .human = true, .header = true, .total = true };
 	char how[64];
 	FILE *out;
 	struct snapshot before, after;
@@ -172,8 +173,10 @@ int cmd_run(int argc, char **argv)
 	if (!json)
 		fprintf(out, "cowstat: %s %s; copy-on-write by it and its descendants:\n",
 			argv[optind], how);
-	print_tallies(out, &after, mine, m, json, tsv || (!json && !isatty(fileno(out))), true,
-		      threads ? "pid" : "tgid");
+	print.json = json;
+	print.tsv = tsv || (!json && !isatty(fileno(out)));
+	print.by = threads ? BY_TASK : BY_PROCESS;
+	print_tallies(out, &after, mine, m, &print);
 	if (output && fclose(out))
 		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
 	dropped = cowstat_version_field(&after.t, "dropped") -

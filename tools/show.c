@@ -12,6 +12,9 @@
 
 #include "cowstat.h"
 
+/* Long options without a short one. */
+enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL };
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -30,6 +33,8 @@ static void usage(FILE *f)
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
+"      --no-header      no header row\n"
+"      --no-total       no total row\n"
 "  -f, --file FILE      read a saved table instead of %s\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
@@ -50,6 +55,8 @@ int cmd_show(int argc, char **argv)
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "table",	no_argument,		NULL, 'H' },
+		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
+		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -57,7 +64,9 @@ int cmd_show(int argc, char **argv)
 	};
 	struct row_filter filter = { 0 };
 	const char *sort = NULL;	/* bytes, or faults in mode=faults */
-	bool by_process = false, json = false, tsv = !isatty(STDOUT_FILENO);
+	struct print_opts print = {
+		.tsv = !isatty(STDOUT_FILENO), .human = true, .header = true, .total = true,
+	};
 	struct snapshot s;
 	struct tally *rows;
 	long top = 0;
@@ -82,16 +91,22 @@ int cmd_show(int argc, char **argv)
 			filter.comm = optarg;
 			break;
 		case 'P':
-			by_process = true;
+			print.by = BY_PROCESS;
 			break;
 		case 'j':
-			json = true;
+			print.json = true;
 			break;
 		case 'T':
-			tsv = true;
+			print.tsv = true;
 			break;
 		case 'H':
-			tsv = false;
+			print.tsv = false;
+			break;
+		case OPT_NO_HEADER:
+			print.header = false;
+			break;
+		case OPT_NO_TOTAL:
+			print.total = false;
 			break;
 		case 'f':
 			cowstat_proc_path = optarg;
@@ -110,12 +125,12 @@ int cmd_show(int argc, char **argv)
 		if (tally_matches(&rows[n], &filter))
 			n++;
 	}
-	if (by_process)
+	if (print.by == BY_PROCESS)
 		n = merge_by_process(&s, rows, n);
 	sort_tallies(rows, n, sort_column(&s, sort));
 	if (top && n > top)
 		n = top;
-	print_tallies(stdout, &s, rows, n, json, tsv, true, by_process ? "tgid" : "pid");
+	print_tallies(stdout, &s, rows, n, &print);
 	free(rows);
 	snapshot_free(&s);
 	return EXIT_OK;

@@ -218,6 +218,12 @@ else
 fi
 expect_rc reset_no_arguments 2 "reset: unexpected argument 'now'" "$cowstat" reset now
 
+# --no-header and --no-total, as TSV and as the table.
+expect show_no_header_no_total $'11\t11\t10\tR\t7\tcat\n10\t10\t1\tX\t3\tsh' \
+	"$cowstat" show --no-header --no-total -f "$tmp/faults.tab"
+expect show_table_no_header "$(printf '%7s %7s %7s %5s %2s %s\n' 11 11 10 R 7 cat 10 10 1 X 3 sh total - - - 10 -)" \
+	"$cowstat" show -H --no-header -f "$tmp/faults.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
