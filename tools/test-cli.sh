@@ -224,6 +224,20 @@ expect show_no_header_no_total $'11\t11\t10\tR\t7\tcat\n10\t10\t1\tX\t3\tsh' \
 expect show_table_no_header "$(printf '%7s %7s %7s %5s %2s %s\n' 11 11 10 R 7 cat 10 10 1 X 3 sh total - - - 10 -)" \
 	"$cowstat" show -H --no-header -f "$tmp/faults.tab"
 
+# top -p: only the tasks of the listed processes; -p 0 and -p x refused.
+top_head=$'cowstat top - 2 tasks, 0/s copied, 0 dropped\n'
+top_cols="$(printf '%7s %7s %10s %10s %10s %10s %s' pid tgid faults/s copies/s copied/s copied comm)"
+expect top_pid "$top_head
+$top_cols
+$(printf '%7s %7s %10s %10s %10s %10s %s' 11 11 0 0 0 0 cat)" \
+	"$cowstat" top -b -n 1 -d 0.1 -p 11 -f "$tmp/faults.tab"
+expect top_pids "$top_head
+$top_cols
+$(printf '%7s %7s %10s %10s %10s %10s %s\n' 10 10 0 0 0 0 sh 11 11 0 0 0 0 cat)" \
+	"$cowstat" top -b -n 1 -d 0.1 -p 11,10 -f "$tmp/faults.tab"
+expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647" \
+	"$cowstat" top -b -p 0 -f "$tmp/faults.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]

@@ -140,17 +140,37 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 	return n;
 }
 
+/* -p: the processes (or tasks) to show; none: all. */
+#define MAX_PIDS	20
+static pid_t pids[MAX_PIDS];
+static int npids;
+
+static bool wanted(const struct tally *t)
+{
+	int i;
+
+	for (i = 0; i < npids; i++)
+		if (t->pid == pids[i] || t->tgid == pids[i])
+			return true;
+	return !npids;
+}
+
 static void draw(const struct snapshot *cur, const struct snapshot *prev, double dt,
 		 int lines, bool live)
 {
 	struct rate *rates = xmalloc((cur->t.nrows + 1) * sizeof(*rates));
-	int cb = cowstat_col(&cur->t, "bytes"), r, n;
+	int cb = cowstat_col(&cur->t, "bytes"), r, n, kept = 0;
 	double total_bytes = 0;
 	char a[16], b[16];
 
 	n = top_rates(cur, prev, dt, !live, rates);
-	for (r = 0; r < n; r++)
+	for (r = 0; r < n; r++) {
+		if (!wanted(&rates[r].t))
+			continue;
 		total_bytes += rates[r].bytes_s;
+		rates[kept++] = rates[r];
+	}
+	n = kept;
 	if (live)
 		fputs("\033[H\033[2J", stdout);
 	human_bytes((uint64_t)total_bytes, a, sizeof(a));
@@ -181,6 +201,7 @@ static void usage(FILE *f)
 "  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
 "  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
 "  -b, --batch          plain tables, one per refresh, no screen control\n"
+"  -p, --pid PID[,PID]  only these processes (their threads) or tasks, up to 20\n"
 "  -f, --file FILE      read a table instead of %s (re-read each refresh)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n", COWSTAT_PROC);
@@ -192,6 +213,7 @@ int cmd_top(int argc, char **argv)
 		{ "delay",	required_argument,	NULL, 'd' },
 		{ "iterations",	required_argument,	NULL, 'n' },
 		{ "batch",	no_argument,		NULL, 'b' },
+		{ "pid",	required_argument,	NULL, 'p' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -204,10 +226,11 @@ int cmd_top(int argc, char **argv)
 	double delay = 1, t_prev, t_cur;
 	long iterations = -1, i;
 	int opt, lines = 24;
+	char *p;
 	char key;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:n:bf:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:bp:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			delay = parse_seconds("--delay", optarg, 0.1, 3600);
@@ -217,6 +240,13 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'b':
 			live = false;
+			break;
+		case 'p':
+			for (p = strtok(optarg, ","); p; p = strtok(NULL, ",")) {
+				if (npids == MAX_PIDS)
+					fatal(EXIT_USAGE, "--pid: at most %d pids", MAX_PIDS);
+				pids[npids++] = parse_count("--pid", p, 1, INT_MAX);
+			}
 			break;
 		case 'f':
 			cowstat_proc_path = optarg;
