@@ -416,6 +416,70 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 		sum->state = 'R';
 }
 
+/* ---- The same task in two snapshots ---- */
+
+/* The rows of a snapshot by task (pid, start), sorted for bsearch. */
+struct task_index {
+	int	n;
+	struct task_key {
+		pid_t		pid;
+		uint64_t	start;
+		int		row;
+	} keys[];
+};
+
+static int by_task(const void *pa, const void *pb)
+{
+	const struct task_key *a = pa, *b = pb;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* An index of @s (NULL: an empty one), for task_find(); free() it. */
+struct task_index *task_index(const struct snapshot *s)
+{
+	int r, n = s ? s->t.nrows : 0;
+	struct task_index *x = xmalloc(sizeof(*x) + (n + 1) * sizeof(x->keys[0]));
+
+	for (r = 0; r < n; r++) {
+		x->keys[r].pid = snap_u64(s, r, s->col_pid);
+		x->keys[r].start = snap_u64(s, r, s->col_start);
+		x->keys[r].row = r;
+	}
+	x->n = n;
+	qsort(x->keys, n, sizeof(x->keys[0]), by_task);
+	return x;
+}
+
+/* The row of task (@pid, @start), or -1: O(log n). */
+int task_find(const struct task_index *x, pid_t pid, uint64_t start)
+{
+	struct task_key key = { .pid = pid, .start = start }, *found;
+
+	found = bsearch(&key, x->keys, x->n, sizeof(x->keys[0]), by_task);
+	return found ? found->row : -1;
+}
+
+/*
+ * @t's counters less those of row @r of @prev (-1: none, all are new): what
+ * the task did since.  A counter that went down was reset and counts from 0.
+ */
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r)
+{
+	uint64_t then;
+	int c, pc;
+
+	for (c = 0; c < s->t.ncols && r >= 0; c++) {
+		pc = c < prev->t.ncols && !strcmp(prev->t.cols[c], s->t.cols[c]) ? c :
+		     cowstat_col(&prev->t, s->t.cols[c]);	/* the same column, mostly */
+		then = pc >= 0 && is_counter_col(prev, pc) ? snap_u64(prev, r, pc) : 0;
+		if (is_counter_col(s, c) && t->v[c] >= then)
+			t->v[c] -= then;
+	}
+}
+
 /* ---- Selecting and ordering ---- */
 
 bool tally_matches(const struct tally *t, const struct row_filter *f)

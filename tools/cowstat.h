@@ -72,6 +72,12 @@ struct tally {
 void tally_row(const struct snapshot *s, int r, struct tally *out);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
 
+/* The same task in two snapshots: an index by (pid, start), and the change. */
+struct task_index;
+struct task_index *task_index(const struct snapshot *s);
+int task_find(const struct task_index *x, pid_t pid, uint64_t start);
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r);
+
 /* Selecting, merging and ordering rows; show, run and top share these. */
 struct row_filter {
 	pid_t		pid;		/* 0: any */

@@ -238,6 +238,25 @@ $(printf '%7s %7s %10s %10s %10s %10s %s\n' 10 10 0 0 0 0 sh 11 11 0 0 0 0 cat)"
 expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647" \
 	"$cowstat" top -b -p 0 -f "$tmp/faults.tab"
 
+# show -i: what each task did in the interval.  The table changes 0.3 s
+# into a 1.5 s interval: task 11 faulted twice more, 12 is new, 10 idle.
+swap_at()	# SECONDS FROM TO LIVE CMD...: LIVE is FROM, then TO after SECONDS
+{
+	local at=$1 from=$2 to=$3 live=$4; shift 4
+	cp "$from" "$live"
+	{ sleep "$at"; cp "$to" "$live.new"; mv "$live.new" "$live"; } &
+	"$@"
+	wait
+}
+table later.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t9\tcat' \
+	$'12\t12\t1\t0\t300\tR\t4\tnew'
+expect show_interval $'pid\ttgid\tppid\tstate\tfaults\tcomm\n12\t12\t1\tR\t4\tnew\n11\t11\t10\tR\t2\tcat\ntotal\t-\t-\t-\t6\t-' \
+	swap_at 0.3 "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 1.5 1 -f "$tmp/live.tab"
+expect show_interval_idle $'pid\ttgid\tppid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t0\t-' \
+	"$cowstat" show -i 0.1 2 -f "$tmp/faults.tab"
+expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
+	"$cowstat" show -i 1 2x -f "$tmp/faults.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]

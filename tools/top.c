@@ -63,22 +63,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A row of the previous snapshot, found by the task: pid and start. */
-struct task_key {
-	pid_t		pid;
-	uint64_t	start;
-	int		row;
-};
-
-static int by_task(const void *pa, const void *pb)
-{
-	const struct task_key *a = pa, *b = pb;
-
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return a->start < b->start ? -1 : a->start > b->start;
-}
-
 static int by_bytes_rate(const void *pa, const void *pb)
 {
 	const struct rate *a = pa, *b = pb;
@@ -88,14 +72,6 @@ static int by_bytes_rate(const void *pa, const void *pb)
 	if (a->faults_s != b->faults_s)
 		return a->faults_s < b->faults_s ? 1 : -1;
 	return a->t.pid < b->t.pid ? -1 : a->t.pid > b->t.pid;
-}
-
-/* A counter's rate; one that went down was reset, and counts from 0. */
-static double per_second(const struct tally *now, const struct tally *then, int c, double dt)
-{
-	if (c < 0)
-		return 0;
-	return (now->v[c] >= then->v[c] ? now->v[c] - then->v[c] : now->v[c]) / dt;
 }
 
 /*
@@ -108,30 +84,19 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 	      struct rate *rates)
 {
 	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
-	int cf = cowstat_col(&cur->t, "faults"), np = prev ? prev->t.nrows : 0;
-	struct task_key *index = xmalloc((np + 1) * sizeof(*index)), *found, key = { 0 };
-	struct tally old;
-	int r, n = 0;
+	int cf = cowstat_col(&cur->t, "faults"), r, n = 0;
+	struct task_index *index = task_index(prev);
+	struct tally d;
 
-	for (r = 0; r < np; r++) {
-		index[r].pid = snap_u64(prev, r, prev->col_pid);
-		index[r].start = snap_u64(prev, r, prev->col_start);
-		index[r].row = r;
-	}
-	qsort(index, np, sizeof(*index), by_task);
 	for (r = 0; r < cur->t.nrows; r++) {
 		struct rate *x = &rates[n];
 
 		tally_row(cur, r, &x->t);
-		key.pid = x->t.pid;
-		key.start = x->t.start;
-		found = bsearch(&key, index, np, sizeof(*index), by_task);
-		memset(&old, 0, sizeof(old));
-		if (found)
-			tally_row(prev, found->row, &old);
-		x->bytes_s = per_second(&x->t, &old, cb, dt);
-		x->copies_s = per_second(&x->t, &old, cc, dt);
-		x->faults_s = per_second(&x->t, &old, cf, dt);
+		d = x->t;
+		tally_since(cur, &d, prev, task_find(index, x->t.pid, x->t.start));
+		x->bytes_s = cb >= 0 ? d.v[cb] / dt : 0;
+		x->copies_s = cc >= 0 ? d.v[cc] / dt : 0;
+		x->faults_s = cf >= 0 ? d.v[cf] / dt : 0;
 		if (x->faults_s > 0 || all)
 			n++;
 	}
