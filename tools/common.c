@@ -520,6 +520,30 @@ int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 	return out;
 }
 
+/*
+ * Sum the tasks of each name (the comm as /proc/cowstat shows it) into one
+ * row: threads counts them, the state is R if one lives, and pid, tgid,
+ * ppid, uid and start, which differ, are 0.  Returns the count.
+ */
+int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
+{
+	int i, out = 0;
+
+	sort_tallies(rows, n, SORT_COMM_RAW);
+	for (i = 0; i < n; i++) {
+		if (out && !strcmp(rows[out - 1].comm_raw, rows[i].comm_raw)) {
+			tally_add(s, &rows[out - 1], &rows[i]);
+			continue;
+		}
+		rows[out] = rows[i];
+		rows[out].pid = rows[out].tgid = rows[out].ppid = 0;
+		rows[out].uid = 0;
+		rows[out].start = 0;
+		out++;
+	}
+	return out;
+}
+
 static const struct {
 	const char	*name;
 	int		key;
@@ -584,15 +608,20 @@ static int cmp_tally(const void *pa, const void *pb)
 	case SORT_COMM:
 		d = strcmp(a->comm, b->comm);
 		break;
+	case SORT_COMM_RAW:
+		d = strcmp(a->comm_raw, b->comm_raw);
+		break;
 	default:			/* a counter, largest first */
 		d = CMP(b->v[sort_key], a->v[sort_key]);
 	}
 	if (!d)
 		d = CMP(a->pid, b->pid);
-	return d ? d : CMP(a->start, b->start);
+	if (!d)
+		d = CMP(a->start, b->start);
+	return d ? d : strcmp(a->comm_raw, b->comm_raw);	/* --by-comm rows */
 }
 
-/* Counters sort largest first, the SORT_* keys ascending; ties by pid. */
+/* Counters sort largest first, the SORT_* keys ascending; ties by pid, start, comm. */
 void sort_tallies(struct tally *rows, int n, int key)
 {
 	sort_key = key;

@@ -89,12 +89,13 @@ bool tally_matches(const struct tally *t, const struct row_filter *f);
 /* Sort keys other than counters (which are column indexes). */
 enum {
 	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
-	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8,
+	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8, SORT_COMM_RAW = -9,
 };
 
 int sort_column(const struct snapshot *s, const char *name);
 void sort_tallies(struct tally *rows, int n, int key);
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
+int merge_by_comm(const struct snapshot *s, struct tally *rows, int n);
 
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);

@@ -32,6 +32,7 @@ static void usage(FILE *f)
 "  -t, --tgid TGID      only the threads of process TGID\n"
 "  -c, --comm NAME      only tasks named NAME, as shown (my\\040job) or not\n"
 "  -P, --by-process     one row per process, threads summed\n"
+"  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
@@ -80,6 +81,8 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	}
 	if (v->print.by == BY_PROCESS)
 		n = merge_by_process(s, rows, n);
+	else if (v->print.by == BY_COMM)
+		n = merge_by_comm(s, rows, n);
 	sort_tallies(rows, n, sort_column(s, v->sort));
 	if (v->top && n > v->top)
 		n = v->top;
@@ -97,6 +100,7 @@ int cmd_show(int argc, char **argv)
 		{ "tgid",	required_argument,	NULL, 't' },
 		{ "comm",	required_argument,	NULL, 'c' },
 		{ "by-process",	no_argument,		NULL, 'P' },
+		{ "by-comm",	no_argument,		NULL, 'C' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "table",	no_argument,		NULL, 'H' },
@@ -120,7 +124,7 @@ int cmd_show(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PjTHi:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PCjTHi:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			v.sort = optarg;
@@ -139,6 +143,9 @@ int cmd_show(int argc, char **argv)
 			break;
 		case 'P':
 			v.print.by = BY_PROCESS;
+			break;
+		case 'C':
+			v.print.by = BY_COMM;
 			break;
 		case 'j':
 			v.print.json = true;

@@ -257,6 +257,16 @@ expect show_interval_idle $'pid\ttgid\tppid\tstate\tfaults\tcomm\ntotal\t-\t-\t-
 expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
 	"$cowstat" show -i 1 2x -f "$tmp/faults.tab"
 
+# --by-comm: the tasks of each name summed, sorted like any view.
+expect show_by_comm $'tasks\tstate\tfaults\tcopies\tbytes\tcomm
+3\tR\t10\t4\t16384\tsh
+1\tR\t9\t1\t4096\tcc
+1\tR\t1\t0\t0\t[other]
+1\tR\t1\t0\t0\tls
+total\t-\t21\t5\t20480\t-' "$cowstat" show -C -s copies -f "$tmp/recycled.tab"
+expect show_by_comm_sorted_by_faults "sh cc [other] ls" bash -c \
+	"'$cowstat' show --by-comm -s faults --no-header --no-total -f '$tmp/recycled.tab' | cut -f6 | paste -sd' '"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
