@@ -267,6 +267,24 @@ total\t-\t21\t5\t20480\t-' "$cowstat" show -C -s copies -f "$tmp/recycled.tab"
 expect show_by_comm_sorted_by_faults "sh cc [other] ls" bash -c \
 	"'$cowstat' show --by-comm -s faults --no-header --no-total -f '$tmp/recycled.tab' | cut -f6 | paste -sd' '"
 
+# bash completion: commands, options and workloads from --help, --sort
+# from the table's header; make install puts it where bash-completion looks.
+complete_words()	# WORD...: what completing the last word offers
+{
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _cowstat
+		 echo "${COMPREPLY[*]}"' _ "$here/cowstat.bash-completion" "$@"
+}
+here=$(dirname "$(readlink -f "$0")")
+expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
+expect completion_top_options "--delay --iterations --batch --pid --file --help --version" \
+	complete_words "$cowstat" top -
+expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
+expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
+expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
+make -s -C "$here" install DESTDIR="$tmp/root" PREFIX=/usr > /dev/null 2>&1
+expect completion_installed "$tmp/root/usr/share/bash-completion/completions/cowstat" \
+	ls "$tmp/root/usr/share/bash-completion/completions/cowstat"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
