@@ -536,7 +536,9 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
 			continue;
 		}
 		rows[out] = rows[i];
-		rows[out].pid = rows[out].tgid = rows[out].ppid = 0;
+		rows[out].pid = 0;
+		rows[out].tgid = 0;
+		rows[out].ppid = 0;
 		rows[out].uid = 0;
 		rows[out].start = 0;
 		out++;
@@ -829,7 +831,8 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 			continue;
 		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
 		for (i = 0; i < n + o->total; i++) {
-			cell(i < n ? &rows[i] : &total, c, o->human && c == bytes, num, sizeof(num));
+			cell(i < n ? &rows[i] : &total, c, o->human && c == bytes, num,
+			     sizeof(num));
 			if ((int)strlen(num) > width[c])
 				width[c] = strlen(num);
 		}

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fuzzing the /proc/cowstat parser and everything that prints what it
- * parsed: show's table, TSV and JSON, per process, every sort key, the
- * Prometheus export and top's rates.  Built two ways by the Makefile:
- * with clang's libFuzzer (-fsanitize=fuzzer,address,undefined), or, where
- * that is missing, with the deterministic driver below: seeded random
- * mutations of the seed tables.  A crash or a sanitizer report fails.
+ * parsed: show's table, TSV and JSON, per process and per comm, every
+ * sort key, show -i's differences, the Prometheus export and top's rates.
+ * Built two ways by the Makefile: with clang's libFuzzer
+ * (-fsanitize=fuzzer,address,undefined), or, where that is missing, with
+ * the deterministic driver below: seeded random mutations of the seed
+ * tables.  A crash or a sanitizer report fails.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static void print_all(const struct snapshot *s)
 	struct print_opts table = { .human = true, .header = true, .total = true };
 	struct print_opts json = { .json = true };
 	struct print_opts tsv = { .tsv = true, .header = true, .total = true, .by = BY_PROCESS };
+	struct task_index *index = task_index(s);
 	unsigned int k;
 	int r, n;
 
@@ -40,9 +42,17 @@ static void print_all(const struct snapshot *s)
 	print_tallies(devnull, s, rows, s->t.nrows, &json);
 	n = merge_by_process(s, rows, s->t.nrows);
 	print_tallies(devnull, s, rows, n, &tsv);
+	for (r = 0; r < s->t.nrows; r++) {	/* show -i: the table since itself */
+		tally_row(s, r, &rows[r]);
+		tally_since(s, &rows[r], s, task_find(index, rows[r].pid, rows[r].start));
+	}
+	n = merge_by_comm(s, rows, s->t.nrows);
+	tsv.by = BY_COMM;
+	print_tallies(devnull, s, rows, n, &tsv);
 	prometheus_write(s, false, 3);
 	prometheus_write(s, true, 100);
 	top_rates(s, s, 0.5, true, rates);
+	free(index);
 	free(rates);
 	free(rows);
 }

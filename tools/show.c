@@ -74,7 +74,8 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 		if (!tally_matches(&rows[n], &v->filter))
 			continue;
 		if (prev)
-			tally_since(s, &rows[n], prev, task_find(index, rows[n].pid, rows[n].start));
+			tally_since(s, &rows[n], prev,
+				    task_find(index, rows[n].pid, rows[n].start));
 		for (c = 0, busy = !prev; c < s->t.ncols && !busy; c++)
 			busy = rows[n].v[c] > 0;
 		n += busy;
