@@ -293,6 +293,8 @@ static int check_values(struct snapshot *s)
 	return 0;
 }
 
+static int check_tasks(struct snapshot *s);
+
 /*
  * Parse @text (@len bytes, NUL-terminated) into @s, in place.  0, -ENOMEM,
  * or -EPROTO with the reason in @s->error.
@@ -323,7 +325,7 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 	s->col_uid = cowstat_col(&s->t, "uid");
 	s->col_start = cowstat_col(&s->t, "start");
 	s->col_state = cowstat_col(&s->t, "state");
-	return 0;
+	return check_tasks(s);
 }
 
 /* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
@@ -460,6 +462,26 @@ int task_find(const struct task_index *x, pid_t pid, uint64_t start)
 
 	found = bsearch(&key, x->keys, x->n, sizeof(x->keys[0]), by_task);
 	return found ? found->row : -1;
+}
+
+/* No task twice: pid and start identify a task (with no start, pid alone). */
+static int check_tasks(struct snapshot *s)
+{
+	struct task_index *x = task_index(s);
+	struct task_key *a, *b;
+	int i, ret = 0;
+
+	for (i = 1; i < x->n && !ret; i++) {
+		a = &x->keys[i - 1];
+		b = &x->keys[i];
+		if (a->pid == b->pid && a->start == b->start && s->col_start >= 0)
+			ret = bad_table(s, "lines %d and %d: task %d, start %llu, twice",
+					(a->row < b->row ? a->row : b->row) + 3,
+					(a->row < b->row ? b->row : a->row) + 3, a->pid,
+					(unsigned long long)a->start);
+	}
+	free(x);
+	return ret;
 }
 
 /*
