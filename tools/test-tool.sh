@@ -22,10 +22,10 @@ check() { local name=$1; shift; if "$@"; then result pass "$name"; else result f
 diag() { sed 's/^/# /'; }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..13"
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	for i in $(seq 12); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:12 error:0"
+	for i in $(seq 13); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:13 error:0"
 	exit 4
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
@@ -77,6 +77,23 @@ for line in sys.argv[1].splitlines():
     m = re.match(name, line).group(0)
     assert m in typed, "no TYPE for " + m
     assert typed[m] != "counter" or m.endswith("_total"), m' "$prom"
+fi
+
+# A task whose comm is not UTF-8 and holds a tab and a quote (prctl sets any
+# bytes), and its child: the export stays valid, the comm's bytes replaced.
+python3 -c 'import ctypes, os
+ctypes.CDLL(None).prctl(15, b"\xff\xfe\tq\"x", 0, 0, 0)
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)'
+prom=$("$cowstat" export --prometheus)
+want='cowstat_faults_total{comm="\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdq\\"x"}'
+if command -v promtool > /dev/null; then
+	check prometheus_hostile_comm bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ] &&
+		grep -qF "$(printf "$2")" <<< "$1"' _ "$prom" "$want"
+else
+	result skip prometheus_hostile_comm "no promtool"
 fi
 
 check top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
