@@ -784,11 +784,11 @@ static void print_label(FILE *f, const struct tally *t, const struct print_opts 
 	switch (o->by) {
 	case BY_PROCESS:
 		if (!t)
-			fprintf(f, o->tsv ? "tgid\tthreads\tstate" : "%7s %7s %5s", "tgid", "threads",
-				"state");
+			fprintf(f, o->tsv ? "tgid\tthreads\tuid\tstate" : "%7s %7s %5s %5s", "tgid",
+				"threads", "uid", "state");
 		else
-			fprintf(f, o->tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads,
-				t->state);
+			fprintf(f, o->tsv ? "%d\t%d\t%u\t%c" : "%7d %7d %5u %5c", t->tgid,
+				t->threads, t->uid, t->state);
 		break;
 	case BY_COMM:
 		if (!t)
@@ -798,11 +798,11 @@ static void print_label(FILE *f, const struct tally *t, const struct print_opts 
 		break;
 	default:
 		if (!t)
-			fprintf(f, o->tsv ? "pid\ttgid\tppid\tstate" : "%7s %7s %7s %5s",
-				"pid", "tgid", "ppid", "state");
+			fprintf(f, o->tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
+				"pid", "tgid", "ppid", "uid", "state");
 		else
-			fprintf(f, o->tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
-				t->pid, t->tgid, t->ppid, t->state);
+			fprintf(f, o->tsv ? "%d\t%d\t%d\t%u\t%c" : "%7d %7d %7d %5u %5c",
+				t->pid, t->tgid, t->ppid, t->uid, t->state);
 	}
 }
 
@@ -810,13 +810,14 @@ static void print_label(FILE *f, const struct tally *t, const struct print_opts 
 static void print_total_label(FILE *f, const struct tally *total, const struct print_opts *o)
 {
 	if (o->by == BY_PROCESS && o->tsv)
-		fprintf(f, "total\t%d\t-", total->threads);
+		fprintf(f, "total\t%d\t-\t-", total->threads);
 	else if (o->by == BY_PROCESS)
-		fprintf(f, "%7s %7d %5s", "total", total->threads, "-");
+		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
 	else if (o->by == BY_COMM)
 		fprintf(f, o->tsv ? "total\t-" : "%7s %5s", "total", "-");
 	else
-		fprintf(f, o->tsv ? "total\t-\t-\t-" : "%7s %7s %7s %5s", "total", "-", "-", "-");
+		fprintf(f, o->tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
+			"-", "-");
 }
 
 /* Counter @c of @t as text: raw, or in K/M/G. */

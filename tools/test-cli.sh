@@ -57,8 +57,8 @@ echo "TAP version 13"
 # mode=faults: no bytes column, so the default sort falls back to faults.
 table faults.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t7\tcat'
 expect mode_faults_show_sorts_by_faults "$(printf '%s\n' \
-	$'pid\ttgid\tppid\tstate\tfaults\tcomm' \
-	$'11\t11\t10\tR\t7\tcat' $'10\t10\t1\tX\t3\tsh' $'total\t-\t-\t-\t10\t-')" \
+	$'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm' \
+	$'11\t11\t10\t0\tR\t7\tcat' $'10\t10\t1\t0\tX\t3\tsh' $'total\t-\t-\t-\t-\t10\t-')" \
 	"$cowstat" show -f "$tmp/faults.tab"
 
 # promtool CASE FILE: the text format check, where promtool is installed
@@ -121,8 +121,8 @@ expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed); c
 	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -9 $$'
 "$cowstat" run -T -o "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
 expect run_output_file $'cowstat: sh exited with status 3; copy-on-write by it and its descendants:
-tgid\tthreads\tstate\tfaults\tcomm
-total\t0\t-\t0\t-' cat "$tmp/report"
+tgid\tthreads\tuid\tstate\tfaults\tcomm
+total\t0\t-\t-\t0\t-' cat "$tmp/report"
 
 # The parser refuses nonsense with the line and the reason (more cases in
 # unit.c), and reads CRLF tables as LF ones.
@@ -219,9 +219,9 @@ fi
 expect_rc reset_no_arguments 2 "reset: unexpected argument 'now'" "$cowstat" reset now
 
 # --no-header and --no-total, as TSV and as the table.
-expect show_no_header_no_total $'11\t11\t10\tR\t7\tcat\n10\t10\t1\tX\t3\tsh' \
+expect show_no_header_no_total $'11\t11\t10\t0\tR\t7\tcat\n10\t10\t1\t0\tX\t3\tsh' \
 	"$cowstat" show --no-header --no-total -f "$tmp/faults.tab"
-expect show_table_no_header "$(printf '%7s %7s %7s %5s %2s %s\n' 11 11 10 R 7 cat 10 10 1 X 3 sh total - - - 10 -)" \
+expect show_table_no_header "$(printf '%7s %7s %7s %5s %5s %2s %s\n' 11 11 10 0 R 7 cat 10 10 1 0 X 3 sh total - - - - 10 -)" \
 	"$cowstat" show -H --no-header -f "$tmp/faults.tab"
 
 # top -p: only the tasks of the listed processes; -p 0 and -p x refused.
@@ -250,9 +250,9 @@ swap_at()	# SECONDS FROM TO LIVE CMD...: LIVE is FROM, then TO after SECONDS
 }
 table later.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t9\tcat' \
 	$'12\t12\t1\t0\t300\tR\t4\tnew'
-expect show_interval $'pid\ttgid\tppid\tstate\tfaults\tcomm\n12\t12\t1\tR\t4\tnew\n11\t11\t10\tR\t2\tcat\ntotal\t-\t-\t-\t6\t-' \
+expect show_interval $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\n12\t12\t1\t0\tR\t4\tnew\n11\t11\t10\t0\tR\t2\tcat\ntotal\t-\t-\t-\t-\t6\t-' \
 	swap_at 0.3 "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 1.5 1 -f "$tmp/live.tab"
-expect show_interval_idle $'pid\ttgid\tppid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t0\t-' \
+expect show_interval_idle $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-' \
 	"$cowstat" show -i 0.1 2 -f "$tmp/faults.tab"
 expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
 	"$cowstat" show -i 1 2x -f "$tmp/faults.tab"
@@ -284,6 +284,12 @@ expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
 make -s -C "$here" install DESTDIR="$tmp/root" PREFIX=/usr > /dev/null 2>&1
 expect completion_installed "$tmp/root/usr/share/bash-completion/completions/cowstat" \
 	ls "$tmp/root/usr/share/bash-completion/completions/cowstat"
+
+# A uid column, per task and per process (the main thread's).
+expect show_uid_column $'pid\tuid\n22\t500\n21\t0\n20\t1000' bash -c \
+	"'$cowstat' show --no-total -f '$tmp/ids.tab' | cut -f1,4"
+expect show_uid_column_by_process $'tgid\tuid\n22\t500\n21\t0\n20\t1000' bash -c \
+	"'$cowstat' show -P --no-total -f '$tmp/ids.tab' | cut -f1,3"
 
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
