@@ -291,6 +291,25 @@ expect show_uid_column $'pid\tuid\n22\t500\n21\t0\n20\t1000' bash -c \
 expect show_uid_column_by_process $'tgid\tuid\n22\t500\n21\t0\n20\t1000' bash -c \
 	"'$cowstat' show -P --no-total -f '$tmp/ids.tab' | cut -f1,3"
 
+# run -p: attach to a running process until it ends: what it and its
+# descendants did meanwhile.  The table changes 0.3 s into a 1.5 s sleep.
+sleep 1.5 &
+sleeper=$!
+table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep' \
+	$'40\t40\t1\t0\t50\tR\t9\tother'
+table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep' \
+	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
+swap_at 0.3 "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
+expect run_attach_pid "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
+tgid	threads	uid	state	faults	comm
+$sleeper	1	0	R	2	sleep
+$((sleeper + 1))	1	0	X	4	child
+total	2	-	-	6	-" cat "$tmp/attach.out"
+expect_rc run_attach_no_such_pid 4 "--pid 2147483647: No such process" \
+	"$cowstat" run -p 2147483647 -f "$tmp/faults.tab"
+expect_rc run_pid_and_command 2 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]

@@ -215,7 +215,8 @@ static const struct {
 	  "2\t2\t0\t0\t1\tR\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh\n",
 	  "column bytes: its total exceeds 2^64 - 1" },
 	/* two series with the same labels in export --per-task */
-	{ "a task twice", V1 H1 ROW_HEAD "1" ROW_TAIL "5\t5\t0\t0\t7\tX\t1" ROW_TAIL ROW_HEAD "2" ROW_TAIL,
+	{ "a task twice",
+	  V1 H1 ROW_HEAD "1" ROW_TAIL "5\t5\t0\t0\t7\tX\t1" ROW_TAIL ROW_HEAD "2" ROW_TAIL,
 	  "lines 3 and 5: task 1, start 1, twice" },
 	{ "no format version", "cowstat x tasks=0\n" H1,
 	  "line 1: no format version after 'cowstat'" },
