@@ -22,10 +22,10 @@ check() { local name=$1; shift; if "$@"; then result pass "$name"; else result f
 diag() { sed 's/^/# /'; }
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	for i in $(seq 13); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:13 error:0"
+	for i in $(seq 14); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:14 error:0"
 	exit 4
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
@@ -53,6 +53,14 @@ import json, sys
 rows = json.loads(sys.argv[1])["rows"]
 zero = sum(r["zero"] for r in rows)
 sys.exit(0 if len(rows) >= 3 and zero >= 64 and all(r["state"] == "X" for r in rows) else 1)' "$json"
+# run -p: attached to a shell that, a second later, runs a grandchild
+# copying 64 zero pages; the report counts them.
+sh -c "sleep 1; sh -c '$cowstat workload zero --pages 64 > /dev/null'" &
+json=$("$cowstat" run --json -p $! 2>&1 > /dev/null)
+check run_attach_counts_descendants python3 -c '
+import json, sys
+rows = json.loads(sys.argv[1])["rows"]
+sys.exit(0 if sum(r["zero"] for r in rows) >= 64 else 1)' "$json"
 check run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
 
 check show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 1 and d[\"rows\"]'"
