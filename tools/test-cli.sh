@@ -276,7 +276,7 @@ complete_words()	# WORD...: what completing the last word offers
 }
 here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
-expect completion_top_options "--delay --iterations --batch --pid --file --help --version" \
+expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --file --help --version" \
 	complete_words "$cowstat" top -
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
 expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
@@ -309,6 +309,25 @@ total	2	-	-	6	-" cat "$tmp/attach.out"
 expect_rc run_attach_no_such_pid 4 "--pid 2147483647: No such process" \
 	"$cowstat" run -p 2147483647 -f "$tmp/faults.tab"
 expect_rc run_pid_and_command 2 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
+
+# top -s and -P: the order of a refresh whose rates come from a table that
+# changes 0.3 s into a 1 s delay; task 12 is a thread of process 11.
+H3=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm'
+table rate1.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t3\t1\t4096\tsh' $'11\t11\t1\t0\t2\tR\t7\t7\t28672\tcat' \
+	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat'
+table rate2.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t13\t2\t8192\tsh' $'11\t11\t1\t0\t2\tR\t9\t9\t36864\tcat' \
+	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat'
+top_order()	# TOP-OPTION...: the first column of a refresh's rows
+{
+	swap_at 0.3 "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 1 -f "$tmp/live.tab" "$@" |
+		awk 'NR > 3 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
+}
+expect top_sort_bytes "11/11 10/10 12/11" top_order
+expect top_sort_faults "10/10 12/11 11/11" top_order -s faults
+expect top_by_process "10/1 11/2" top_order -P -s faults
+expect_rc top_sort_unknown 2 "--sort x: expected bytes, copies or faults" \
+	"$cowstat" top -b -s x -f "$tmp/faults.tab"
 
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"

@@ -63,15 +63,55 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int by_bytes_rate(const void *pa, const void *pb)
+/* -s: the rate rows are ordered by, largest first. */
+static enum { SORT_BYTES_S, SORT_COPIES_S, SORT_FAULTS_S } rate_key;
+
+static double key_rate(const struct rate *x)
+{
+	return rate_key == SORT_FAULTS_S ? x->faults_s :
+	       rate_key == SORT_COPIES_S ? x->copies_s : x->bytes_s;
+}
+
+static int by_rate(const void *pa, const void *pb)
 {
 	const struct rate *a = pa, *b = pb;
 
-	if (a->bytes_s != b->bytes_s)
-		return a->bytes_s < b->bytes_s ? 1 : -1;
+	if (key_rate(a) != key_rate(b))
+		return key_rate(a) < key_rate(b) ? 1 : -1;
 	if (a->faults_s != b->faults_s)
 		return a->faults_s < b->faults_s ? 1 : -1;
 	return a->t.pid < b->t.pid ? -1 : a->t.pid > b->t.pid;
+}
+
+static int by_tgid(const void *pa, const void *pb)
+{
+	const struct rate *a = pa, *b = pb;
+
+	return a->t.tgid < b->t.tgid ? -1 : a->t.tgid > b->t.tgid;
+}
+
+/* -P: the rates of each process's threads summed, under its main thread's comm. */
+static int merge_rates(const struct snapshot *s, struct rate *rates, int n)
+{
+	int i, out = 0;
+
+	qsort(rates, n, sizeof(*rates), by_tgid);
+	for (i = 0; i < n; i++) {
+		struct rate *p = &rates[out - 1];
+
+		if (!out || p->t.tgid != rates[i].t.tgid) {
+			rates[out++] = rates[i];
+			continue;
+		}
+		tally_add(s, &p->t, &rates[i].t);
+		p->bytes_s += rates[i].bytes_s;
+		p->copies_s += rates[i].copies_s;
+		p->faults_s += rates[i].faults_s;
+		if (rates[i].t.pid == rates[i].t.tgid)
+			memcpy(p->t.comm_raw, rates[i].t.comm_raw, sizeof(p->t.comm_raw));
+	}
+	qsort(rates, out, sizeof(*rates), by_rate);
+	return out;
 }
 
 /*
@@ -101,7 +141,7 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 			n++;
 	}
 	free(index);
-	qsort(rates, n, sizeof(*rates), by_bytes_rate);
+	qsort(rates, n, sizeof(*rates), by_rate);
 	return n;
 }
 
@@ -109,6 +149,7 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 #define MAX_PIDS	20
 static pid_t pids[MAX_PIDS];
 static int npids;
+static bool by_process;		/* -P */
 
 static bool wanted(const struct tally *t)
 {
@@ -135,18 +176,21 @@ static void draw(const struct snapshot *cur, const struct snapshot *prev, double
 		total_bytes += rates[r].bytes_s;
 		rates[kept++] = rates[r];
 	}
-	n = kept;
+	n = by_process ? merge_rates(cur, rates, kept) : kept;
 	if (live)
 		fputs("\033[H\033[2J", stdout);
 	human_bytes((uint64_t)total_bytes, a, sizeof(a));
 	printf("cowstat top - %d tasks, %s/s copied, %lld dropped%s\n\n", cur->t.nrows, a,
 	       cowstat_version_field(&cur->t, "dropped"), live ? "   (q to quit)" : "");
-	printf("%7s %7s %10s %10s %10s %10s %s\n", "pid", "tgid", "faults/s", "copies/s",
-	       "copied/s", "copied", "comm");
+	printf("%7s %7s %10s %10s %10s %10s %s\n", by_process ? "tgid" : "pid",
+	       by_process ? "threads" : "tgid", "faults/s", "copies/s", "copied/s", "copied",
+	       "comm");
 	for (r = 0; r < n && r < lines - 4; r++) {
 		human_bytes((uint64_t)rates[r].bytes_s, a, sizeof(a));
 		human_bytes(cb >= 0 ? rates[r].t.v[cb] : 0, b, sizeof(b));
-		printf("%7d %7d %10.0f %10.0f %10s %10s %s\n", rates[r].t.pid, rates[r].t.tgid,
+		printf("%7d %7d %10.0f %10.0f %10s %10s %s\n",
+		       by_process ? rates[r].t.tgid : rates[r].t.pid,
+		       by_process ? rates[r].t.threads : rates[r].t.tgid,
 		       rates[r].faults_s, rates[r].copies_s, a, b, rates[r].t.comm_raw);
 	}
 	if (!live)
@@ -167,6 +211,8 @@ static void usage(FILE *f)
 "  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
 "  -b, --batch          plain tables, one per refresh, no screen control\n"
 "  -p, --pid PID[,PID]  only these processes (their threads) or tasks, up to 20\n"
+"  -s, --sort KEY       bytes, copies or faults per second   (default: bytes)\n"
+"  -P, --by-process     one row per process, its threads summed\n"
 "  -f, --file FILE      read a table instead of %s (re-read each refresh)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n", COWSTAT_PROC);
@@ -179,6 +225,8 @@ int cmd_top(int argc, char **argv)
 		{ "iterations",	required_argument,	NULL, 'n' },
 		{ "batch",	no_argument,		NULL, 'b' },
 		{ "pid",	required_argument,	NULL, 'p' },
+		{ "sort",	required_argument,	NULL, 's' },
+		{ "by-process",	no_argument,		NULL, 'P' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
@@ -195,7 +243,7 @@ int cmd_top(int argc, char **argv)
 	char key;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:n:bp:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:bp:s:Pf:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			delay = parse_seconds("--delay", optarg, 0.1, 3600);
@@ -212,6 +260,18 @@ int cmd_top(int argc, char **argv)
 					fatal(EXIT_USAGE, "--pid: at most %d pids", MAX_PIDS);
 				pids[npids++] = parse_count("--pid", p, 1, INT_MAX);
 			}
+			break;
+		case 's':
+			if (!strcmp(optarg, "faults"))
+				rate_key = SORT_FAULTS_S;
+			else if (!strcmp(optarg, "copies"))
+				rate_key = SORT_COPIES_S;
+			else if (strcmp(optarg, "bytes"))
+				fatal(EXIT_USAGE, "--sort %s: expected bytes, copies or faults",
+				      optarg);
+			break;
+		case 'P':
+			by_process = true;
 			break;
 		case 'f':
 			cowstat_proc_path = optarg;
