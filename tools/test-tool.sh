@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The cowstat tool against the real module, in a VM or on a host: every
-# workload with --check, run's attribution of exited grandchildren, the JSON
-# and Prometheus outputs, top in batch mode and on a terminal (q, Ctrl-C),
-# and the message when the module is missing.  Output is KTAP.  Needs root and $COWSTAT_KO.
+# workload with --check, run's attribution of exited grandchildren (and run
+# -p's, attached), the JSON and Prometheus outputs (a hostile comm too), top
+# in batch mode and on a terminal (q, Ctrl-C), reset, and the message when
+# the module is missing.  tools/test-cli.sh covers the rest on the host.
+# Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 nr=0 pass=0 fail=0 skip=0
