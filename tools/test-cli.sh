@@ -238,20 +238,28 @@ $(printf '%7s %7s %10s %10s %10s %10s %s\n' 10 10 0 0 0 0 sh 11 11 0 0 0 0 cat)"
 expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647" \
 	"$cowstat" top -b -p 0 -f "$tmp/faults.tab"
 
-# show -i: what each task did in the interval.  The table changes 0.3 s
-# into a 1.5 s interval: task 11 faulted twice more, 12 is new, 10 idle.
-swap_at()	# SECONDS FROM TO LIVE CMD...: LIVE is FROM, then TO after SECONDS
+# show -i: what each task did in the interval.  Between the two reads the
+# table changes: task 11 faulted twice more, 12 is new, 10 idle.
+feed()	# FROM TO FIFO CMD...: CMD's first read of FIFO gets FROM, its second TO
 {
-	local at=$1 from=$2 to=$3 live=$4; shift 4
-	cp "$from" "$live"
-	{ sleep "$at"; cp "$to" "$live.new"; mv "$live.new" "$live"; } &
-	"$@"
-	wait
+	local from=$1 to=$2 fifo=$3 pid i; shift 3
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	"$@" &
+	pid=$!
+	cat "$from" > "$fifo"
+	# TO only once CMD has closed the FIFO, or its first read would go on
+	for ((i = 0; i < 3000; i++)); do
+		readlink /proc/$pid/fd/* 2> /dev/null | grep -qxF "$fifo" || break
+		sleep 0.01
+	done
+	cat "$to" > "$fifo"
+	wait $pid
 }
 table later.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t9\tcat' \
 	$'12\t12\t1\t0\t300\tR\t4\tnew'
 expect show_interval $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\n12\t12\t1\t0\tR\t4\tnew\n11\t11\t10\t0\tR\t2\tcat\ntotal\t-\t-\t-\t-\t6\t-' \
-	swap_at 0.3 "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 1.5 1 -f "$tmp/live.tab"
+	feed "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 0.1 1 -f "$tmp/live.tab"
 expect show_interval_idle $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-' \
 	"$cowstat" show -i 0.1 2 -f "$tmp/faults.tab"
 expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
@@ -292,14 +300,14 @@ expect show_uid_column_by_process $'tgid\tuid\n22\t500\n21\t0\n20\t1000' bash -c
 	"'$cowstat' show -P --no-total -f '$tmp/ids.tab' | cut -f1,3"
 
 # run -p: attach to a running process until it ends: what it and its
-# descendants did meanwhile.  The table changes 0.3 s into a 1.5 s sleep.
-sleep 1.5 &
+# descendants did meanwhile (the table read when it ends is the second).
+sleep 0.5 &
 sleeper=$!
 table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep' \
 	$'40\t40\t1\t0\t50\tR\t9\tother'
 table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep' \
 	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
-swap_at 0.3 "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
 	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
 expect run_attach_pid "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
 tgid	threads	uid	state	faults	comm
@@ -311,7 +319,7 @@ expect_rc run_attach_no_such_pid 4 "--pid 2147483647: No such process" \
 expect_rc run_pid_and_command 2 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
 
 # top -s and -P: the order of a refresh whose rates come from a table that
-# changes 0.3 s into a 1 s delay; task 12 is a thread of process 11.
+# changed since the first read; task 12 is a thread of process 11.
 H3=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm'
 table rate1.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t3\t1\t4096\tsh' $'11\t11\t1\t0\t2\tR\t7\t7\t28672\tcat' \
 	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat'
@@ -319,8 +327,8 @@ table rate2.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t13\t2\t8192\tsh' $'11\t11\t1\t0
 	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat'
 top_order()	# TOP-OPTION...: the first column of a refresh's rows
 {
-	swap_at 0.3 "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
-		"$cowstat" top -b -n 1 -d 1 -f "$tmp/live.tab" "$@" |
+	feed "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 0.1 -f "$tmp/live.tab" "$@" |
 		awk 'NR > 3 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
 }
 expect top_sort_bytes "11/11 10/10 12/11" top_order
