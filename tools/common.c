@@ -820,6 +820,25 @@ static void print_total_label(FILE *f, const struct tally *total, const struct p
 			"-", "-");
 }
 
+/* --color: the header and the total bold, live tasks that copied in yellow. */
+#define COLOR_HEADER	"\033[1m"
+#define COLOR_TOTAL	"\033[1m"
+#define COLOR_LIVE	"\033[33m"
+#define COLOR_OFF	"\033[0m"
+
+/* Whether to colour for --color=@when (NULL: auto) on stream @fd. */
+bool use_color(const char *when, int fd)
+{
+	if (!when || !strcmp(when, "auto"))
+		return isatty(fd) && !getenv("NO_COLOR") &&
+		       strcmp(getenv("TERM") ? getenv("TERM") : "dumb", "dumb");
+	if (!strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	fatal(EXIT_USAGE, "--color=%s: expected auto, always or never", when);
+}
+
 /* Counter @c of @t as text: raw, or in K/M/G. */
 static void cell(const struct tally *t, int c, bool human, char *buf, size_t size)
 {
@@ -862,15 +881,20 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	}
 
 	if (o->header) {
+		fputs(o->color ? COLOR_HEADER : "", f);
 		print_label(f, NULL, o);
 		for (c = 0; c < s->t.ncols; c++)
 			if (is_counter_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
-		fprintf(f, "%ccomm\n", sep);
+		fprintf(f, "%ccomm%s\n", sep, o->color ? COLOR_OFF : "");
 	}
 	for (i = 0; i < n + o->total; i++) {
 		const struct tally *t = i < n ? &rows[i] : &total;
+		bool live_copier = i < n && t->state == 'R' && bytes >= 0 && t->v[bytes];
+		const char *on = !o->color ? "" : i == n ? COLOR_TOTAL :
+				 live_copier ? COLOR_LIVE : "";
 
+		fputs(on, f);
 		if (i < n)
 			print_label(f, t, o);
 		else
@@ -881,6 +905,6 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 			cell(t, c, !o->tsv && o->human && c == bytes, num, sizeof(num));
 			fprintf(f, "%c%*s", sep, width[c], num);
 		}
-		fprintf(f, "%c%s\n", sep, i < n ? t->comm_raw : "-");
+		fprintf(f, "%c%s%s\n", sep, i < n ? t->comm_raw : "-", *on ? COLOR_OFF : "");
 	}
 }

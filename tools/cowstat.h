@@ -106,9 +106,11 @@ struct print_opts {
 	bool		human;		/* the table's bytes in K/M/G */
 	bool		header;		/* a header row (--no-header: false) */
 	bool		total;		/* a total row (--no-total: false) */
+	bool		color;		/* the table in colour (not TSV, not JSON) */
 	enum { BY_TASK, BY_PROCESS, BY_COMM } by;	/* what a row is */
 };
 
+bool use_color(const char *when, int fd);
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   const struct print_opts *o);
 

@@ -15,7 +15,7 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL };
+enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL, OPT_COLOR };
 
 static void usage(FILE *f)
 {
@@ -38,6 +38,8 @@ static void usage(FILE *f)
 "  -H, --table          the aligned table with sizes, even when piped\n"
 "      --no-header      no header row\n"
 "      --no-total       no total row\n"
+"      --color[=WHEN]   colour the table: auto (on a terminal, without\n"
+"                       NO_COLOR), always or never          (default: auto)\n"
 "  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
 "                       COUNT times or until interrupted (like pidstat);\n"
 "                       idle tasks are left out; JSON is one line each\n"
@@ -107,6 +109,7 @@ int cmd_show(int argc, char **argv)
 		{ "table",	no_argument,		NULL, 'H' },
 		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
+		{ "color",	optional_argument,	NULL, OPT_COLOR },
 		{ "interval",	required_argument,	NULL, 'i' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -119,6 +122,7 @@ int cmd_show(int argc, char **argv)
 			.total = true,
 		},
 	};
+	const char *color = NULL;	/* auto */
 	struct snapshot s, next;
 	double interval = 0;
 	long count = 0, i;
@@ -163,6 +167,9 @@ int cmd_show(int argc, char **argv)
 		case OPT_NO_TOTAL:
 			v.print.total = false;
 			break;
+		case OPT_COLOR:
+			color = optarg ? optarg : "always";
+			break;
 		case 'i':
 			interval = parse_seconds("--interval", optarg, 0.1, 86400);
 			break;
@@ -173,6 +180,7 @@ int cmd_show(int argc, char **argv)
 			return common_option(opt, usage);
 		}
 	}
+	v.print.color = !v.print.tsv && !v.print.json && use_color(color, STDOUT_FILENO);
 	if (interval > 0 && optind < argc)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)

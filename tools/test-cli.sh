@@ -337,6 +337,17 @@ expect top_by_process "10/1 11/2" top_order -P -s faults
 expect_rc top_sort_unknown 2 "--sort x: expected bytes, copies or faults" \
 	"$cowstat" top -b -s x -f "$tmp/faults.tab"
 
+# --color: the header and total bold, a live task that copied in yellow;
+# never in TSV, nor with NO_COLOR on auto (and a pipe is no terminal).
+expect show_color_always "$(printf '\033[1m%7s %7s %7s %5s %5s %6s %6s %5s comm\033[0m\n' pid tgid ppid uid state faults copies bytes
+	printf '\033[33m%7s %7s %7s %5s %5s %6s %6s %5s cc\033[0m\n' 14 14 1 0 R 9 1 4.0K
+	printf '\033[1m%7s %7s %7s %5s %5s %6s %6s %5s -\033[0m\n' total - - - - 9 1 4.0K)" \
+	"$cowstat" show -H --color=always --top 1 -s faults -f "$tmp/recycled.tab"
+expect show_color_auto_piped "$("$cowstat" show -H --top 1 -f "$tmp/recycled.tab" --color=never)" \
+	"$cowstat" show -H --top 1 -f "$tmp/recycled.tab"
+expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
+	"$cowstat" show -T --color=always -f "$tmp/recycled.tab"
+
 echo "1..$nr"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ $fail = 0 ]
