@@ -286,6 +286,7 @@ here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
 expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --file --help --version" \
 	complete_words "$cowstat" top -
+expect completion_optional_argument "--color" complete_words "$cowstat" show --col
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
 expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
 expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
