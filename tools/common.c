@@ -46,6 +46,75 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+/* The same -V for cowstat and each of its commands. */
+void print_version(void)
+{
+	printf("cowstat %s (/proc/cowstat format 1)\n", COWSTAT_VERSION);
+}
+
+/* Exit 3, saying how to load the module. */
+void fatal_no_module(void)
+{
+	fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
+	      COWSTAT_PROC);
+}
+
+/* Seconds from @min to @max for option @opt, as a plain number, or exit 2. */
+double parse_seconds(const char *opt, const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!*arg || *end || errno || !(v >= min && v <= max) || arg[0] == ' ' ||
+	    strpbrk(arg, "xXpPnN"))		/* hex floats, nan, inf */
+		fatal(EXIT_USAGE, "%s %s: expected seconds from %g to %g, such as 0.5", opt, arg,
+		      min, max);
+	return v;
+}
+
+/* A whole decimal number from @min to @max for option @opt, or exit 2. */
+long parse_count(const char *opt, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ' || errno ||
+	    v < min || v > max)
+		fatal(EXIT_USAGE, "%s %s: expected a whole number from %ld to %ld", opt, arg,
+		      min, max);
+	return v;
+}
+
+/* Length of the valid UTF-8 sequence at @s (1 to 4 bytes), 0 if none. */
+int utf8_len(const unsigned char *s)
+{
+	unsigned int cp, min;
+	int len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;	/* overlong, beyond Unicode, or a surrogate */
+	return len;
+}
+
 /* -h, -V and unknown options, alike in every subcommand: the exit code. */
 int common_option(int opt, void (*usage)(FILE *f))
 {
@@ -54,7 +123,7 @@ int common_option(int opt, void (*usage)(FILE *f))
 		return EXIT_OK;
 	}
 	if (opt == 'V') {
-		printf("cowstat %s\n", COWSTAT_VERSION);
+		print_version();
 		return EXIT_OK;
 	}
 	usage(stderr);
@@ -69,47 +138,225 @@ static const char *const fixed_cols[] = {
 
 bool is_counter_col(const struct snapshot *s, int c)
 {
-	unsigned int i;
-
-	for (i = 0; i < sizeof(fixed_cols) / sizeof(fixed_cols[0]); i++)
-		if (!strcmp(s->t.cols[c], fixed_cols[i]))
-			return false;
-	return true;
+	return s->counter[c];
 }
 
-/* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
-int snapshot_read(struct snapshot *s, const char *path)
+/* ---- Parsing, strictly ---- */
+
+/*
+ * The shared parser (cowstat_table.h) trusts the module; a table given with
+ * -f can hold anything.  These checks run around it, so that every number
+ * the tool prints is one the table holds, or the tool says why not.
+ */
+
+/* A decimal number with no sign, blank or suffix, at most @max. */
+bool parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (*s - '0')) / 10)
+			return false;
+		x = x * 10 + (*s - '0');
+	}
+	*v = x;
+	return x <= max;
+}
+
+static int bad_table(struct snapshot *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad_table(struct snapshot *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return -EPROTO;
+}
+
+static const char *const known_counters[] = {
+	"faults", "copies", "reuses", "shared", "unshare", "other", "zero", "ksm", "thp",
+	"hugetlb", "remote", "bytes",
+};
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, list[i]))
+			return true;
+	return false;
+}
+
+/* The largest value column @name may hold; 0 for a column of text. */
+static uint64_t column_max(const char *name)
+{
+	if (!strcmp(name, "pid") || !strcmp(name, "tgid") || !strcmp(name, "ppid"))
+		return INT32_MAX;	/* pid_t */
+	if (!strcmp(name, "uid"))
+		return UINT32_MAX;
+	if (in_list(name, fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0])) &&
+	    strcmp(name, "start"))
+		return 0;
+	return UINT64_MAX;
+}
+
+/* Lines: no NUL, no control bytes but tab, CRLF read as LF, N fields each. */
+static int check_lines(struct snapshot *s, char *text, size_t len)
+{
+	char *p, *q, *nl;
+	int line = 1, fields = 0, ncols = 0;
+
+	for (p = q = text; p < text + len; p++) {	/* drop the CR of each CRLF */
+		if (*p == '\r' && p + 1 < text + len && p[1] == '\n')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	len = q - text;
+	for (p = text; p < text + len; p = nl + 1, line++) {
+		nl = memchr(p, '\n', text + len - p);
+		if (!nl)
+			break;		/* a torn last line: no row */
+		for (fields = 1, q = p; q < nl; q++) {
+			if (*q == '\t')
+				fields++;
+			else if ((unsigned char)*q < 0x20)
+				return bad_table(s, "line %d: a %s byte", line,
+						 *q ? "control" : "NUL");
+		}
+		if (line == 2)
+			ncols = fields;
+		if (line == 2 && ncols > COWSTAT_MAX_COLS)
+			return bad_table(s, "line 2: %d columns, more than %d", ncols,
+					 COWSTAT_MAX_COLS);
+		if (line > 2 && fields != ncols)
+			return bad_table(s, "line %d: %d fields, the header has %d", line,
+					 fields, ncols);
+	}
+	if (memchr(p, '\0', text + len - p))
+		return bad_table(s, "line %d: a NUL byte", line);
+	return 0;
+}
+
+/* Values: numbers in range, a one-letter state, totals within 64 bits. */
+static int check_values(struct snapshot *s)
+{
+	const struct cowstat_table *t = &s->t;
+	uint64_t v, max, sum;
+	bool known, nonzero;
+	int r, c, d;
+
+	if (t->version < 1)
+		return bad_table(s, "line 1: no format version after 'cowstat'");
+	s->num = calloc((size_t)t->nrows * t->ncols + 1, sizeof(*s->num));
+	if (!s->num)
+		return -ENOMEM;
+	for (c = 0; c < t->ncols; c++) {
+		for (d = 0; d < c; d++)
+			if (!strcmp(t->cols[c], t->cols[d]))
+				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
+		max = column_max(t->cols[c]);
+		s->counter[c] = max == UINT64_MAX && strcmp(t->cols[c], "start");
+		/* a newer module's column is a counter if it holds numbers only */
+		known = !s->counter[c] ||
+			in_list(t->cols[c], known_counters,
+				sizeof(known_counters) / sizeof(known_counters[0]));
+		nonzero = !strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid");
+		for (r = 0; !strcmp(t->cols[c], "state") && r < t->nrows; r++)
+			if (strlen(cowstat_field(t, r, c)) != 1)
+				return bad_table(s, "line %d: state '%s' is not one character",
+						 r + 3, cowstat_field(t, r, c));
+		for (r = 0, sum = 0; max && r < t->nrows; r++) {
+			const char *f = cowstat_field(t, r, c);
+
+			if (!parse_u64(f, max, &v) && !known) {
+				s->counter[c] = false;
+				break;
+			}
+			if (!parse_u64(f, max, &v))
+				return bad_table(s, "line %d: %s '%s' is not a number from 0 to %llu",
+						 r + 3, t->cols[c], f, (unsigned long long)max);
+			if (!v && nonzero)
+				return bad_table(s, "line %d: %s 0", r + 3, t->cols[c]);
+			if (s->counter[c] && __builtin_add_overflow(sum, v, &sum))
+				return bad_table(s, "column %s: its total exceeds 2^64 - 1",
+						 t->cols[c]);
+			s->num[(size_t)r * t->ncols + c] = v;
+		}
+	}
+	return 0;
+}
+
+static int check_tasks(struct snapshot *s);
+
+/*
+ * Parse @text (@len bytes, NUL-terminated) into @s, in place.  0, -ENOMEM,
+ * or -EPROTO with the reason in @s->error.
+ */
+int snapshot_parse(struct snapshot *s, char *text, size_t len)
 {
 	long long ps;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->text = cowstat_slurp(path, NULL);
-	if (!s->text)
-		return -errno;
-	ret = cowstat_table_parse(&s->t, s->text);
-	if (ret) {
-		free(s->text);
-		s->text = NULL;
-		return ret;
+	s->text = text;
+	ret = check_lines(s, text, len);
+	if (!ret) {
+		ret = cowstat_table_parse(&s->t, text);
+		if (ret == -EPROTO)
+			bad_table(s, "no 'cowstat N' line and header starting with 'pid'");
 	}
+	if (!ret)
+		ret = check_values(s);
+	if (ret)
+		return ret;
 	ps = cowstat_version_field(&s->t, "page_size");
 	s->page_size = ps > 0 ? ps : sysconf(_SC_PAGESIZE);
 	s->comm = cowstat_col(&s->t, "comm");
-	return 0;
+	s->col_pid = cowstat_col(&s->t, "pid");
+	s->col_tgid = cowstat_col(&s->t, "tgid");
+	s->col_ppid = cowstat_col(&s->t, "ppid");
+	s->col_uid = cowstat_col(&s->t, "uid");
+	s->col_start = cowstat_col(&s->t, "start");
+	s->col_state = cowstat_col(&s->t, "state");
+	return check_tasks(s);
+}
+
+/* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
+int snapshot_read(struct snapshot *s, const char *path)
+{
+	size_t len;
+	char *text = cowstat_slurp(path, &len);
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -errno;
+	ret = snapshot_parse(s, text, len);
+	if (ret)
+		snapshot_free(s);
+	return ret;
 }
 
 void snapshot_load(struct snapshot *s)
 {
 	int ret = snapshot_read(s, cowstat_proc_path);
 
-	if (ret == -ENOENT && !strcmp(cowstat_proc_path, COWSTAT_PROC))
-		fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
-		      COWSTAT_PROC);
+	bool proc = !strcmp(cowstat_proc_path, COWSTAT_PROC);
+
+	if (ret == -ENOENT && proc)
+		fatal_no_module();
 	if (ret == -EPROTO)
-		fatal(EXIT_ERROR, "%s is not a cowstat table", cowstat_proc_path);
+		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", cowstat_proc_path,
+		      s->error);
 	if (ret)
-		fatal(ret == -EACCES || ret == -ENOENT ? EXIT_NOMODULE : EXIT_ERROR,
+		fatal(proc && ret == -EACCES ? EXIT_NOMODULE : EXIT_ERROR,	/* -f FILE: 4 */
 		      "%s: %s", cowstat_proc_path, strerror(-ret));
 	if (s->t.version != 1)
 		fprintf(stderr, "cowstat: note: %s has format %d; this cowstat knows format 1 and shows its columns as they are\n",
@@ -120,23 +367,20 @@ void snapshot_free(struct snapshot *s)
 {
 	cowstat_table_free(&s->t);
 	free(s->text);
+	free(s->num);
 	s->text = NULL;
+	s->num = NULL;
+}
+
+/* The number in column @c of row @r, parsed once; 0 for no such column. */
+uint64_t snap_u64(const struct snapshot *s, int r, int c)
+{
+	return c >= 0 ? s->num[(size_t)r * s->t.ncols + c] : 0;
 }
 
 uint64_t row_u64(const struct snapshot *s, int r, const char *col)
 {
-	return cowstat_get(&s->t, r, col);
-}
-
-/* Row of the task (@pid, @start), or -1. */
-int find_row(const struct snapshot *s, pid_t pid, uint64_t start)
-{
-	int r;
-
-	for (r = 0; r < s->t.nrows; r++)
-		if (row_u64(s, r, "pid") == (uint64_t)pid && row_u64(s, r, "start") == start)
-			return r;
-	return -1;
+	return snap_u64(s, r, cowstat_col(&s->t, col));
 }
 
 void tally_row(const struct snapshot *s, int r, struct tally *out)
@@ -144,14 +388,15 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	const char *state;
 	int c;
 
-	memset(out, 0, sizeof(*out));
-	out->pid = row_u64(s, r, "pid");
-	out->tgid = row_u64(s, r, "tgid");
-	out->ppid = row_u64(s, r, "ppid");
-	out->start = row_u64(s, r, "start");
-	c = cowstat_col(&s->t, "state");
-	state = c >= 0 ? cowstat_field(&s->t, r, c) : "?";
+	out->pid = snap_u64(s, r, s->col_pid);
+	out->tgid = snap_u64(s, r, s->col_tgid);
+	out->ppid = snap_u64(s, r, s->col_ppid);
+	out->uid = snap_u64(s, r, s->col_uid);
+	out->start = snap_u64(s, r, s->col_start);
+	state = s->col_state >= 0 ? cowstat_field(&s->t, r, s->col_state) : "?";
 	out->state = state[0];
+	out->comm[0] = '\0';
+	out->comm_raw[0] = '\0';
 	if (s->comm >= 0) {
 		snprintf(out->comm_raw, sizeof(out->comm_raw), "%s",
 			 cowstat_field(&s->t, r, s->comm));
@@ -159,8 +404,7 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	}
 	out->threads = 1;
 	for (c = 0; c < s->t.ncols; c++)
-		if (is_counter_col(s, c))
-			out->v[c] = cowstat_u64(&s->t, r, c);
+		out->v[c] = is_counter_col(s, c) ? snap_u64(s, r, c) : 0;
 }
 
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t)
@@ -174,79 +418,237 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 		sum->state = 'R';
 }
 
+/* ---- The same task in two snapshots ---- */
+
+/* The rows of a snapshot by task (pid, start), sorted for bsearch. */
+struct task_index {
+	int	n;
+	struct task_key {
+		pid_t		pid;
+		uint64_t	start;
+		int		row;
+	} keys[];
+};
+
+static int by_task(const void *pa, const void *pb)
+{
+	const struct task_key *a = pa, *b = pb;
+
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* An index of @s (NULL: an empty one), for task_find(); free() it. */
+struct task_index *task_index(const struct snapshot *s)
+{
+	int r, n = s ? s->t.nrows : 0;
+	struct task_index *x = xmalloc(sizeof(*x) + (n + 1) * sizeof(x->keys[0]));
+
+	for (r = 0; r < n; r++) {
+		x->keys[r].pid = snap_u64(s, r, s->col_pid);
+		x->keys[r].start = snap_u64(s, r, s->col_start);
+		x->keys[r].row = r;
+	}
+	x->n = n;
+	qsort(x->keys, n, sizeof(x->keys[0]), by_task);
+	return x;
+}
+
+/* The row of task (@pid, @start), or -1: O(log n). */
+int task_find(const struct task_index *x, pid_t pid, uint64_t start)
+{
+	struct task_key key = { .pid = pid, .start = start }, *found;
+
+	found = bsearch(&key, x->keys, x->n, sizeof(x->keys[0]), by_task);
+	return found ? found->row : -1;
+}
+
+/* No task twice: pid and start identify a task (with no start, pid alone). */
+static int check_tasks(struct snapshot *s)
+{
+	struct task_index *x = task_index(s);
+	struct task_key *a, *b;
+	int i, ret = 0;
+
+	for (i = 1; i < x->n && !ret; i++) {
+		a = &x->keys[i - 1];
+		b = &x->keys[i];
+		if (a->pid == b->pid && a->start == b->start && s->col_start >= 0)
+			ret = bad_table(s, "lines %d and %d: task %d, start %llu, twice",
+					(a->row < b->row ? a->row : b->row) + 3,
+					(a->row < b->row ? b->row : a->row) + 3, a->pid,
+					(unsigned long long)a->start);
+	}
+	free(x);
+	return ret;
+}
+
+/*
+ * @t's counters less those of row @r of @prev (-1: none, all are new): what
+ * the task did since.  A counter that went down was reset and counts from 0.
+ */
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r)
+{
+	uint64_t then;
+	int c, pc;
+
+	for (c = 0; c < s->t.ncols && r >= 0; c++) {
+		pc = c < prev->t.ncols && !strcmp(prev->t.cols[c], s->t.cols[c]) ? c :
+		     cowstat_col(&prev->t, s->t.cols[c]);	/* the same column, mostly */
+		then = pc >= 0 && is_counter_col(prev, pc) ? snap_u64(prev, r, pc) : 0;
+		if (is_counter_col(s, c) && t->v[c] >= then)
+			t->v[c] -= then;
+	}
+}
+
 /* ---- Selecting and ordering ---- */
 
 bool tally_matches(const struct tally *t, const struct row_filter *f)
 {
 	return (!f->pid || t->pid == f->pid) && (!f->tgid || t->tgid == f->tgid) &&
-	       (!f->comm || !strcmp(t->comm, f->comm));
+	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm));
 }
 
-/* Sum the rows of each thread group into its first row; returns the count. */
+/*
+ * Sum the threads of each process into one row, which takes the main
+ * thread's pid, ppid, uid, start and comm; returns the count.  A tgid can be
+ * recycled: rows ordered by tgid and start, each main thread begins a new
+ * process and the threads after it are its own.  O(n log n).
+ */
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 {
-	int i, j, out = 0;
+	struct tally sum;
+	int i, out = 0;
 
+	sort_tallies(rows, n, SORT_TGID_START);
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < out; j++)
-			if (rows[j].tgid == rows[i].tgid)
-				break;
-		if (j < out) {
-			tally_add(s, &rows[j], &rows[i]);
-			if (rows[i].pid == rows[i].tgid) {
-				memcpy(rows[j].comm, rows[i].comm, sizeof(rows[j].comm));
-				memcpy(rows[j].comm_raw, rows[i].comm_raw,
-				       sizeof(rows[j].comm_raw));
-			}
-		} else {
+		struct tally *p = &rows[out - 1];
+
+		if (!out || p->tgid != rows[i].tgid ||
+		    (rows[i].pid == rows[i].tgid && p->pid == p->tgid)) {
 			rows[out++] = rows[i];
+			continue;
+		}
+		tally_add(s, p, &rows[i]);
+		if (rows[i].pid == rows[i].tgid) {	/* the main thread, after its threads */
+			sum = *p;
+			*p = rows[i];
+			memcpy(p->v, sum.v, sizeof(sum.v));
+			p->threads = sum.threads;
+			p->state = sum.state;
 		}
 	}
 	return out;
 }
 
-/* Column index for --sort: a counter, or -1 for pid, tgid, start and comm. */
+/*
+ * Sum the tasks of each name (the comm as /proc/cowstat shows it) into one
+ * row: threads counts them, the state is R if one lives, and pid, tgid,
+ * ppid, uid and start, which differ, are 0.  Returns the count.
+ */
+int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
+{
+	int i, out = 0;
+
+	sort_tallies(rows, n, SORT_COMM_RAW);
+	for (i = 0; i < n; i++) {
+		if (out && !strcmp(rows[out - 1].comm_raw, rows[i].comm_raw)) {
+			tally_add(s, &rows[out - 1], &rows[i]);
+			continue;
+		}
+		rows[out] = rows[i];
+		rows[out].pid = 0;
+		rows[out].tgid = 0;
+		rows[out].ppid = 0;
+		rows[out].uid = 0;
+		rows[out].start = 0;
+		out++;
+	}
+	return out;
+}
+
+static const struct {
+	const char	*name;
+	int		key;
+} fixed_keys[] = {
+	{ "pid", SORT_PID }, { "tgid", SORT_TGID }, { "ppid", SORT_PPID }, { "uid", SORT_UID },
+	{ "start", SORT_START }, { "state", SORT_STATE }, { "comm", SORT_COMM },
+};
+
+/*
+ * The sort key for --sort @name: a counter's column index, or a SORT_* key
+ * for the columns that identify a task.  @name NULL is the default: bytes,
+ * or faults where the module has no bytes column (mode=faults).
+ */
 int sort_column(const struct snapshot *s, const char *name)
 {
-	int c = cowstat_col(&s->t, name);
+	unsigned int i;
+	int c;
 
+	if (!name)
+		name = cowstat_col(&s->t, "bytes") >= 0 ? "bytes" : "faults";
+	c = cowstat_col(&s->t, name);
 	if (c >= 0 && is_counter_col(s, c))
 		return c;
-	if (!strcmp(name, "pid") || !strcmp(name, "tgid") || !strcmp(name, "start") ||
-	    !strcmp(name, "comm"))
-		return -1;
+	for (i = 0; c >= 0 && i < sizeof(fixed_keys) / sizeof(fixed_keys[0]); i++)
+		if (!strcmp(name, fixed_keys[i].name))
+			return fixed_keys[i].key;
 	fatal(EXIT_USAGE, "--sort %s: no such column (see the header of %s)", name,
 	      cowstat_proc_path);
 }
 
-static int sort_col;
-static const char *sort_name;
+#define CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
+
+static int sort_key;
 
 static int cmp_tally(const void *pa, const void *pb)
 {
 	const struct tally *a = pa, *b = pb;
+	int d;
 
-	if (sort_col >= 0) {
-		if (a->v[sort_col] != b->v[sort_col])
-			return a->v[sort_col] < b->v[sort_col] ? 1 : -1;
-	} else if (!strcmp(sort_name, "comm")) {
-		int d = strcmp(a->comm, b->comm);
-
-		if (d)
-			return d;
-	} else if (!strcmp(sort_name, "start") && a->start != b->start) {
-		return a->start < b->start ? -1 : 1;
-	} else if (!strcmp(sort_name, "tgid") && a->tgid != b->tgid) {
-		return a->tgid < b->tgid ? -1 : 1;
+	switch (sort_key) {
+	case SORT_PID:
+		d = 0;
+		break;
+	case SORT_TGID:
+		d = CMP(a->tgid, b->tgid);
+		break;
+	case SORT_PPID:
+		d = CMP(a->ppid, b->ppid);
+		break;
+	case SORT_UID:
+		d = CMP(a->uid, b->uid);
+		break;
+	case SORT_START:
+		d = CMP(a->start, b->start);
+		break;
+	case SORT_TGID_START:
+		d = CMP(a->tgid, b->tgid) ? CMP(a->tgid, b->tgid) : CMP(a->start, b->start);
+		break;
+	case SORT_STATE:
+		d = CMP(a->state, b->state);
+		break;
+	case SORT_COMM:
+		d = strcmp(a->comm, b->comm);
+		break;
+	case SORT_COMM_RAW:
+		d = strcmp(a->comm_raw, b->comm_raw);
+		break;
+	default:			/* a counter, largest first */
+		d = CMP(b->v[sort_key], a->v[sort_key]);
 	}
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
+	if (!d)
+		d = CMP(a->pid, b->pid);
+	if (!d)
+		d = CMP(a->start, b->start);
+	return d ? d : strcmp(a->comm_raw, b->comm_raw);	/* --by-comm rows */
 }
 
-/* Counters sort largest first; pid, tgid, start and comm ascending. */
-void sort_tallies(struct tally *rows, int n, int col, const char *name)
+/* Counters sort largest first, the SORT_* keys ascending; ties by pid, start, comm. */
+void sort_tallies(struct tally *rows, int n, int key)
 {
-	sort_col = col;
-	sort_name = name;
+	sort_key = key;
 	qsort(rows, n, sizeof(*rows), cmp_tally);
 }
 
@@ -271,127 +673,238 @@ void human_bytes(uint64_t bytes, char *buf, size_t size)
 		buf[strlen(buf) - 1] = '\0';
 }
 
+/*
+ * @s as a JSON string: valid UTF-8 as it is, control bytes as \u00XX, and
+ * each byte that is not UTF-8 as U+FFFD, so the output is always JSON.
+ */
 void json_string(FILE *f, const char *s)
 {
-	unsigned char c;
+	const unsigned char *p = (const unsigned char *)s;
+	int len;
 
 	fputc('"', f);
-	for (; (c = *s); s++) {
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
+	for (; *p; p += len) {
+		len = utf8_len(p);
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else if (len)
+			fwrite(p, 1, len, f);
 		else
-			fputc(c, f);
+			fputs("\\ufffd", f);
+		len = len ? len : 1;
 	}
 	fputc('"', f);
 }
 
-static void print_json(const struct snapshot *s, const struct tally *rows, int n,
-		       const char *first_label)
+/* "key":number, or "key":null for a figure the version line lacks. */
+static void json_version_field(FILE *f, const struct snapshot *s, const char *key)
 {
-	int i, c;
+	long long v = cowstat_version_field(&s->t, key);
 
-	printf("{\"version\":%d,\"page_size\":%ld,\"rows\":[", s->t.version, s->page_size);
+	if (v < 0)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		fprintf(f, ",\"%s\":%lld", key, v);
+}
+
+/* The probes=a,b,c of the version line as a JSON array. */
+static void json_probes(FILE *f, const struct snapshot *s)
+{
+	const char *p = strstr(s->t.version_line, " probes=");
+	char name[128];
+	size_t len;
+
+	fputs(",\"probes\":[", f);
+	for (p = p ? p + 8 : ""; *p && *p != ' '; p += len + (p[len] == ',')) {
+		len = strcspn(p, ", ");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if (name[0])
+			json_string(f, name);
+		if (p[len] == ',' && p[len + 1] && p[len + 1] != ' ')
+			fputc(',', f);
+	}
+	fputc(']', f);
+}
+
+/* The counters of @t as ,"column":value pairs. */
+static void json_counters(FILE *f, const struct snapshot *s, const struct tally *t)
+{
+	int c;
+
+	for (c = 0; c < s->t.ncols; c++) {
+		if (!is_counter_col(s, c))
+			continue;
+		fputc(',', f);
+		json_string(f, s->t.cols[c]);
+		fprintf(f, ":%llu", (unsigned long long)t->v[c]);
+	}
+}
+
+/*
+ * One object: the table's figures, then rows with the same keys whether
+ * per task or per process (a process's pid, ppid, uid and start are its
+ * main thread's), then the totals.
+ */
+static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
+		       const struct tally *total)
+{
+	char state[2] = "";
+	int i;
+
+	fprintf(f, "{\"version\":%d,\"page_size\":%ld", s->t.version, s->page_size);
+	json_version_field(f, s, "tasks");
+	json_version_field(f, s, "capacity");
+	json_version_field(f, s, "dropped");
+	json_version_field(f, s, "evicted");
+	json_probes(f, s);
+	fputs(",\"rows\":[", f);
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
 
-		printf("%s{\"%s\":%d", i ? "," : "", first_label,
-		       !strcmp(first_label, "tgid") ? t->tgid : t->pid);
-		if (strcmp(first_label, "tgid"))
-			printf(",\"tgid\":%d,\"ppid\":%d,\"start\":%llu", t->tgid, t->ppid,
-			       (unsigned long long)t->start);
-		else
-			printf(",\"threads\":%d", t->threads);
-		printf(",\"state\":\"%c\",\"comm\":", t->state);
-		json_string(stdout, t->comm);
-		for (c = 0; c < s->t.ncols; c++)
-			if (is_counter_col(s, c))
-				printf(",\"%s\":%llu", s->t.cols[c], (unsigned long long)t->v[c]);
-		printf("}");
+		state[0] = t->state;
+		fprintf(f, "%s{\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
+			i ? "," : "", t->pid, t->tgid, t->ppid, t->uid,
+			(unsigned long long)t->start, t->threads);
+		json_string(f, state);
+		fputs(",\"comm\":", f);
+		json_string(f, t->comm);
+		json_counters(f, s, t);
+		fputc('}', f);
 	}
-	printf("]}\n");
+	fprintf(f, "],\"totals\":{\"rows\":%d,\"threads\":%d", n, total->threads);
+	json_counters(f, s, total);
+	fputs("}}\n", f);
 }
 
-/* The leading columns: the header's names when @t is NULL. */
-static void print_label(const struct tally *t, bool tsv, bool by_process)
+/* The leading columns of each view: their names, and a row's or the total's. */
+static void print_label(FILE *f, const struct tally *t, const struct print_opts *o)
 {
-	if (by_process && !t)
-		printf(tsv ? "tgid\tthreads\tstate" : "%7s %7s %5s", "tgid", "threads", "state");
-	else if (!t)
-		printf(tsv ? "pid\ttgid\tppid\tstate" : "%7s %7s %7s %5s", "pid", "tgid", "ppid", "state");
-	else if (by_process)
-		printf(tsv ? "%d\t%d\t%c" : "%7d %7d %5c", t->tgid, t->threads, t->state);
-	else
-		printf(tsv ? "%d\t%d\t%d\t%c" : "%7d %7d %7d %5c",
-		       t->pid, t->tgid, t->ppid, t->state);
+	switch (o->by) {
+	case BY_PROCESS:
+		if (!t)
+			fprintf(f, o->tsv ? "tgid\tthreads\tuid\tstate" : "%7s %7s %5s %5s", "tgid",
+				"threads", "uid", "state");
+		else
+			fprintf(f, o->tsv ? "%d\t%d\t%u\t%c" : "%7d %7d %5u %5c", t->tgid,
+				t->threads, t->uid, t->state);
+		break;
+	case BY_COMM:
+		if (!t)
+			fprintf(f, o->tsv ? "tasks\tstate" : "%7s %5s", "tasks", "state");
+		else
+			fprintf(f, o->tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
+		break;
+	default:
+		if (!t)
+			fprintf(f, o->tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
+				"pid", "tgid", "ppid", "uid", "state");
+		else
+			fprintf(f, o->tsv ? "%d\t%d\t%d\t%u\t%c" : "%7d %7d %7d %5u %5c",
+				t->pid, t->tgid, t->ppid, t->uid, t->state);
+	}
 }
 
-static void print_total_label(const struct tally *total, bool tsv, bool by_process)
+/* The total row's: "total" first, then the thread count per process. */
+static void print_total_label(FILE *f, const struct tally *total, const struct print_opts *o)
 {
-	if (by_process && tsv)
-		printf("total\t%d\t-", total->threads);
-	else if (by_process)
-		printf("%7s %7d %5s", "total", total->threads, "-");
-	else if (tsv)
-		printf("total\t-\t-\t-");
+	if (o->by == BY_PROCESS && o->tsv)
+		fprintf(f, "total\t%d\t-\t-", total->threads);
+	else if (o->by == BY_PROCESS)
+		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
+	else if (o->by == BY_COMM)
+		fprintf(f, o->tsv ? "total\t-" : "%7s %5s", "total", "-");
 	else
-		printf("%7s %7s %7s %5s", "total", "-", "-", "-");
+		fprintf(f, o->tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
+			"-", "-");
+}
+
+/* --color: the header and the total bold, live tasks that copied in yellow. */
+#define COLOR_HEADER	"\033[1m"
+#define COLOR_TOTAL	"\033[1m"
+#define COLOR_LIVE	"\033[33m"
+#define COLOR_OFF	"\033[0m"
+
+/* Whether to colour for --color=@when (NULL: auto) on stream @fd. */
+bool use_color(const char *when, int fd)
+{
+	if (!when || !strcmp(when, "auto"))
+		return isatty(fd) && !getenv("NO_COLOR") &&
+		       strcmp(getenv("TERM") ? getenv("TERM") : "dumb", "dumb");
+	if (!strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	fatal(EXIT_USAGE, "--color=%s: expected auto, always or never", when);
+}
+
+/* Counter @c of @t as text: raw, or in K/M/G. */
+static void cell(const struct tally *t, int c, bool human, char *buf, size_t size)
+{
+	if (human)
+		human_bytes(t->v[c], buf, size);
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)t->v[c]);
 }
 
 /*
  * Rows as a table for people (aligned, sizes in K/M/G) or as TSV for
  * scripts (a header, raw numbers, a total row), or as JSON.
  */
-void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
-		   bool json, bool tsv, bool human, const char *first_label)
+void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
+		   const struct print_opts *o)
 {
-	bool by_process = !strcmp(first_label, "tgid");
 	int bytes = cowstat_col(&s->t, "bytes");
 	int width[COWSTAT_MAX_COLS] = { 0 };
+	char num[32], sep = o->tsv ? '\t' : ' ';
 	struct tally total;
-	char num[32];
 	int i, c;
 
-	if (json) {
-		print_json(s, rows, n, first_label);
-		return;
-	}
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
-	for (c = 0; c < s->t.ncols; c++) {
+	if (o->json) {
+		print_json(f, s, rows, n, &total);
+		return;
+	}
+	for (c = 0; c < s->t.ncols && !o->tsv; c++) {	/* the widest of all cells */
 		if (!is_counter_col(s, c))
 			continue;
-		width[c] = tsv ? 0 : (int)strlen(s->t.cols[c]);
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)total.v[c]);
-		if (!tsv && human && c == bytes)
-			human_bytes(total.v[c], num, sizeof(num));
-		if (!tsv && (int)strlen(num) > width[c])
-			width[c] = strlen(num);
+		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
+		for (i = 0; i < n + o->total; i++) {
+			cell(i < n ? &rows[i] : &total, c, o->human && c == bytes, num,
+			     sizeof(num));
+			if ((int)strlen(num) > width[c])
+				width[c] = strlen(num);
+		}
 	}
 
-	print_label(NULL, tsv, by_process);
-	for (c = 0; c < s->t.ncols; c++)
-		if (is_counter_col(s, c))
-			printf("%c%*s", tsv ? '\t' : ' ', width[c], s->t.cols[c]);
-	printf("%ccomm\n", tsv ? '\t' : ' ');
-
-	for (i = 0; i <= n; i++) {
+	if (o->header) {
+		fputs(o->color ? COLOR_HEADER : "", f);
+		print_label(f, NULL, o);
+		for (c = 0; c < s->t.ncols; c++)
+			if (is_counter_col(s, c))
+				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
+		fprintf(f, "%ccomm%s\n", sep, o->color ? COLOR_OFF : "");
+	}
+	for (i = 0; i < n + o->total; i++) {
 		const struct tally *t = i < n ? &rows[i] : &total;
+		bool live_copier = i < n && t->state == 'R' && bytes >= 0 && t->v[bytes];
+		const char *on = !o->color ? "" : i == n ? COLOR_TOTAL :
+				 live_copier ? COLOR_LIVE : "";
 
+		fputs(on, f);
 		if (i < n)
-			print_label(t, tsv, by_process);
+			print_label(f, t, o);
 		else
-			print_total_label(&total, tsv, by_process);
+			print_total_label(f, &total, o);
 		for (c = 0; c < s->t.ncols; c++) {
 			if (!is_counter_col(s, c))
 				continue;
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)t->v[c]);
-			if (!tsv && human && c == bytes)
-				human_bytes(t->v[c], num, sizeof(num));
-			printf("%c%*s", tsv ? '\t' : ' ', width[c], num);
+			cell(t, c, !o->tsv && o->human && c == bytes, num, sizeof(num));
+			fprintf(f, "%c%*s", sep, width[c], num);
 		}
-		printf("%c%s\n", tsv ? '\t' : ' ', i < n ? t->comm_raw : "-");
+		fprintf(f, "%c%s%s\n", sep, i < n ? t->comm_raw : "-", *on ? COLOR_OFF : "");
 	}
 }

@@ -18,6 +18,7 @@ static const struct {
 	{ "workload",	cmd_workload,	"run a copy-on-write experiment and check the counts" },
 	{ "top",	cmd_top,	"live view of the tasks copying the most" },
 	{ "export",	cmd_export,	"print the table for Prometheus (--prometheus)" },
+	{ "reset",	cmd_reset,	"forget every row of the table (CAP_SYS_ADMIN)" },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
-		printf("cowstat %s (/proc/cowstat format 1)\n", COWSTAT_VERSION);
+		print_version();
 		return EXIT_OK;
 	}
 	for (i = 0; i < NR_COMMANDS; i++)

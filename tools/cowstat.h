@@ -29,6 +29,11 @@ void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(print
 void *xmalloc(size_t size);
 int common_option(int opt, void (*usage)(FILE *f));
 char *xstrdup(const char *s);
+void print_version(void);
+__attribute__((noreturn)) void fatal_no_module(void);
+double parse_seconds(const char *opt, const char *arg, double min, double max);
+long parse_count(const char *opt, const char *arg, long min, long max);
+int utf8_len(const unsigned char *s);
 
 /* A parsed /proc/cowstat: the text it points into, and derived facts. */
 struct snapshot {
@@ -37,18 +42,25 @@ struct snapshot {
 	long			page_size;
 	int			first_counter;	/* first column after "state" */
 	int			comm;		/* the "comm" column */
+	int			col_pid, col_tgid, col_ppid, col_uid, col_start, col_state;
+	uint64_t		*num;		/* every number, parsed once: nrows * ncols */
+	bool			counter[COWSTAT_MAX_COLS];	/* summed, sorted largest first */
+	char			error[160];	/* why snapshot_parse() failed */
 };
 
+bool parse_u64(const char *s, uint64_t max, uint64_t *v);
+int snapshot_parse(struct snapshot *s, char *text, size_t len);
 int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
-int find_row(const struct snapshot *s, pid_t pid, uint64_t start);
+uint64_t snap_u64(const struct snapshot *s, int r, int c);
 uint64_t row_u64(const struct snapshot *s, int r, const char *col);
 
 /* A row, or rows summed, as numbers; counters indexed like the header. */
 struct tally {
 	pid_t		pid, tgid, ppid;
+	uint32_t	uid;
 	uint64_t	start;
 	char		state;
 	char		comm[64];	/* unescaped, for people and JSON */
@@ -60,27 +72,62 @@ struct tally {
 void tally_row(const struct snapshot *s, int r, struct tally *out);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
 
+/* The same task in two snapshots: an index by (pid, start), and the change. */
+struct task_index;
+struct task_index *task_index(const struct snapshot *s);
+int task_find(const struct task_index *x, pid_t pid, uint64_t start);
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r);
+
 /* Selecting, merging and ordering rows; show, run and top share these. */
 struct row_filter {
 	pid_t		pid;		/* 0: any */
 	pid_t		tgid;		/* 0: any */
-	const char	*comm;		/* NULL: any */
+	const char	*comm;		/* NULL: any; as shown, or decoded */
 };
 
 bool tally_matches(const struct tally *t, const struct row_filter *f);
-int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
+/* Sort keys other than counters (which are column indexes). */
+enum {
+	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
+	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8, SORT_COMM_RAW = -9,
+};
+
 int sort_column(const struct snapshot *s, const char *name);
-void sort_tallies(struct tally *rows, int n, int col, const char *name);
+void sort_tallies(struct tally *rows, int n, int key);
+int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
+int merge_by_comm(const struct snapshot *s, struct tally *rows, int n);
 
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);
 void json_string(FILE *f, const char *s);
-void print_tallies(const struct snapshot *s, const struct tally *rows, int n,
-		   bool json, bool tsv, bool human, const char *first_label);
+struct print_opts {
+	bool		json;		/* JSON, else a table */
+	bool		tsv;		/* tab-separated, raw numbers */
+	bool		human;		/* the table's bytes in K/M/G */
+	bool		header;		/* a header row (--no-header: false) */
+	bool		total;		/* a total row (--no-total: false) */
+	bool		color;		/* the table in colour (not TSV, not JSON) */
+	enum { BY_TASK, BY_PROCESS, BY_COMM } by;	/* what a row is */
+};
+
+bool use_color(const char *when, int fd);
+void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
+		   const struct print_opts *o);
 
 /* export.c, exposed for the unit tests */
+#define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
+void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
-void prometheus_write(const struct snapshot *s);
+void prometheus_write(const struct snapshot *s, bool per_task, int max_series);
+
+/* top.c, exposed for the unit tests */
+struct rate {
+	struct tally	t;
+	double		copies_s, bytes_s, faults_s;
+};
+
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
+	      struct rate *rates);
 
 /* ---- subcommands ---- */
 
@@ -89,5 +136,6 @@ int cmd_run(int argc, char **argv);
 int cmd_workload(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 
 #endif /* COWSTAT_TOOL_H */

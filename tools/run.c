@@ -11,11 +11,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,16 +29,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: cowstat run [options] -- COMMAND [ARG...]\n"
+"       cowstat run [options] -p PID\n"
 "\n"
 "Run COMMAND and report the copy-on-write activity of it and all its\n"
 "descendants, including those that exited.  Exits with COMMAND's status.\n"
+"With -p, watch a running process instead, until it ends or Ctrl-C, and\n"
+"report what it and its descendants did meanwhile (like perf stat -p).\n"
 "\n"
 "  -t, --threads        one row per task instead of per process\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
-"  -o, --output FILE    write the report to FILE instead of stderr\n"
+"  -p, --pid PID        attach to process PID instead of running a command\n"
+"  -o, --output FILE    write the report to FILE instead of stderr; FILE\n"
+"                       is created before COMMAND runs\n"
+"  -f, --file FILE      read a saved table instead of %s\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n");
+"  -V, --version        print the version\n"
+"\n"
+"The report goes to stderr, so COMMAND's output stays its own.\n", COWSTAT_PROC);
 }
 
 static uint64_t monotonic_ns(void)
@@ -68,6 +79,65 @@ static bool in_run(const struct tally *rows, int n, pid_t tgid, pid_t cmd,
 	return false;
 }
 
+/* Run argv[0...] as our child; its exit status, and how it ended into @how. */
+static int run_command(char **argv, pid_t *pid, char *how, size_t size)
+{
+	int status, code;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		fatal(EXIT_ERROR, "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+	fflush(NULL);
+	*pid = fork();
+	if (*pid < 0)
+		fatal(EXIT_ERROR, "fork: %s", strerror(errno));
+	if (*pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "cowstat: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	signal(SIGINT, SIG_IGN);	/* the command gets it; we report after */
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
+		;
+	while (waitpid(-1, NULL, WNOHANG) > 0)	/* adopted orphans that exited */
+		;
+	if (WIFEXITED(status)) {
+		code = WEXITSTATUS(status);
+		snprintf(how, size, "%s exited with status %d", argv[0], code);
+	} else {
+		code = 128 + WTERMSIG(status);
+		snprintf(how, size, "%s was killed by signal %d (%s)", argv[0], WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	}
+	return code;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* -p: wait until process @pid ends, or until Ctrl-C; how it ended into @how. */
+static void attach(pid_t pid, char *how, size_t size)
+{
+	struct sigaction sa = { .sa_handler = on_interrupt };	/* no SA_RESTART */
+	struct pollfd pfd = { .events = POLLIN };
+
+	pfd.fd = syscall(SYS_pidfd_open, pid, 0);
+	if (pfd.fd < 0)
+		fatal(EXIT_ERROR, "--pid %d: %s", pid, strerror(errno));
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!interrupted && poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	close(pfd.fd);
+	snprintf(how, size, interrupted ? "process %d, watched until interrupted" :
+		 "process %d, watched until it ended", pid);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -75,21 +145,27 @@ int cmd_run(int argc, char **argv)
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "output",	required_argument,	NULL, 'o' },
+		{ "pid",	required_argument,	NULL, 'p' },
+		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	bool threads = false, json = false, tsv = false;
+	bool threads = false, json = false, tsv = false, busy;
 	const char *output = NULL;
+	struct print_opts print = { .human = true, .header = true, .total = true };
 	struct snapshot before, after;
+	struct task_index *index;
 	struct tally *rows, *mine;
-	int opt, status, r, n = 0, m = 0, code;
+	int opt, r, c, n = 0, m = 0, code = EXIT_OK;
+	pid_t pid = 0, self = -1;	/* -1: no subreaper's adoptions */
 	long long dropped;
-	uint64_t t0;
-	pid_t pid;
+	char how[128];
+	uint64_t t0 = 0;
+	FILE *out;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+tjTo:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+tjTo:p:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			threads = true;
@@ -103,37 +179,39 @@ int cmd_run(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
+		case 'p':
+			pid = parse_count("--pid", optarg, 1, INT_MAX);
+			break;
+		case 'f':
+			cowstat_proc_path = optarg;
+			break;
 		default:
 			return common_option(opt, usage);
 		}
 	}
-	if (optind >= argc) {
+	if (optind < argc ? pid != 0 : !pid) {	/* a command, or -p */
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	snapshot_load(&before);
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
-		fatal(EXIT_ERROR, "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
-
-	t0 = monotonic_ns();
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		fatal(EXIT_ERROR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		execvp(argv[optind], &argv[optind]);
-		fprintf(stderr, "cowstat: %s: %s\n", argv[optind], strerror(errno));
-		_exit(127);
+	/* Now, so that a bad path fails before the command runs, not after. */
+	out = output ? fopen(output, "we") : stderr;
+	if (!out)
+		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
+	if (pid) {
+		attach(pid, how, sizeof(how));
+	} else {
+		t0 = monotonic_ns();
+		self = getpid();
+		code = run_command(&argv[optind], &pid, how, sizeof(how));
 	}
-	signal(SIGINT, SIG_IGN);	/* the command gets it; we report after */
-	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	while (waitpid(-1, NULL, WNOHANG) > 0)	/* adopted orphans that exited */
-		;
-	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
+	/*
+	 * The rows of the command's tasks and its descendants': those that
+	 * started after it, or with -p what each task did while attached.
+	 */
 	snapshot_load(&after);
+	index = task_index(&before);
 	rows = xmalloc((after.t.nrows + 1) * sizeof(*rows));
 	mine = xmalloc((after.t.nrows + 1) * sizeof(*mine));
 	for (r = 0; r < after.t.nrows; r++) {
@@ -141,27 +219,35 @@ int cmd_run(int argc, char **argv)
 		if (rows[n].start >= t0)
 			n++;
 	}
-	for (r = 0; r < n; r++)
-		if (in_run(rows, n, rows[r].tgid, pid, getpid(), 0))
-			mine[m++] = rows[r];
+	for (r = 0; r < n; r++) {
+		if (!in_run(rows, n, rows[r].tgid, pid, self, 0))
+			continue;
+		mine[m] = rows[r];
+		if (!t0)
+			tally_since(&after, &mine[m], &before,
+				    task_find(index, mine[m].pid, mine[m].start));
+		for (c = 0, busy = t0; c < after.t.ncols && !busy; c++)
+			busy = mine[m].v[c] > 0;
+		m += busy;
+	}
 	if (!threads)
 		m = merge_by_process(&after, mine, m);
-	sort_tallies(mine, m, -1, "start");
+	sort_tallies(mine, m, SORT_START);
 
-	if (output && !freopen(output, "w", stdout))
-		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
-	if (!output && !json)
-		dup2(STDERR_FILENO, STDOUT_FILENO);	/* keep the command's stdout clean */
 	if (!json)
-		printf("cowstat: %s exited with status %d; copy-on-write by it and its descendants:\n",
-		       argv[optind], code);
-	print_tallies(&after, mine, m, json, tsv || (!json && !isatty(STDOUT_FILENO)), true,
-		      threads ? "pid" : "tgid");
+		fprintf(out, "cowstat: %s; copy-on-write by it and its descendants:\n", how);
+	print.json = json;
+	print.tsv = tsv || (!json && !isatty(fileno(out)));
+	print.by = threads ? BY_TASK : BY_PROCESS;
+	print_tallies(out, &after, mine, m, &print);
+	if (output && fclose(out))
+		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
 	dropped = cowstat_version_field(&after.t, "dropped") -
 		  cowstat_version_field(&before.t, "dropped");
 	if (dropped > 0)
 		fprintf(stderr, "cowstat: warning: %lld faults were not recorded (table full: raise max_tasks)\n",
 			dropped);
+	free(index);
 	free(rows);
 	free(mine);
 	snapshot_free(&before);

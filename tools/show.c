@@ -3,31 +3,46 @@
  * cowstat show: /proc/cowstat as a table for people, TSV for scripts, or
  * JSON, sorted, filtered, and optionally summed per process.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cowstat.h"
 
+/* Long options without a short one. */
+enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL, OPT_COLOR };
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: cowstat show [options]\n"
+"usage: cowstat show [options] [-i SECONDS [COUNT]]\n"
 "\n"
 "Print the per-task copy-on-write counts of /proc/cowstat.\n"
 "\n"
 "  -s, --sort COL       order by a column: counters largest first,\n"
-"                       pid, tgid, start, comm ascending    (default: bytes)\n"
+"                       pid, tgid, ppid, uid, start, state, comm ascending\n"
+"                       (default: bytes, or faults without bytes)\n"
 "  -n, --top N          only the first N rows\n"
 "  -p, --pid PID        only task PID\n"
 "  -t, --tgid TGID      only the threads of process TGID\n"
-"  -c, --comm NAME      only tasks named NAME\n"
+"  -c, --comm NAME      only tasks named NAME, as shown (my\\040job) or not\n"
 "  -P, --by-process     one row per process, threads summed\n"
+"  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
+"      --no-header      no header row\n"
+"      --no-total       no total row\n"
+"      --color[=WHEN]   colour the table: auto (on a terminal, without\n"
+"                       NO_COLOR), always or never          (default: auto)\n"
+"  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
+"                       COUNT times or until interrupted (like pidstat);\n"
+"                       idle tasks are left out; JSON is one line each\n"
 "  -f, --file FILE      read a saved table instead of %s\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
@@ -36,14 +51,47 @@ static void usage(FILE *f)
 		COWSTAT_PROC);
 }
 
-static long parse_number(const char *opt, const char *arg)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
+/* What show prints: the options that select, order and format rows. */
+struct view {
+	struct row_filter	filter;
+	struct print_opts	print;
+	const char		*sort;	/* NULL: the default */
+	long			top;	/* 0: all */
+};
 
-	if (!*arg || *end || v <= 0)
-		fatal(EXIT_USAGE, "%s %s: expected a positive number", opt, arg);
-	return v;
+/*
+ * The rows of @s, or with @prev what each task did since @prev (the tasks
+ * that did nothing left out), filtered, merged, sorted and printed.
+ */
+static void show_rows(const struct snapshot *s, const struct snapshot *prev,
+		      const struct view *v)
+{
+	struct task_index *index = prev ? task_index(prev) : NULL;
+	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
+	int r, c, n = 0;
+	bool busy;
+
+	for (r = 0; r < s->t.nrows; r++) {
+		tally_row(s, r, &rows[n]);
+		if (!tally_matches(&rows[n], &v->filter))
+			continue;
+		if (prev)
+			tally_since(s, &rows[n], prev,
+				    task_find(index, rows[n].pid, rows[n].start));
+		for (c = 0, busy = !prev; c < s->t.ncols && !busy; c++)
+			busy = rows[n].v[c] > 0;
+		n += busy;
+	}
+	if (v->print.by == BY_PROCESS)
+		n = merge_by_process(s, rows, n);
+	else if (v->print.by == BY_COMM)
+		n = merge_by_comm(s, rows, n);
+	sort_tallies(rows, n, sort_column(s, v->sort));
+	if (v->top && n > v->top)
+		n = v->top;
+	print_tallies(stdout, s, rows, n, &v->print);
+	free(rows);
+	free(index);
 }
 
 int cmd_show(int argc, char **argv)
@@ -55,51 +103,75 @@ int cmd_show(int argc, char **argv)
 		{ "tgid",	required_argument,	NULL, 't' },
 		{ "comm",	required_argument,	NULL, 'c' },
 		{ "by-process",	no_argument,		NULL, 'P' },
+		{ "by-comm",	no_argument,		NULL, 'C' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "table",	no_argument,		NULL, 'H' },
+		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
+		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
+		{ "color",	optional_argument,	NULL, OPT_COLOR },
+		{ "interval",	required_argument,	NULL, 'i' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	struct row_filter filter = { 0 };
-	const char *sort = "bytes";
-	bool by_process = false, json = false, tsv = !isatty(STDOUT_FILENO);
-	struct snapshot s;
-	struct tally *rows;
-	long top = 0;
-	int opt, r, n = 0;
+	struct view v = {
+		.print = {
+			.tsv = !isatty(STDOUT_FILENO), .human = true, .header = true,
+			.total = true,
+		},
+	};
+	const char *color = NULL;	/* auto */
+	struct snapshot s, next;
+	double interval = 0;
+	long count = 0, i;
+	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PjTHf:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PCjTHi:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			sort = optarg;
+			v.sort = optarg;
 			break;
 		case 'n':
-			top = parse_number("--top", optarg);
+			v.top = parse_count("--top", optarg, 1, INT_MAX);
 			break;
 		case 'p':
-			filter.pid = parse_number("--pid", optarg);
+			v.filter.pid = parse_count("--pid", optarg, 1, INT_MAX);
 			break;
 		case 't':
-			filter.tgid = parse_number("--tgid", optarg);
+			v.filter.tgid = parse_count("--tgid", optarg, 1, INT_MAX);
 			break;
 		case 'c':
-			filter.comm = optarg;
+			v.filter.comm = optarg;
 			break;
 		case 'P':
-			by_process = true;
+			v.print.by = BY_PROCESS;
+			break;
+		case 'C':
+			v.print.by = BY_COMM;
 			break;
 		case 'j':
-			json = true;
+			v.print.json = true;
 			break;
 		case 'T':
-			tsv = true;
+			v.print.tsv = true;
 			break;
 		case 'H':
-			tsv = false;
+			v.print.tsv = false;
+			break;
+		case OPT_NO_HEADER:
+			v.print.header = false;
+			break;
+		case OPT_NO_TOTAL:
+			v.print.total = false;
+			break;
+		case OPT_COLOR:
+			color = optarg ? optarg : "always";
+			break;
+		case 'i':
+			interval = parse_seconds("--interval", optarg, 0.1, 86400);
 			break;
 		case 'f':
 			cowstat_proc_path = optarg;
@@ -108,23 +180,35 @@ int cmd_show(int argc, char **argv)
 			return common_option(opt, usage);
 		}
 	}
+	v.print.color = !v.print.tsv && !v.print.json && use_color(color, STDOUT_FILENO);
+	if (interval > 0 && optind < argc)
+		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
 		fatal(EXIT_USAGE, "show: unexpected argument '%s'", argv[optind]);
 
 	snapshot_load(&s);
-	rows = xmalloc((s.t.nrows + 1) * sizeof(*rows));
-	for (r = 0; r < s.t.nrows; r++) {
-		tally_row(&s, r, &rows[n]);
-		if (tally_matches(&rows[n], &filter))
-			n++;
+	if (interval <= 0) {
+		show_rows(&s, NULL, &v);
+		snapshot_free(&s);
+		return EXIT_OK;
 	}
-	if (by_process)
-		n = merge_by_process(&s, rows, n);
-	sort_tallies(rows, n, sort_column(&s, sort), sort);
-	if (top && n > top)
-		n = top;
-	print_tallies(&s, rows, n, json, tsv, true, by_process ? "tgid" : "pid");
-	free(rows);
+	/* pidstat's way: what happened in each interval, COUNT times or until killed */
+	for (i = 0; !count || i < count; i++) {
+		struct timespec ts = {
+			.tv_sec = (time_t)interval,
+			.tv_nsec = (long)((interval - (time_t)interval) * 1e9),
+		};
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		snapshot_load(&next);
+		if (i && !v.print.json)
+			putchar('\n');
+		show_rows(&next, &s, &v);
+		fflush(stdout);
+		snapshot_free(&s);
+		s = next;
+	}
 	snapshot_free(&s);
 	return EXIT_OK;
 }

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The cowstat tool against the real module, in a VM or on a host: every
-# workload with --check, run's attribution of exited grandchildren, the JSON
-# and Prometheus outputs, top in batch mode and on a terminal (q, Ctrl-C),
-# and the message when the module is missing.  Output is KTAP.  Needs root and $COWSTAT_KO.
+# workload with --check, run's attribution of exited grandchildren (and run
+# -p's, attached), the JSON and Prometheus outputs (a hostile comm too), top
+# in batch mode and on a terminal (q, Ctrl-C), reset, and the message when
+# the module is missing.  tools/test-cli.sh covers the rest on the host.
+# Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 nr=0 pass=0 fail=0 skip=0
@@ -22,10 +24,10 @@ check() { local name=$1; shift; if "$@"; then result pass "$name"; else result f
 diag() { sed 's/^/# /'; }
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..14"
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	for i in $(seq 11); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:11 error:0"
+	for i in $(seq 14); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
+	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:14 error:0"
 	exit 4
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
@@ -47,12 +49,20 @@ echo "$out" | grep -q 'skipped: no transparent' && result skip workload_thp_ran 
 	check workload_thp_ran grep -q 'THP reused at PMD level' <<< "$out"
 
 # A grandchild copies 64 zero pages and exits before the command does.
-json=$("$cowstat" run --json -- sh -c "sh -c '$cowstat workload zero --pages 64 > /dev/null'; true")
+json=$("$cowstat" run --json -- sh -c "sh -c '$cowstat workload zero --pages 64 > /dev/null'; true" 2>&1 > /dev/null)
 check run_attributes_exited_grandchild python3 -c '
 import json, sys
 rows = json.loads(sys.argv[1])["rows"]
 zero = sum(r["zero"] for r in rows)
 sys.exit(0 if len(rows) >= 3 and zero >= 64 and all(r["state"] == "X" for r in rows) else 1)' "$json"
+# run -p: attached to a shell that, a second later, runs a grandchild
+# copying 64 zero pages; the report counts them.
+sh -c "sleep 1; sh -c '$cowstat workload zero --pages 64 > /dev/null'" &
+json=$("$cowstat" run --json -p $! 2>&1 > /dev/null)
+check run_attach_counts_descendants python3 -c '
+import json, sys
+rows = json.loads(sys.argv[1])["rows"]
+sys.exit(0 if sum(r["zero"] for r in rows) >= 64 else 1)' "$json"
 check run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
 
 check show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 1 and d[\"rows\"]'"
@@ -77,6 +87,23 @@ for line in sys.argv[1].splitlines():
     m = re.match(name, line).group(0)
     assert m in typed, "no TYPE for " + m
     assert typed[m] != "counter" or m.endswith("_total"), m' "$prom"
+fi
+
+# A task whose comm is not UTF-8 and holds a tab and a quote (prctl sets any
+# bytes), and its child: the export stays valid, the comm's bytes replaced.
+python3 -c 'import ctypes, os
+ctypes.CDLL(None).prctl(15, b"\xff\xfe\tq\"x", 0, 0, 0)
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)'
+prom=$("$cowstat" export --prometheus)
+want='cowstat_faults_total{comm="\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdq\\"x"}'
+if command -v promtool > /dev/null; then
+	check prometheus_hostile_comm bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ] &&
+		grep -qF "$(printf "$2")" <<< "$1"' _ "$prom" "$want"
+else
+	result skip prometheus_hostile_comm "no promtool"
 fi
 
 check top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
@@ -104,6 +131,16 @@ else
 	result skip top_quits_on_q_and_restores_the_terminal "no script(1)"
 	result skip top_quits_on_ctrl_c_and_restores_the_terminal "no script(1)"
 fi
+
+# reset forgets the row of a task that exited before it.
+has_row() { awk -F'\t' -v pid="$1" '$1 == pid { found = 1 } END { exit !found }' /proc/cowstat; }
+reset_forgets_rows()
+{
+	local pid
+	pid=$(sh -c 'echo $$')
+	has_row "$pid" && "$cowstat" reset && ! has_row "$pid"
+}
+check reset_forgets_rows reset_forgets_rows
 
 rmmod cowstat
 msg=$("$cowstat" show 2>&1)

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,61 +63,134 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-struct rate {
-	struct tally	t;
-	double		copies_s, bytes_s, faults_s;
-};
+/* -s: the rate rows are ordered by, largest first. */
+static enum { SORT_BYTES_S, SORT_COPIES_S, SORT_FAULTS_S } rate_key;
 
-static int by_bytes_rate(const void *pa, const void *pb)
+static double key_rate(const struct rate *x)
+{
+	return rate_key == SORT_FAULTS_S ? x->faults_s :
+	       rate_key == SORT_COPIES_S ? x->copies_s : x->bytes_s;
+}
+
+static int by_rate(const void *pa, const void *pb)
 {
 	const struct rate *a = pa, *b = pb;
 
-	if (a->bytes_s != b->bytes_s)
-		return a->bytes_s < b->bytes_s ? 1 : -1;
+	if (key_rate(a) != key_rate(b))
+		return key_rate(a) < key_rate(b) ? 1 : -1;
 	if (a->faults_s != b->faults_s)
 		return a->faults_s < b->faults_s ? 1 : -1;
-	return a->t.pid - b->t.pid;
+	return a->t.pid < b->t.pid ? -1 : a->t.pid > b->t.pid;
+}
+
+static int by_tgid(const void *pa, const void *pb)
+{
+	const struct rate *a = pa, *b = pb;
+
+	return a->t.tgid < b->t.tgid ? -1 : a->t.tgid > b->t.tgid;
+}
+
+/* -P: the rates of each process's threads summed, under its main thread's comm. */
+static int merge_rates(const struct snapshot *s, struct rate *rates, int n)
+{
+	int i, out = 0;
+
+	qsort(rates, n, sizeof(*rates), by_tgid);
+	for (i = 0; i < n; i++) {
+		struct rate *p = &rates[out - 1];
+
+		if (!out || p->t.tgid != rates[i].t.tgid) {
+			rates[out++] = rates[i];
+			continue;
+		}
+		tally_add(s, &p->t, &rates[i].t);
+		p->bytes_s += rates[i].bytes_s;
+		p->copies_s += rates[i].copies_s;
+		p->faults_s += rates[i].faults_s;
+		if (rates[i].t.pid == rates[i].t.tgid)
+			memcpy(p->t.comm_raw, rates[i].t.comm_raw, sizeof(p->t.comm_raw));
+	}
+	qsort(rates, out, sizeof(*rates), by_rate);
+	return out;
+}
+
+/*
+ * The rows of @cur with their rates since @prev (NULL: none yet) over @dt
+ * seconds, into @rates, largest bytes/s first; only the rows that faulted
+ * unless @all.  Returns the count.  O(n log n): the previous rows are
+ * looked up in a sorted index, not scanned once per row.
+ */
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
+	      struct rate *rates)
+{
+	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
+	int cf = cowstat_col(&cur->t, "faults"), r, n = 0;
+	struct task_index *index = task_index(prev);
+	struct tally d;
+
+	for (r = 0; r < cur->t.nrows; r++) {
+		struct rate *x = &rates[n];
+
+		tally_row(cur, r, &x->t);
+		d = x->t;
+		tally_since(cur, &d, prev, task_find(index, x->t.pid, x->t.start));
+		x->bytes_s = cb >= 0 ? d.v[cb] / dt : 0;
+		x->copies_s = cc >= 0 ? d.v[cc] / dt : 0;
+		x->faults_s = cf >= 0 ? d.v[cf] / dt : 0;
+		if (x->faults_s > 0 || all)
+			n++;
+	}
+	free(index);
+	qsort(rates, n, sizeof(*rates), by_rate);
+	return n;
+}
+
+/* -p: the processes (or tasks) to show; none: all. */
+#define MAX_PIDS	20
+static pid_t pids[MAX_PIDS];
+static int npids;
+static bool by_process;		/* -P */
+
+static bool wanted(const struct tally *t)
+{
+	int i;
+
+	for (i = 0; i < npids; i++)
+		if (t->pid == pids[i] || t->tgid == pids[i])
+			return true;
+	return !npids;
 }
 
 static void draw(const struct snapshot *cur, const struct snapshot *prev, double dt,
 		 int lines, bool live)
 {
-	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
-	int cf = cowstat_col(&cur->t, "faults");
 	struct rate *rates = xmalloc((cur->t.nrows + 1) * sizeof(*rates));
+	int cb = cowstat_col(&cur->t, "bytes"), r, n, kept = 0;
 	double total_bytes = 0;
 	char a[16], b[16];
-	int r, p, n = 0;
 
-	for (r = 0; r < cur->t.nrows; r++) {
-		struct rate *x = &rates[n];
-		struct tally old;
-
-		tally_row(cur, r, &x->t);
-		memset(&old, 0, sizeof(old));
-		p = prev ? find_row(prev, x->t.pid, x->t.start) : -1;
-		if (p >= 0)
-			tally_row(prev, p, &old);
-		x->bytes_s = cb >= 0 ? (x->t.v[cb] - old.v[cb]) / dt : 0;
-		x->copies_s = cc >= 0 ? (x->t.v[cc] - old.v[cc]) / dt : 0;
-		x->faults_s = cf >= 0 ? (x->t.v[cf] - old.v[cf]) / dt : 0;
-		total_bytes += x->bytes_s;
-		if (x->faults_s > 0 || !live)
-			n++;
+	n = top_rates(cur, prev, dt, !live, rates);
+	for (r = 0; r < n; r++) {
+		if (!wanted(&rates[r].t))
+			continue;
+		total_bytes += rates[r].bytes_s;
+		rates[kept++] = rates[r];
 	}
-	qsort(rates, n, sizeof(*rates), by_bytes_rate);
-
+	n = by_process ? merge_rates(cur, rates, kept) : kept;
 	if (live)
 		fputs("\033[H\033[2J", stdout);
 	human_bytes((uint64_t)total_bytes, a, sizeof(a));
 	printf("cowstat top - %d tasks, %s/s copied, %lld dropped%s\n\n", cur->t.nrows, a,
 	       cowstat_version_field(&cur->t, "dropped"), live ? "   (q to quit)" : "");
-	printf("%7s %7s %10s %10s %10s %10s %s\n", "pid", "tgid", "faults/s", "copies/s",
-	       "copied/s", "copied", "comm");
+	printf("%7s %7s %10s %10s %10s %10s %s\n", by_process ? "tgid" : "pid",
+	       by_process ? "threads" : "tgid", "faults/s", "copies/s", "copied/s", "copied",
+	       "comm");
 	for (r = 0; r < n && r < lines - 4; r++) {
 		human_bytes((uint64_t)rates[r].bytes_s, a, sizeof(a));
 		human_bytes(cb >= 0 ? rates[r].t.v[cb] : 0, b, sizeof(b));
-		printf("%7d %7d %10.0f %10.0f %10s %10s %s\n", rates[r].t.pid, rates[r].t.tgid,
+		printf("%7d %7d %10.0f %10.0f %10s %10s %s\n",
+		       by_process ? rates[r].t.tgid : rates[r].t.pid,
+		       by_process ? rates[r].t.threads : rates[r].t.tgid,
 		       rates[r].faults_s, rates[r].copies_s, a, b, rates[r].t.comm_raw);
 	}
 	if (!live)
@@ -136,8 +210,12 @@ static void usage(FILE *f)
 "  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
 "  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
 "  -b, --batch          plain tables, one per refresh, no screen control\n"
+"  -p, --pid PID[,PID]  only these processes (their threads) or tasks, up to 20\n"
+"  -s, --sort KEY       bytes, copies or faults per second   (default: bytes)\n"
+"  -P, --by-process     one row per process, its threads summed\n"
+"  -f, --file FILE      read a table instead of %s (re-read each refresh)\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n");
+"  -V, --version        print the version\n", COWSTAT_PROC);
 }
 
 int cmd_top(int argc, char **argv)
@@ -146,6 +224,10 @@ int cmd_top(int argc, char **argv)
 		{ "delay",	required_argument,	NULL, 'd' },
 		{ "iterations",	required_argument,	NULL, 'n' },
 		{ "batch",	no_argument,		NULL, 'b' },
+		{ "pid",	required_argument,	NULL, 'p' },
+		{ "sort",	required_argument,	NULL, 's' },
+		{ "by-process",	no_argument,		NULL, 'P' },
+		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
@@ -157,24 +239,42 @@ int cmd_top(int argc, char **argv)
 	double delay = 1, t_prev, t_cur;
 	long iterations = -1, i;
 	int opt, lines = 24;
+	char *p;
 	char key;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:n:bhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:bp:s:Pf:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			delay = atof(optarg);
-			if (delay < 0.1 || delay > 3600)
-				fatal(EXIT_USAGE, "--delay %s: expected 0.1 to 3600 s", optarg);
+			delay = parse_seconds("--delay", optarg, 0.1, 3600);
 			break;
 		case 'n':
-			iterations = atol(optarg);
-			if (iterations < 1)
-				fatal(EXIT_USAGE, "--iterations %s: expected a positive number",
-				      optarg);
+			iterations = parse_count("--iterations", optarg, 1, INT_MAX);
 			break;
 		case 'b':
 			live = false;
+			break;
+		case 'p':
+			for (p = strtok(optarg, ","); p; p = strtok(NULL, ",")) {
+				if (npids == MAX_PIDS)
+					fatal(EXIT_USAGE, "--pid: at most %d pids", MAX_PIDS);
+				pids[npids++] = parse_count("--pid", p, 1, INT_MAX);
+			}
+			break;
+		case 's':
+			if (!strcmp(optarg, "faults"))
+				rate_key = SORT_FAULTS_S;
+			else if (!strcmp(optarg, "copies"))
+				rate_key = SORT_COPIES_S;
+			else if (strcmp(optarg, "bytes"))
+				fatal(EXIT_USAGE, "--sort %s: expected bytes, copies or faults",
+				      optarg);
+			break;
+		case 'P':
+			by_process = true;
+			break;
+		case 'f':
+			cowstat_proc_path = optarg;
 			break;
 		default:
 			return common_option(opt, usage);

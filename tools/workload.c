@@ -618,14 +618,10 @@ int cmd_workload(int argc, char **argv)
 				o.sizes[o.nsizes++] = parse_mib("--sizes", p);
 			break;
 		case 'i':
-			o.iterations = atoi(optarg);
-			if (o.iterations < 1 || o.iterations > 100000)
-				fatal(EXIT_USAGE, "--iterations %s: expected 1 to 100000", optarg);
+			o.iterations = parse_count("--iterations", optarg, 1, 100000);
 			break;
 		case 'n':
-			o.pages = strtoul(optarg, NULL, 10);
-			if (o.pages < 1 || o.pages > 1000000)
-				fatal(EXIT_USAGE, "--pages %s: expected 1 to 1000000", optarg);
+			o.pages = parse_count("--pages", optarg, 1, 1000000);
 			break;
 		case 'd':
 			o.dir = optarg;
@@ -639,8 +635,7 @@ int cmd_workload(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (access(COWSTAT_PROC, R_OK))
-		fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
-		      COWSTAT_PROC);
+		fatal_no_module();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < NR_WORKLOADS; i++) {
 		if (strcmp(argv[optind], "all") && strcmp(argv[optind], workloads[i].name))

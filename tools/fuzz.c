@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzzing the /proc/cowstat parser and everything that prints what it
+ * parsed: show's table, TSV and JSON, per process and per comm, every
+ * sort key, show -i's differences, the Prometheus export and top's rates.
+ * Built two ways by the Makefile: with clang's libFuzzer
+ * (-fsanitize=fuzzer,address,undefined), or, where that is missing, with
+ * the deterministic driver below: seeded random mutations of the seed
+ * tables.  A crash or a sanitizer report fails.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cowstat.h"
+
+/* libFuzzer's entry point, by its symbol name (which is CamelCase) */
+int fuzz_one(const uint8_t *data, size_t size) __asm__("LLVMFuzzerTestOneInput");
+
+static FILE *devnull;
+
+static void print_all(const struct snapshot *s)
+{
+	static const int keys[] = { SORT_PID, SORT_TGID, SORT_PPID, SORT_UID, SORT_START,
+				    SORT_STATE, SORT_COMM, SORT_TGID_START };
+	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
+	struct rate *rates = xmalloc((s->t.nrows + 1) * sizeof(*rates));
+	struct print_opts table = { .human = true, .header = true, .total = true };
+	struct print_opts json = { .json = true };
+	struct print_opts tsv = { .tsv = true, .header = true, .total = true, .by = BY_PROCESS };
+	struct task_index *index = task_index(s);
+	unsigned int k;
+	int r, n;
+
+	for (r = 0; r < s->t.nrows; r++)
+		tally_row(s, r, &rows[r]);
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		sort_tallies(rows, s->t.nrows, keys[k]);
+	sort_tallies(rows, s->t.nrows, sort_column(s, NULL));
+	print_tallies(devnull, s, rows, s->t.nrows, &table);
+	print_tallies(devnull, s, rows, s->t.nrows, &json);
+	n = merge_by_process(s, rows, s->t.nrows);
+	print_tallies(devnull, s, rows, n, &tsv);
+	for (r = 0; r < s->t.nrows; r++) {	/* show -i: the table since itself */
+		tally_row(s, r, &rows[r]);
+		tally_since(s, &rows[r], s, task_find(index, rows[r].pid, rows[r].start));
+	}
+	n = merge_by_comm(s, rows, s->t.nrows);
+	tsv.by = BY_COMM;
+	print_tallies(devnull, s, rows, n, &tsv);
+	prometheus_write(s, false, 3);
+	prometheus_write(s, true, 100);
+	top_rates(s, s, 0.5, true, rates);
+	free(index);
+	free(rates);
+	free(rows);
+}
+
+int fuzz_one(const uint8_t *data, size_t size)
+{
+	char *text = xmalloc(size + 1);
+	struct snapshot s;
+
+	if (!devnull) {
+		devnull = fopen("/dev/null", "w");
+		if (!devnull || !freopen("/dev/null", "w", stdout))
+			abort();
+	}
+	memcpy(text, data, size);
+	if (!snapshot_parse(&s, text, size) && cowstat_col(&s.t, "faults") >= 0)
+		print_all(&s);
+	snapshot_free(&s);	/* frees text */
+	return 0;
+}
+
+#ifndef LIBFUZZER
+/*
+ * Without libFuzzer: the same command line, -runs=N and directories of seed
+ * tables; each input is a seed with 1 to 8 bytes overwritten, inserted or
+ * deleted, from a fixed random sequence.  Other -flags are ignored.
+ */
+static int add_seeds(const char *dir, char **seeds, size_t *lens, int n, int max)
+{
+	struct dirent *e;
+	char path[4096];
+	DIR *d = opendir(dir);
+
+	for (e = d ? readdir(d) : NULL; e && n < max; e = readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		seeds[n] = cowstat_slurp(path, &lens[n]);
+		if (seeds[n])
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void mutate(char *buf, size_t *len, unsigned int *seed)
+{
+	static const char bytes[] = "0123456789\t\n\r\\-X R\377\303\001";
+	size_t at = *len ? rand_r(seed) % *len : 0;
+	char c = bytes[rand_r(seed) % sizeof(bytes)];	/* the NUL too */
+
+	switch (rand_r(seed) % 4) {
+	case 0:
+		if (*len)
+			buf[at] = c;
+		break;
+	case 1:
+		memmove(buf + at + 1, buf + at, *len - at);
+		buf[at] = c;
+		(*len)++;
+		break;
+	case 2:
+		if (*len) {
+			memmove(buf + at, buf + at + 1, *len - at - 1);
+			(*len)--;
+		}
+		break;
+	default:
+		if (*len)
+			buf[at] = rand_r(seed);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	enum { MAX_SEEDS = 64, MAX_LEN = 1 << 16 };
+	char *seeds[MAX_SEEDS], *buf = xmalloc(MAX_LEN + 16);
+	size_t lens[MAX_SEEDS], len;
+	unsigned int seed = 1;
+	long i, runs = 10000;
+	int n = 0, k, m;
+
+	for (k = 1; k < argc; k++) {
+		if (!strncmp(argv[k], "-runs=", 6))
+			runs = atol(argv[k] + 6);
+		else if (argv[k][0] != '-')
+			n = add_seeds(argv[k], seeds, lens, n, MAX_SEEDS);
+	}
+	if (!n) {
+		fprintf(stderr, "usage: cowstat-fuzz [-runs=N] SEED-DIR...\n");
+		return 2;
+	}
+	for (i = 0; i < runs; i++) {
+		k = rand_r(&seed) % n;
+		len = lens[k] < MAX_LEN ? lens[k] : MAX_LEN;
+		memcpy(buf, seeds[k], len);
+		for (m = rand_r(&seed) % 8 + 1; m > 0; m--)
+			mutate(buf, &len, &seed);
+		fuzz_one((const uint8_t *)buf, len);
+	}
+	fprintf(stderr, "cowstat-fuzz: %ld inputs from %d seeds, no report\n", runs, n);
+	free(buf);
+	while (n--)
+		free(seeds[n]);
+	return 0;
+}
+#endif

@@ -1,0 +1,354 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The cowstat command on the build host, against hand-made tables read with
+# -f FILE: no module needed.  Every case checks exact output or exit codes.
+# Usage: test-cli.sh [COWSTAT]  (default: ./cowstat).  Output is KTAP.
+cowstat=$(readlink -f "${1:-./cowstat}")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+nr=0 pass=0 fail=0 skip=0
+
+V='cowstat 1 tasks=3 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page,sched_process_exit'
+HF=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcomm'
+HA=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\treuses\tshared\tunshare\tother\tzero\tksm\tthp\thugetlb\tremote\tbytes\tcomm'
+
+# table FILE LINE...: a table file, lines ended by newlines
+table() { local f=$1; shift; printf '%s\n' "$@" > "$tmp/$f"; }
+# expect NAME WANT CMD...: CMD's stdout must be WANT exactly
+expect()
+{
+	local name=$1 want=$2 got; shift 2
+	got=$("$@" 2> "$tmp/err")
+	if [ "$got" = "$want" ]; then
+		result pass "$name"
+	else
+		result fail "$name"
+		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/# /'
+		sed 's/^/# stderr: /' "$tmp/err"
+	fi
+}
+# expect_rc NAME RC MESSAGE CMD...: CMD exits RC and says MESSAGE on stderr
+expect_rc()
+{
+	local name=$1 want=$2 msg=$3 rc; shift 3
+	"$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+	rc=$?
+	if [ $rc = "$want" ] && grep -qF -- "$msg" "$tmp/err"; then
+		result pass "$name"
+	else
+		result fail "$name"
+		echo "# exit $rc, want $want and '$msg'"
+		sed 's/^/# stderr: /' "$tmp/err" | head -5
+	fi
+}
+result()	# status name
+{
+	nr=$((nr + 1))
+	case $1 in
+	pass)	pass=$((pass + 1)); echo "ok $nr $2" ;;
+	skip)	skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
+	*)	fail=$((fail + 1)); echo "not ok $nr $2" ;;
+	esac
+}
+
+echo "TAP version 13"
+
+# mode=faults: no bytes column, so the default sort falls back to faults.
+table faults.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t7\tcat'
+expect mode_faults_show_sorts_by_faults "$(printf '%s\n' \
+	$'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm' \
+	$'11\t11\t10\t0\tR\t7\tcat' $'10\t10\t1\t0\tX\t3\tsh' $'total\t-\t-\t-\t-\t10\t-')" \
+	"$cowstat" show -f "$tmp/faults.tab"
+
+# promtool CASE FILE: the text format check, where promtool is installed
+promtool_ok()
+{
+	if ! command -v promtool > /dev/null; then
+		result skip "$1" "no promtool"
+	elif out=$(promtool check metrics < "$2" 2>&1) && [ -z "$out" ]; then
+		result pass "$1"
+	else
+		result fail "$1"
+		echo "$out" | sed 's/^/# /'
+	fi
+}
+# series FILE: the samples' names and labels that occur more than once
+dup_series() { grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | uniq -d; }
+
+# Comms that are not UTF-8, with a tab and control bytes, and valid UTF-8.
+table hostile.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
+	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\t\\377\\376x' \
+	$'11\t11\t1\t0\t200\tX\t5\t2\t8192\tt\\011a\\042b\\001' \
+	$'12\t12\t1\t0\t300\tR\t1\t1\t4096\tcaf\\303\\251'
+"$cowstat" export -p -f "$tmp/hostile.tab" > "$tmp/hostile.prom"
+promtool_ok prometheus_hostile_comms_valid "$tmp/hostile.prom"
+expect prometheus_hostile_comms_replaced $'cowstat_faults_total{comm="caf\u00e9"} 1
+cowstat_faults_total{comm="t\ufffda\\"b\ufffd"} 5
+cowstat_faults_total{comm="\ufffd\ufffdx"} 3' grep '^cowstat_faults' "$tmp/hostile.prom"
+
+# A recycled pid: two tasks 10 named sh, and a third sh.  By default one
+# series per comm; with --per-task, pid and start tell the tasks apart.
+table recycled.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
+	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\tsh' $'10\t10\t1\t0\t200\tX\t5\t2\t8192\tsh' \
+	$'13\t13\t1\t0\t300\tR\t2\t1\t4096\tsh' $'14\t14\t1\t0\t400\tR\t9\t1\t4096\tcc' \
+	$'15\t15\t1\t0\t500\tR\t1\t0\t0\tls' $'16\t16\t1\t0\t600\tR\t1\t0\t0\t[other]'
+"$cowstat" export -p -f "$tmp/recycled.tab" > "$tmp/comm.prom"
+"$cowstat" export -p -t -f "$tmp/recycled.tab" > "$tmp/task.prom"
+"$cowstat" export -p -m 2 -f "$tmp/recycled.tab" > "$tmp/max.prom"
+promtool_ok prometheus_recycled_pids_valid "$tmp/task.prom"
+expect prometheus_no_duplicate_series "" bash -c "$(declare -f dup_series); for f in $tmp/*.prom; do dup_series \$f; done"
+expect prometheus_by_comm_default $'cowstat_copies_total{comm="[other]"} 0
+cowstat_copies_total{comm="cc"} 1
+cowstat_copies_total{comm="ls"} 0
+cowstat_copies_total{comm="sh"} 4' grep '^cowstat_copies' "$tmp/comm.prom"
+expect prometheus_per_task_has_start $'cowstat_copies_total{pid="10",start="100",tgid="10",comm="sh"} 1
+cowstat_copies_total{pid="10",start="200",tgid="10",comm="sh"} 2' \
+	grep '^cowstat_copies_total{pid="10"' "$tmp/task.prom"
+expect prometheus_max_series $'cowstat_faults_total{comm="[other]"} 11
+cowstat_faults_total{comm="sh"} 10' grep '^cowstat_faults' "$tmp/max.prom"
+
+# run: the report goes to stderr (JSON too), or to -o FILE, which is
+# opened before the command runs; a killed command is reported as killed.
+expect run_json_leaves_stdout_to_the_command hi "$cowstat" run -j -f "$tmp/faults.tab" -- echo hi
+cp "$tmp/err" "$tmp/run.json"
+expect run_json_report_on_stderr '{"rows": []}' python3 -c \
+	'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"rows": d["rows"]}))' "$tmp/run.json"
+expect_rc run_bad_output_fails_before_the_command 4 "$tmp/no/such/dir/report: No such file" \
+	"$cowstat" run -o "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
+expect run_bad_output_did_not_run_the_command "" ls "$tmp/ran"
+expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed); copy-on-write" \
+	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -9 $$'
+"$cowstat" run -T -o "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
+expect run_output_file $'cowstat: sh exited with status 3; copy-on-write by it and its descendants:
+tgid\tthreads\tuid\tstate\tfaults\tcomm
+total\t0\t-\t-\t0\t-' cat "$tmp/report"
+
+# The parser refuses nonsense with the line and the reason (more cases in
+# unit.c), and reads CRLF tables as LF ones.
+row=$'1\t1\t0\t0\t1\tX\t%s\t1\t4096\tsh'
+for bad in "abc:faults 'abc' is not a number" "-4096:faults '-4096' is not a number" \
+	   "18446744073709551616:faults '18446744073709551616' is not a number"; do
+	# shellcheck disable=SC2059
+	table bad.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
+		"$(printf "$row" "${bad%%:*}")"
+	expect_rc "parser_rejects_${bad%%:*}" 4 "bad.tab is not a valid cowstat table: line 3: ${bad#*:}" \
+		"$cowstat" show -f "$tmp/bad.tab"
+done
+table bad.tab "$V" "$HF" $'4294967297\t1\t0\t0\t1\tX\t3\tsh'
+expect_rc parser_rejects_pid_beyond_pid_t 4 "line 3: pid '4294967297' is not a number from 0 to 2147483647" \
+	"$cowstat" show -f "$tmp/bad.tab"
+printf '%s\n%s\n1\t1\t0\t0\t1\tX\t3\ts\0h\n' "$V" "$HF" > "$tmp/bad.tab"
+expect_rc parser_rejects_nul 4 "line 3: a NUL byte" "$cowstat" show -f "$tmp/bad.tab"
+table bad.tab "$V" "pid$(printf '\tc%d' $(seq 64))" "1$(printf '\t%d' $(seq 64))"
+expect_rc parser_rejects_65_columns 4 "line 2: 65 columns, more than 64" "$cowstat" show -f "$tmp/bad.tab"
+table bad.tab "$V" "$HA" $'1\t1\t0\t0\t1\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t18446744073709551615\tsh' \
+	$'2\t2\t0\t0\t1\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh'
+expect_rc parser_rejects_total_overflow 4 "column bytes: its total exceeds 2^64 - 1" \
+	"$cowstat" show -f "$tmp/bad.tab"
+sed "s/$/\r/" "$tmp/recycled.tab" > "$tmp/crlf.tab"
+expect parser_reads_crlf "$("$cowstat" show -f "$tmp/recycled.tab")" "$cowstat" show -f "$tmp/crlf.tab"
+
+# --sort on the columns that identify a task; --comm as shown or decoded.
+table ids.tab "$V" "$HF" $'20\t20\t7\t1000\t100\tX\t1\tmy\\040job' $'21\t21\t5\t0\t200\tR\t2\tsh' \
+	$'22\t22\t6\t500\t300\tX\t3\tmy\\040job'
+# pids_of SHOW-OPTION...: the pids show prints, in order
+pids_of() { "$cowstat" show "$@" | awk -F'\t' 'NR > 1 && $1 != "total" { printf "%s%s", s, $1; s = " " }'; }
+for key in "uid:21 22 20" "state:21 20 22" "ppid:21 22 20"; do
+	expect "sort_by_${key%%:*}" "${key#*:}" pids_of -s "${key%%:*}" -f "$tmp/ids.tab"
+done
+expect comm_matches_escaped_form "20 22" pids_of -s pid -c 'my\040job' -f "$tmp/ids.tab"
+expect comm_matches_decoded_form "20 22" pids_of -s pid -c 'my job' -f "$tmp/ids.tab"
+
+# JSON: valid UTF-8 kept, other bytes U+FFFD, keys escaped, the same keys
+# with and without -P, and the table's figures and totals.
+table json.tab 'cowstat 1 tasks=3 capacity=16 dropped=2 evicted=1 page_size=4096 probes=do_wp_page,ptep_clear_flush' \
+	$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tq"\\x\tcomm' \
+	$'30\t30\t1\t1000\t100\tX\t3\t1\t7\tcaf\\303\\251' $'31\t30\t1\t1000\t150\tR\t4\t2\t1\tcaf\\303\\251' \
+	$'32\t32\t1\t0\t200\tR\t1\t1\t0\t\\377\\011x'
+json_keys()	# FILE: the figures, and the key sets of rows and totals, as ASCII JSON
+{
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+print(json.dumps({k: d[k] for k in d if k not in ("rows", "totals")}))
+print(json.dumps(sorted({",".join(r.keys()) for r in d["rows"]})), json.dumps(list(d["totals"])))
+print(json.dumps([r["comm"] for r in d["rows"]]), json.dumps(d["totals"]))' "$1"
+}
+"$cowstat" show -j -f "$tmp/json.tab" > "$tmp/task.json"
+"$cowstat" show -j -P -f "$tmp/json.tab" > "$tmp/proc.json"
+want_figures='{"version": 1, "page_size": 4096, "tasks": 3, "capacity": 16, "dropped": 2, "evicted": 1, "probes": ["do_wp_page", "ptep_clear_flush"]}'
+want_keys='["pid,tgid,ppid,uid,start,threads,state,comm,faults,copies,q\"\\x"] ["rows", "threads", "faults", "copies", "q\"\\x"]'
+expect json_per_task "$want_figures
+$want_keys"'
+["caf\u00e9", "caf\u00e9", "\ufffd\tx"] {"rows": 3, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/task.json"
+expect json_per_process_same_keys "$want_figures
+$want_keys"'
+["caf\u00e9", "\ufffd\tx"] {"rows": 2, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/proc.json"
+expect json_utf8_passes_through 2 bash -c "grep -o 'caf'$'\\xc3\\xa9' '$tmp/task.json' | wc -l"
+
+# -P: a recycled tgid is two processes, each main thread beginning one.
+expect by_process_recycled_tgid "10 10 13 14 15 16" pids_of -P -f "$tmp/recycled.tab"
+
+# Errors and help: a missing -f FILE is not "module not loaded" (3); numbers
+# with units or junk are refused; export says which format; one -V.
+expect_rc missing_file_is_exit_4 4 "$tmp/none.tab: No such file or directory" \
+	"$cowstat" show -f "$tmp/none.tab"
+expect_rc top_iterations_junk 2 "--iterations 5x: expected a whole number from 1 to 2147483647" \
+	"$cowstat" top -b -n 5x -f "$tmp/faults.tab"
+expect_rc top_delay_unit 2 "--delay 1s: expected seconds from 0.1 to 3600, such as 0.5" \
+	"$cowstat" top -b -d 1s -f "$tmp/faults.tab"
+expect_rc top_delay_nan 2 "--delay nan: expected seconds" "$cowstat" top -b -d nan -f "$tmp/faults.tab"
+expect_rc show_top_junk 2 "--top 3x: expected a whole number" "$cowstat" show -n 3x -f "$tmp/faults.tab"
+expect_rc workload_pages_junk 2 "--pages 64k: expected a whole number from 1 to 1000000" \
+	"$cowstat" workload -n 64k zero
+expect_rc export_without_format 2 "export: which format? --prometheus (-p) is the only one so far" \
+	"$cowstat" export -f "$tmp/faults.tab"
+want="$("$cowstat" --version)"
+for c in show run workload top export reset; do
+	expect "version_of_$c" "$want" "$cowstat" $c -V
+done
+expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 1)" "$cowstat" -V
+
+# reset: without the module, exit 3 and how to load it.
+if [ -e /proc/cowstat ]; then
+	result skip reset_without_module "the module is loaded"
+else
+	expect_rc reset_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" reset
+fi
+expect_rc reset_no_arguments 2 "reset: unexpected argument 'now'" "$cowstat" reset now
+
+# --no-header and --no-total, as TSV and as the table.
+expect show_no_header_no_total $'11\t11\t10\t0\tR\t7\tcat\n10\t10\t1\t0\tX\t3\tsh' \
+	"$cowstat" show --no-header --no-total -f "$tmp/faults.tab"
+expect show_table_no_header "$(printf '%7s %7s %7s %5s %5s %2s %s\n' 11 11 10 0 R 7 cat 10 10 1 0 X 3 sh total - - - - 10 -)" \
+	"$cowstat" show -H --no-header -f "$tmp/faults.tab"
+
+# top -p: only the tasks of the listed processes; -p 0 and -p x refused.
+top_head=$'cowstat top - 2 tasks, 0/s copied, 0 dropped\n'
+top_cols="$(printf '%7s %7s %10s %10s %10s %10s %s' pid tgid faults/s copies/s copied/s copied comm)"
+expect top_pid "$top_head
+$top_cols
+$(printf '%7s %7s %10s %10s %10s %10s %s' 11 11 0 0 0 0 cat)" \
+	"$cowstat" top -b -n 1 -d 0.1 -p 11 -f "$tmp/faults.tab"
+expect top_pids "$top_head
+$top_cols
+$(printf '%7s %7s %10s %10s %10s %10s %s\n' 10 10 0 0 0 0 sh 11 11 0 0 0 0 cat)" \
+	"$cowstat" top -b -n 1 -d 0.1 -p 11,10 -f "$tmp/faults.tab"
+expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647" \
+	"$cowstat" top -b -p 0 -f "$tmp/faults.tab"
+
+# show -i: what each task did in the interval.  Between the two reads the
+# table changes: task 11 faulted twice more, 12 is new, 10 idle.
+feed()	# FROM TO FIFO CMD...: CMD's first read of FIFO gets FROM, its second TO
+{
+	local from=$1 to=$2 fifo=$3 pid i; shift 3
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	"$@" &
+	pid=$!
+	cat "$from" > "$fifo"
+	# TO only once CMD has closed the FIFO, or its first read would go on
+	for ((i = 0; i < 3000; i++)); do
+		readlink /proc/$pid/fd/* 2> /dev/null | grep -qxF "$fifo" || break
+		sleep 0.01
+	done
+	cat "$to" > "$fifo"
+	wait $pid
+}
+table later.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t9\tcat' \
+	$'12\t12\t1\t0\t300\tR\t4\tnew'
+expect show_interval $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\n12\t12\t1\t0\tR\t4\tnew\n11\t11\t10\t0\tR\t2\tcat\ntotal\t-\t-\t-\t-\t6\t-' \
+	feed "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 0.1 1 -f "$tmp/live.tab"
+expect show_interval_idle $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-' \
+	"$cowstat" show -i 0.1 2 -f "$tmp/faults.tab"
+expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
+	"$cowstat" show -i 1 2x -f "$tmp/faults.tab"
+
+# --by-comm: the tasks of each name summed, sorted like any view.
+expect show_by_comm $'tasks\tstate\tfaults\tcopies\tbytes\tcomm
+3\tR\t10\t4\t16384\tsh
+1\tR\t9\t1\t4096\tcc
+1\tR\t1\t0\t0\t[other]
+1\tR\t1\t0\t0\tls
+total\t-\t21\t5\t20480\t-' "$cowstat" show -C -s copies -f "$tmp/recycled.tab"
+expect show_by_comm_sorted_by_faults "sh cc [other] ls" bash -c \
+	"'$cowstat' show --by-comm -s faults --no-header --no-total -f '$tmp/recycled.tab' | cut -f6 | paste -sd' '"
+
+# bash completion: commands, options and workloads from --help, --sort
+# from the table's header; make install puts it where bash-completion looks.
+complete_words()	# WORD...: what completing the last word offers
+{
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _cowstat
+		 echo "${COMPREPLY[*]}"' _ "$here/cowstat.bash-completion" "$@"
+}
+here=$(dirname "$(readlink -f "$0")")
+expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
+expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --file --help --version" \
+	complete_words "$cowstat" top -
+expect completion_optional_argument "--color" complete_words "$cowstat" show --col
+expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
+expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
+expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
+make -s -C "$here" install DESTDIR="$tmp/root" PREFIX=/usr > /dev/null 2>&1
+expect completion_installed "$tmp/root/usr/share/bash-completion/completions/cowstat" \
+	ls "$tmp/root/usr/share/bash-completion/completions/cowstat"
+
+# A uid column, per task and per process (the main thread's).
+expect show_uid_column $'pid\tuid\n22\t500\n21\t0\n20\t1000' bash -c \
+	"'$cowstat' show --no-total -f '$tmp/ids.tab' | cut -f1,4"
+expect show_uid_column_by_process $'tgid\tuid\n22\t500\n21\t0\n20\t1000' bash -c \
+	"'$cowstat' show -P --no-total -f '$tmp/ids.tab' | cut -f1,3"
+
+# run -p: attach to a running process until it ends: what it and its
+# descendants did meanwhile (the table read when it ends is the second).
+sleep 0.5 &
+sleeper=$!
+table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep' \
+	$'40\t40\t1\t0\t50\tR\t9\tother'
+table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep' \
+	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
+feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
+expect run_attach_pid "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
+tgid	threads	uid	state	faults	comm
+$sleeper	1	0	R	2	sleep
+$((sleeper + 1))	1	0	X	4	child
+total	2	-	-	6	-" cat "$tmp/attach.out"
+expect_rc run_attach_no_such_pid 4 "--pid 2147483647: No such process" \
+	"$cowstat" run -p 2147483647 -f "$tmp/faults.tab"
+expect_rc run_pid_and_command 2 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
+
+# top -s and -P: the order of a refresh whose rates come from a table that
+# changed since the first read; task 12 is a thread of process 11.
+H3=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm'
+table rate1.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t3\t1\t4096\tsh' $'11\t11\t1\t0\t2\tR\t7\t7\t28672\tcat' \
+	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat'
+table rate2.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t13\t2\t8192\tsh' $'11\t11\t1\t0\t2\tR\t9\t9\t36864\tcat' \
+	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat'
+top_order()	# TOP-OPTION...: the first column of a refresh's rows
+{
+	feed "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 0.1 -f "$tmp/live.tab" "$@" |
+		awk 'NR > 3 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
+}
+expect top_sort_bytes "11/11 10/10 12/11" top_order
+expect top_sort_faults "10/10 12/11 11/11" top_order -s faults
+expect top_by_process "10/1 11/2" top_order -P -s faults
+expect_rc top_sort_unknown 2 "--sort x: expected bytes, copies or faults" \
+	"$cowstat" top -b -s x -f "$tmp/faults.tab"
+
+# --color: the header and total bold, a live task that copied in yellow;
+# never in TSV, nor with NO_COLOR on auto (and a pipe is no terminal).
+expect show_color_always "$(printf '\033[1m%7s %7s %7s %5s %5s %6s %6s %5s comm\033[0m\n' pid tgid ppid uid state faults copies bytes
+	printf '\033[33m%7s %7s %7s %5s %5s %6s %6s %5s cc\033[0m\n' 14 14 1 0 R 9 1 4.0K
+	printf '\033[1m%7s %7s %7s %5s %5s %6s %6s %5s -\033[0m\n' total - - - - 9 1 4.0K)" \
+	"$cowstat" show -H --color=always --top 1 -s faults -f "$tmp/recycled.tab"
+expect show_color_auto_piped "$("$cowstat" show -H --top 1 -f "$tmp/recycled.tab" --color=never)" \
+	"$cowstat" show -H --top 1 -f "$tmp/recycled.tab"
+expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
+	"$cowstat" show -T --color=always -f "$tmp/recycled.tab"
+
+echo "1..$nr"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail = 0 ]
