@@ -113,10 +113,19 @@ check top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
 # Ctrl-C it goes on when its child exited normally (dash would stop too).
 top_on_tty()
 {
-	local out
-	rm -f /tmp/stty.before /tmp/stty.after
-	out=$( { sleep 2; printf '%b' "$1"; sleep 2; } |
-		SHELL=/bin/bash timeout 30 script -qfec "stty -a > /tmp/stty.before; '$cowstat' top -d 0.2; echo top-status=\$?; stty -a > /tmp/stty.after" /dev/null 2>&1)
+	local out i typescript=/tmp/top.typescript
+	rm -f /tmp/stty.before /tmp/stty.after $typescript
+	# The key goes in once top has drawn its first screen: a fixed delay
+	# lost that race on a loaded host.
+	{
+		for i in $(seq 150); do
+			grep -qs 'cowstat top' $typescript && break
+			sleep 0.2
+		done
+		printf '%b' "$1"
+		sleep 2
+	} | SHELL=/bin/bash timeout 60 script -qfec "stty -a > /tmp/stty.before; '$cowstat' top -d 0.2; echo top-status=\$?; stty -a > /tmp/stty.after" $typescript > /dev/null 2>&1
+	out=$(cat $typescript)
 	if ! grep -q 'top-status=0' <<< "$out" || ! grep -q 'cowstat top' <<< "$out" ||
 	   ! cmp -s /tmp/stty.before /tmp/stty.after; then
 		tail -c 300 <<< "$out" | tr -d '\033' | diag
