@@ -57,9 +57,9 @@ static inline void hugetlb_wp_args(struct pt_regs *regs, pte_t **ptep,
 /* ---- Helpers ---- */
 
 /* Changes each time one of @task's faults completes (mm_account_fault). */
-u32 cowstat_task_fault_seq(struct task_struct *task)
+u16 cowstat_task_fault_seq(struct task_struct *task)
 {
-	return (u32)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+	return (u16)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
 }
 
 /* A new fault, or the exit, shows the previous private fault ended unseen. */
@@ -102,8 +102,13 @@ static struct cowstat_row *outcome_row(void)
 
 	if (this_cpu_read(last_fault.task) == task) {
 		row = this_cpu_read(last_fault.row);
-		/* A reset may have handed the row to another task since. */
-		if (READ_ONCE(row->pid) == task->pid &&
+		/*
+		 * Eviction or a reset may have handed the row to another task
+		 * since.  A reset clears USED before its grace period: a probe
+		 * that saw it set is one the reset waits for.
+		 */
+		if ((READ_ONCE(row->flags) & COWSTAT_ROW_USED) &&
+		    READ_ONCE(row->pid) == task->pid &&
 		    READ_ONCE(row->start_time) == task->start_time)
 			return row;
 	}
