@@ -160,6 +160,24 @@ struct cowstat_row *cowstat_row_insert(struct task_struct *task)
 	return row;
 }
 
+/*
+ * The row keyed (@pid, @start_time), for a caller that must not miss it:
+ * lockless first, then, if eviction may have moved a row under the walk,
+ * under the lock, where chains do not move.
+ */
+static struct cowstat_row *row_find_exact(pid_t pid, u64 start_time)
+{
+	struct cowstat_row *row = cowstat_row_find(pid, start_time);
+	unsigned long flags;
+
+	if (row)
+		return row;
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	row = cowstat_row_walk(pid, start_time, cowstat_index.capacity);
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	return row;
+}
+
 /* Queue @row for eviction, if it is still @pid's and in the table. */
 static void queue_exited(struct cowstat_row *row, pid_t pid, u64 start_time)
 {
@@ -192,7 +210,7 @@ void cowstat_row_exited(struct task_struct *task)
 {
 	struct cowstat_row *row;
 
-	row = cowstat_row_find(task->pid, task->start_time);
+	row = row_find_exact(task->pid, task->start_time);
 	if (!row || (READ_ONCE(row->flags) & COWSTAT_ROW_EXITED))
 		return;
 	row_final_write(row, task);
