@@ -73,6 +73,7 @@ enum cowstat_probe {
 	COWSTAT_P_THP,		/* do_huge_pmd_wp_page */
 	COWSTAT_P_HUGETLB,	/* hugetlb_wp */
 	COWSTAT_P_EXIT,		/* sched_process_exit tracepoint */
+	COWSTAT_P_EXEC,		/* sched_process_exec tracepoint */
 	COWSTAT_NR_PROBES
 };
 
@@ -151,6 +152,7 @@ struct cowstat_table_stats {
 int cowstat_table_init(unsigned int capacity);
 void cowstat_table_exit(void);
 void cowstat_row_exited(struct task_struct *task);
+void cowstat_row_exec(struct task_struct *task, pid_t old_pid);
 void cowstat_count_dropped(void);
 void cowstat_table_reset(void);
 void cowstat_table_stats(struct cowstat_table_stats *st);

@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/binfmts.h>
 #include <linux/ftrace.h>
 #include <linux/hugetlb.h>
 #include <linux/kprobes.h>
@@ -357,6 +358,13 @@ static void exit_probe(void *data, struct task_struct *task)
 	cowstat_row_exited(task);
 }
 
+/* sched_process_exec: a new program, perhaps in a thread given its leader's pid. */
+static void exec_probe(void *data, struct task_struct *task, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	cowstat_row_exec(task, old_pid);
+}
+
 /* ---- Registration ---- */
 
 /* Templates: registration rewrites a struct kprobe, so each attach copies one. */
@@ -390,7 +398,7 @@ static struct kprobe wp_kp, reuse_kp, commit_kp;
 static struct ftrace_ops wp_fops, reuse_fops, commit_fops;
 static unsigned long via_ftrace;	/* BIT(enum cowstat_probe) */
 static struct kretprobe thp_krp, hugetlb_krp;
-static struct tracepoint *exit_tp;
+static struct tracepoint *exit_tp, *exec_tp;
 
 static const char * const probe_names[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_WP]		= cowstat_wp_symbol,
@@ -399,6 +407,7 @@ static const char * const probe_names[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_THP]		= cowstat_thp_symbol,
 	[COWSTAT_P_HUGETLB]	= cowstat_hugetlb_symbol,
 	[COWSTAT_P_EXIT]	= "sched_process_exit",
+	[COWSTAT_P_EXEC]	= "sched_process_exec",
 };
 
 const char *cowstat_probe_name(enum cowstat_probe p)
@@ -415,6 +424,8 @@ static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_process_exit"))
 		exit_tp = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		exec_tp = tp;
 }
 
 static int attach_kprobe(struct kprobe *kp, const struct kprobe *init,
@@ -520,6 +531,18 @@ int cowstat_probes_init(bool faults_only)
 		return ret;
 	}
 	attached |= BIT(COWSTAT_P_EXIT);
+	if (!exec_tp) {
+		pr_err("tracepoint sched_process_exec not found\n");
+		cowstat_probes_exit();
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(exec_tp, exec_probe, NULL);
+	if (ret) {
+		pr_err("cannot attach to sched_process_exec (%d)\n", ret);
+		cowstat_probes_exit();
+		return ret;
+	}
+	attached |= BIT(COWSTAT_P_EXEC);
 
 	if (faults_only)
 		goto attach_wp;
@@ -557,6 +580,8 @@ void cowstat_probes_exit(void)
 		unregister_kretprobe(&thp_krp);
 	detach_hot(&commit_fops, &commit_kp, COWSTAT_P_COMMIT);
 	detach_hot(&reuse_fops, &reuse_kp, COWSTAT_P_REUSE);
+	if (attached & BIT(COWSTAT_P_EXEC))
+		tracepoint_probe_unregister(exec_tp, exec_probe, NULL);
 	if (attached & BIT(COWSTAT_P_EXIT)) {
 		tracepoint_probe_unregister(exit_tp, exit_probe, NULL);
 		tracepoint_synchronize_unregister();

@@ -217,6 +217,55 @@ void cowstat_row_exited(struct task_struct *task)
 	queue_exited(row, task->pid, task->start_time);
 }
 
+/*
+ * sched_process_exec, in @task (current) after the new program is loaded.
+ * Same thread: only the comm changes.  A non-leader thread: de_thread()
+ * gave it the old leader's pid and start_time, so its old tid has ended,
+ * like an exit, and the leader's row, already exited, must not collect the
+ * new program's faults: it leaves the hash, still shown until evicted, and
+ * the next fault takes a fresh row under the leader's key.
+ */
+void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
+{
+	struct cowstat_row *row;
+	unsigned long flags;
+	u32 i;
+
+	if (old_pid == task->pid) {
+		row = cowstat_row_find(task->pid, task->start_time);
+		if (row) {
+			cowstat_row_write_begin(row);
+			memcpy(row->comm, task->comm, sizeof(row->comm));
+			row->comm[sizeof(row->comm) - 1] = '\0';
+			cowstat_row_write_end(row);
+		}
+		return;
+	}
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
+	if (row && (row->flags & COWSTAT_ROW_EXITED))
+		unlink_row(row);
+	/* The thread's own row: its start_time is gone, but it is our live old tid. */
+	row = NULL;
+	for (i = READ_ONCE(*cowstat_bucket(old_pid)); i < cowstat_index.capacity;
+	     i = cowstat_index.rows[i].next) {
+		struct cowstat_row *r = &cowstat_index.rows[i];
+
+		if (r->pid == old_pid && r->tgid == task->tgid &&
+		    !(r->flags & COWSTAT_ROW_EXITED) && row_current(r)) {
+			row = r;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	if (!row)
+		return;
+	/* The row keeps its key: only this task could still write to it. */
+	row_final_write(row, task);
+	queue_exited(row, old_pid, row->start_time);
+}
+
 void cowstat_count_dropped(void)
 {
 	atomic64_inc(&tbl.dropped);

@@ -770,6 +770,202 @@ TEST_F(cowstat, threads_have_exact_rows)
 	}
 }
 
+/* ---- exec from a thread ---- */
+
+/*
+ * Not a test: cowstat_test started with COWSTAT_EXEC_FROM_THREAD=N[,W,R]
+ * execs itself from a second thread N times over, each program copying a
+ * zero page first in both threads so that both have rows.  The last
+ * program copies NPAGES zero pages; given pipe ends W and R, it measures
+ * that, writes the result to W and waits for R to close.  Before each exec
+ * the thread writes its tid to W.  cowstat_module.sh churns with it too.
+ */
+static void copy_zero_pages(size_t n)
+{
+	struct region r = { .n = n, .value = 1 };
+
+	r.p = map_pages(n, 0);
+	if (!r.p)
+		_exit(1);
+	read_region(&r);
+	write_region(NULL, &r);
+}
+
+static int exec_left, exec_wfd = -1, exec_rfd = -1;
+
+static void *exec_thread(void *arg)
+{
+	char env[64];
+	pid_t tid = gettid();
+
+	copy_zero_pages(1);
+	if (exec_wfd >= 0 && write(exec_wfd, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	snprintf(env, sizeof(env), "COWSTAT_EXEC_FROM_THREAD=%d,%d,%d", exec_left - 1,
+		 exec_wfd, exec_rfd);
+	putenv(env);
+	execl("/proc/self/exe", "cowstat_test", (char *)NULL);
+	_exit(1);
+}
+
+static void exec_last(void *arg)
+{
+	copy_zero_pages(NPAGES);
+}
+
+__attribute__((constructor)) static void exec_from_thread(void)
+{
+	const char *env = getenv("COWSTAT_EXEC_FROM_THREAD");
+	struct result res = { 0 };
+	pthread_t th;
+	char c;
+
+	if (!env || sscanf(env, "%d,%d,%d", &exec_left, &exec_wfd, &exec_rfd) < 1)
+		return;
+	page_size = sysconf(_SC_PAGESIZE);
+	if (exec_left > 0) {
+		copy_zero_pages(1);
+		if (pthread_create(&th, NULL, exec_thread, NULL))
+			_exit(1);
+		pause();	/* de_thread() ends this thread */
+		_exit(1);
+	}
+	if (exec_wfd < 0) {
+		copy_zero_pages(NPAGES);
+		_exit(0);
+	}
+	copy_zero_pages(1);	/* a row of its own before measuring */
+	res.pid = getpid();
+	if (cowstat_measure(&res.delta, exec_last, NULL))
+		res.error = 1;
+	if (write(exec_wfd, &res, sizeof(res)) != sizeof(res))
+		_exit(1);
+	while (read(exec_rfd, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/* States of the rows of @pid: how many are live (R) and exited (X); -1 on error. */
+static int row_states(pid_t pid, int *live, int *exited)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	const char *state;
+	int r;
+
+	*live = *exited = 0;
+	if (!text || cowstat_table_parse(&t, text)) {
+		free(text);
+		return -1;
+	}
+	for (r = 0; r < t.nrows; r++) {
+		if (atoi(cowstat_field(&t, r, 0)) != pid)
+			continue;
+		state = cowstat_field(&t, r, cowstat_col(&t, "state"));
+		*live += !strcmp(state, "R");
+		*exited += !strcmp(state, "X");
+	}
+	cowstat_table_free(&t);
+	free(text);
+	return 0;
+}
+
+/*
+ * A thread execs: de_thread() gives it the leader's pid and start time.
+ * The thread's old tid has ended (X), and the new program's faults go to
+ * a live row of its own, not to the exited leader's.
+ */
+TEST_F(cowstat, exec_from_thread)
+{
+	int to_test[2], to_prog[2], live, exited;
+	struct result res;
+	char env[64];
+	pid_t pid, tid;
+
+	ASSERT_EQ(0, pipe(to_test));
+	ASSERT_EQ(0, pipe(to_prog));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(to_test[0]);
+		close(to_prog[1]);
+		snprintf(env, sizeof(env), "COWSTAT_EXEC_FROM_THREAD=1,%d,%d", to_test[1],
+			 to_prog[0]);
+		putenv(env);
+		exec_from_thread();
+		_exit(1);
+	}
+	close(to_test[1]);
+	close(to_prog[0]);
+	ASSERT_EQ(sizeof(tid), read(to_test[0], &tid, sizeof(tid)));
+	ASSERT_EQ(sizeof(res), read(to_test[0], &res, sizeof(res)));
+	ASSERT_EQ(0, res.error) TH_LOG("the new program could not measure itself");
+	ASSERT_NE(pid, tid);
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
+					   [CS_ZERO] = NPAGES,
+					   [CS_BYTES] = NPAGES * page_size));
+	ASSERT_EQ(0, row_states(pid, &live, &exited));
+	EXPECT_EQ(1, live) TH_LOG("pid %d runs the new program", pid);
+	EXPECT_EQ(1, exited) TH_LOG("pid %d: the old leader's row", pid);
+	ASSERT_EQ(0, row_states(tid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("tid %d has exec'd: its old row is still live", tid);
+	EXPECT_EQ(1, exited) TH_LOG("tid %d", tid);
+	close(to_prog[1]);
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(0, row_states(pid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("pid %d has exited", pid);
+	EXPECT_EQ(2, exited);
+}
+
+/* The comm of @pid's newest row into @comm (16 bytes); -1 if none. */
+static int row_comm(pid_t pid, char *comm)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	int r = -1;
+
+	if (text && !cowstat_table_parse(&t, text)) {
+		r = cowstat_find(&t, pid);
+		if (r >= 0)
+			cowstat_unescape(cowstat_field(&t, r, cowstat_col(&t, "comm")), comm, 16);
+		cowstat_table_free(&t);
+	}
+	free(text);
+	return r < 0 ? -1 : 0;
+}
+
+/* A task that execs keeps its row, under its new comm ("exe"), not its old one. */
+TEST_F(cowstat, exec_renames_row)
+{
+	int to_test[2], to_prog[2];
+	struct result res;
+	char env[64], comm[16];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(to_test));
+	ASSERT_EQ(0, pipe(to_prog));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(to_test[0]);
+		close(to_prog[1]);
+		copy_zero_pages(1);	/* a row under the old comm */
+		snprintf(env, sizeof(env), "COWSTAT_EXEC_FROM_THREAD=0,%d,%d", to_test[1],
+			 to_prog[0]);
+		putenv(env);
+		execl("/proc/self/exe", "cowstat_test", (char *)NULL);
+		_exit(1);
+	}
+	close(to_test[1]);
+	close(to_prog[0]);
+	ASSERT_EQ(sizeof(res), read(to_test[0], &res, sizeof(res)));
+	ASSERT_EQ(0, res.error);
+	ASSERT_EQ(0, row_comm(pid, comm)) TH_LOG("no row for pid %d", pid);
+	EXPECT_STREQ("exe", comm);
+	close(to_prog[1]);
+	waitpid(pid, NULL, 0);
+}
+
 /* ---- Cross-checks against the kernel's own counts ---- */
 
 static const char *tracefs(void)
