@@ -57,10 +57,69 @@ static inline void hugetlb_wp_args(struct pt_regs *regs, pte_t **ptep,
 
 /* ---- Helpers ---- */
 
-/* Changes each time one of @task's faults completes (mm_account_fault). */
+/*
+ * Changes each time one of @task's faults completes (mm_account_fault); a
+ * retried or failed fault leaves it alone.
+ */
 u16 cowstat_task_fault_seq(struct task_struct *task)
 {
 	return (u16)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+}
+
+/*
+ * The copy-on-write path's own calls of an outcome callee, by return
+ * address.  ptep_set_access_flags and ptep_clear_flush have other callers
+ * that can meet a pending PTE: a fault retried after VM_FAULT_RETRY (a
+ * userfaultfd-wp hand-off) marks it young in handle_pte_fault, reclaim and
+ * migration clear it.  The few return addresses are learned from kallsyms
+ * the first time each is seen, by the name of the function they are in.
+ */
+#define COWSTAT_CALLER_SLOTS	4
+
+struct cow_callers {
+	unsigned long	ip[COWSTAT_CALLER_SLOTS];	/* known good; 0 is free */
+	const char	*fn[2];				/* do_wp_page, and its helper */
+};
+
+static struct cow_callers reuse_callers = {
+	.fn	= { cowstat_wp_symbol, "wp_page_reuse" },
+};
+
+static struct cow_callers copy_callers = {
+	.fn	= { cowstat_wp_symbol, "wp_page_copy" },
+};
+
+static DEFINE_PER_CPU(char [KSYM_SYMBOL_LEN], caller_name);
+
+/* Is @ip in one of @c's functions (or a .constprop/.isra clone of it)? */
+static noinline bool learn_caller(struct cow_callers *c, unsigned long ip)
+{
+	char *name = *this_cpu_ptr(&caller_name);
+	unsigned int i;
+	size_t len;
+
+	sprint_symbol_no_offset(name, ip);
+	for (i = 0; i < ARRAY_SIZE(c->fn); i++) {
+		len = strlen(c->fn[i]);
+		if (!strncmp(name, c->fn[i], len) && (name[len] == '\0' || name[len] == '.'))
+			break;
+	}
+	if (i == ARRAY_SIZE(c->fn))
+		return false;
+	for (i = 0; i < COWSTAT_CALLER_SLOTS; i++)
+		if (!cmpxchg(&c->ip[i], 0, ip) || READ_ONCE(c->ip[i]) == ip)
+			break;
+	return true;
+}
+
+static __always_inline bool cow_caller(struct cow_callers *c, unsigned long ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < COWSTAT_CALLER_SLOTS; i++)
+		if (READ_ONCE(c->ip[i]) == ip)
+			return true;
+	return learn_caller(c, ip);
 }
 
 /* A new fault, or the exit, shows the previous private fault ended unseen. */
@@ -168,28 +227,30 @@ static int wp_entry(struct kprobe *p, struct pt_regs *regs)
  * ptep_set_access_flags: wp_page_reuse makes the page writable in place
  * through it, under the PTE lock.  wp_page_reuse is inline (and, in some
  * builds, inlined into do_wp_page): its callee is what every build has.
- * While a private fault is pending, nothing else calls it on that PTE.
+ * Other callers (@caller outside do_wp_page) leave the fault pending: it
+ * ended otherwise.
  */
-static void on_reuse(pte_t *ptep)
+static void on_reuse(pte_t *ptep, unsigned long caller)
 {
 	struct cowstat_row *row = pending_row(ptep, COWSTAT_PENDING_PRIVATE);
 
-	if (!row)
+	if (!row || !cow_caller(&reuse_callers, caller))
 		return;
 	cowstat_row_write_begin(row);
-	/* A completed fault in between means this is a later fault's update. */
-	if (row->fault_seq != cowstat_task_fault_seq(current)) {
-		cowstat_resolve_pending(row);
-	} else {
-		row->reuses++;
-		row->pending = 0;
-	}
+	row->reuses++;
+	row->pending = 0;
 	cowstat_row_write_end(row);
+}
+
+/* At a probed function's entry, the top of the stack is its return address. */
+static inline unsigned long kprobe_caller(struct pt_regs *regs)
+{
+	return regs_get_kernel_stack_nth(regs, 0);
 }
 
 static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
 {
-	on_reuse((pte_t *)regs_get_kernel_argument(regs, 2));
+	on_reuse((pte_t *)regs_get_kernel_argument(regs, 2), kprobe_caller(regs));
 	return 0;
 }
 
@@ -208,10 +269,10 @@ static inline int copied_page_kind(pte_t pte)
 /*
  * ptep_clear_flush: wp_page_copy and hugetlb_wp call it, with the PTE lock
  * held and the PTE checked unchanged, just before mapping the new page.
+ * For a private fault, only wp_page_copy's call is its copy (@caller).
  */
-static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
+static void on_commit(struct vm_area_struct *vma, pte_t *ptep, unsigned long caller)
 {
-	struct task_struct *task = current;
 	struct cowstat_row *row;
 	unsigned long pending;
 
@@ -221,15 +282,13 @@ static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
 	pending = READ_ONCE(row->pending);
 	if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep)
 		return;
+	if ((pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE &&
+	    !cow_caller(&copy_callers, caller))
+		return;
 
 	cowstat_row_write_begin(row);
 	switch (pending & COWSTAT_PENDING_MASK) {
 	case COWSTAT_PENDING_PRIVATE:
-		/* A completed fault in between means this is not its commit. */
-		if (row->fault_seq != cowstat_task_fault_seq(task)) {
-			cowstat_resolve_pending(row);
-			break;
-		}
 		row->copies++;
 		row->bytes += PAGE_SIZE;
 		switch (copied_page_kind(ptep_get(ptep))) {
@@ -254,7 +313,7 @@ static void on_commit(struct vm_area_struct *vma, pte_t *ptep)
 static int commit_entry(struct kprobe *p, struct pt_regs *regs)
 {
 	on_commit((void *)regs_get_kernel_argument(regs, 0),
-		  (pte_t *)regs_get_kernel_argument(regs, 2));
+		  (pte_t *)regs_get_kernel_argument(regs, 2), kprobe_caller(regs));
 	return 0;
 }
 
@@ -291,7 +350,7 @@ static void notrace reuse_ftrace(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	preempt_disable_notrace();
-	on_reuse((pte_t *)fregs_arg(fregs, 2));
+	on_reuse((pte_t *)fregs_arg(fregs, 2), parent_ip);
 	preempt_enable_notrace();
 }
 
@@ -299,7 +358,7 @@ static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	preempt_disable_notrace();
-	on_commit((void *)fregs_arg(fregs, 0), (pte_t *)fregs_arg(fregs, 2));
+	on_commit((void *)fregs_arg(fregs, 0), (pte_t *)fregs_arg(fregs, 2), parent_ip);
 	preempt_enable_notrace();
 }
 

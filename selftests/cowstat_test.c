@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -30,6 +32,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
+#include <linux/userfaultfd.h>
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
@@ -964,6 +967,132 @@ TEST_F(cowstat, exec_renames_row)
 	EXPECT_STREQ("exe", comm);
 	close(to_prog[1]);
 	waitpid(pid, NULL, 0);
+}
+
+/* ---- userfaultfd ---- */
+
+struct uffd_writer {
+	char		*p;
+	struct result	res;
+	long		pgreuse;	/* /proc/vmstat pgreuse moved by this much */
+};
+
+static void write_one_page(void *arg)
+{
+	*(volatile char *)arg = 2;
+}
+
+static void *uffd_thread(void *arg)
+{
+	struct uffd_writer *w = arg;
+	long before = vmstat("pgreuse");
+
+	w->res.pid = gettid();
+	if (cowstat_measure(&w->res.delta, write_one_page, w->p))
+		w->res.error = 1;
+	w->pgreuse = vmstat("pgreuse") - before;
+	return NULL;
+}
+
+/*
+ * A private page of ours alone, present and write-protected by a new
+ * userfaultfd, returned in @uffd; NULL (and @res says why) if it cannot be.
+ */
+static char *uffd_wp_page(struct result *res, int *uffd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	char *p = map_pages(1, 0);
+
+	if (!p) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "mmap: %m");
+		return NULL;
+	}
+	p[0] = 1;
+	*uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (*uffd < 0) {
+		res->skip = 1;
+		snprintf(res->msg, sizeof(res->msg), "userfaultfd: %m (CONFIG_USERFAULTFD)");
+		return NULL;
+	}
+	reg.range.start = (unsigned long)p;
+	reg.range.len = page_size;
+	wp.range = reg.range;
+	if (ioctl(*uffd, UFFDIO_API, &api) || ioctl(*uffd, UFFDIO_REGISTER, &reg)) {
+		res->skip = 1;
+		snprintf(res->msg, sizeof(res->msg), "UFFDIO_REGISTER_MODE_WP: %m");
+		return NULL;
+	}
+	if (ioctl(*uffd, UFFDIO_WRITEPROTECT, &wp)) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "UFFDIO_WRITEPROTECT: %m");
+		return NULL;
+	}
+	return p;
+}
+
+/* Wait until a write to @p is handed to us; 0, or -1 if none comes. */
+static int uffd_wait_wp(int uffd)
+{
+	struct uffd_msg msg;
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 30000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -1;
+	if (msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		return -1;
+	return 0;
+}
+
+/* Unprotect @p, which wakes its writer. */
+static int uffd_release(int uffd, char *p)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { (unsigned long)p, page_size },
+	};
+
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+static void uffd_wp_handoff(struct result *res, void *arg)
+{
+	struct uffd_writer *w = arg;
+	pthread_t th;
+	int uffd;
+
+	w->p = uffd_wp_page(res, &uffd);
+	if (!w->p)
+		return;
+	if (pthread_create(&th, NULL, uffd_thread, w))
+		CHILD_FAIL(res, "pthread_create");
+	if (uffd_wait_wp(uffd) || uffd_release(uffd, w->p))
+		CHILD_FAIL(res, "no userfaultfd write-protect fault to release: %m");
+	pthread_join(th, NULL);
+	*res = w->res;
+	res->aux = w->pgreuse;
+	if (res->error)
+		CHILD_FAIL(res, "read %s: %m", COWSTAT_PROC);
+}
+
+/*
+ * A write to a uffd-wp page is handed to the monitor (other) and retried.
+ * 6.1 retries into a second fault that reuses the page; 6.12 unprotects
+ * the page writable, and the retry only marks it young: no reuse there,
+ * whatever the retry calls.  pgreuse says which.
+ */
+TEST_F(cowstat, uffd_wp_handoff_is_other)
+{
+	struct uffd_writer w = { 0 };
+	struct result res;
+
+	in_child(&res, uffd_wp_handoff, &w);
+	RESULT_OR_SKIP(&res);
+	ASSERT_GE(1, res.aux) TH_LOG("pgreuse moved by %llu", (unsigned long long)res.aux);
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1 + res.aux, [CS_OTHER] = 1,
+					   [CS_REUSES] = res.aux));
 }
 
 /* ---- Cross-checks against the kernel's own counts ---- */
