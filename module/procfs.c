@@ -275,6 +275,8 @@ static void *cowstat_start(struct seq_file *m, loff_t *pos)
 
 static void *cowstat_next(struct seq_file *m, void *v, loff_t *pos)
 {
+	/* seq_read() walks on past rows it skips: a whole table in one read(). */
+	cond_resched();
 	(*pos)++;
 	return cowstat_seek(m->private, pos);
 }
