@@ -226,10 +226,11 @@ static int cowstat_show(struct seq_file *m, void *v)
 		return SEQ_SKIP;
 	if (!it->see_all && row->uid != it->uid)
 		return SEQ_SKIP;
-	if (!translate_ids(row, it->ns))
-		return SEQ_SKIP;
+	/* Before translate_ids(): it looks the task up by its global pid. */
 	if (!(row->flags & COWSTAT_ROW_EXITED))
 		settle_pending(row);
+	if (!translate_ids(row, it->ns))
+		return SEQ_SKIP;
 
 	/* One row, one seq_write(): formatting is most of a read's cost. */
 	p = it->line;

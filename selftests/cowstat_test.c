@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -1093,6 +1094,69 @@ TEST_F(cowstat, uffd_wp_handoff_is_other)
 	ASSERT_GE(1, res.aux) TH_LOG("pgreuse moved by %llu", (unsigned long long)res.aux);
 	check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1 + res.aux, [CS_OTHER] = 1,
 					   [CS_REUSES] = res.aux));
+}
+
+static volatile pid_t writer_tid;
+
+static void *write_page_thread(void *arg)
+{
+	writer_tid = gettid();
+	*(volatile char *)arg = 3;
+	return NULL;
+}
+
+static void pending_in_pid_ns(struct result *res, void *arg)
+{
+	struct cowstat_counts c;
+	pthread_t th;
+	char *p;
+	int uffd;
+
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", 0, NULL))
+		CHILD_SKIP(res, "mount proc in a new mount namespace: %m");
+	p = uffd_wp_page(res, &uffd);
+	if (!p)
+		return;
+	writer_tid = 0;		/* its page is ours before the thread writes it */
+	if (pthread_create(&th, NULL, write_page_thread, p))
+		CHILD_FAIL(res, "pthread_create");
+	if (uffd_wait_wp(uffd))
+		CHILD_FAIL(res, "no userfaultfd write-protect fault: %m");
+	/* The thread is inside its fault, handed to us: nothing has ended yet. */
+	res->pid = writer_tid;
+	if (cowstat_read_counts(res->pid, &c) != 1)
+		res->error = 1;
+	res->delta = c;
+	uffd_release(uffd, p);
+	pthread_join(th, NULL);
+	if (res->error)
+		CHILD_FAIL(res, "no row for tid %d in the pid namespace", res->pid);
+}
+
+static void in_new_pid_ns(struct result *res, void *arg)
+{
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+		CHILD_SKIP(res, "unshare(CLONE_NEWPID | CLONE_NEWNS): %m");
+	in_child(res, pending_in_pid_ns, arg);
+}
+
+/*
+ * In a container, a live task's fault in progress is not "other" yet: the
+ * reader looks the task up by its global pid, not its pid in there.
+ */
+TEST_F(cowstat, pending_fault_in_pid_namespace)
+{
+	struct result res;
+
+	in_child(&res, in_new_pid_ns, NULL);
+	RESULT_OR_SKIP(&res);
+	/* Every fault has ended one way or another, but the one in progress. */
+	EXPECT_EQ(res.delta.v[CS_FAULTS] - 1,
+		  res.delta.v[CS_COPIES] + res.delta.v[CS_REUSES] + res.delta.v[CS_SHARED] +
+		  res.delta.v[CS_UNSHARE] + res.delta.v[CS_OTHER])
+		TH_LOG("tid %d in the namespace", res.pid);
+	EXPECT_EQ(0, res.delta.v[CS_OTHER]) TH_LOG("tid %d: its fault has not ended", res.pid);
 }
 
 /* ---- Cross-checks against the kernel's own counts ---- */
