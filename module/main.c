@@ -77,6 +77,34 @@ MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_h
 module_param_string(hugetlb_symbol, cowstat_hugetlb_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(hugetlb_symbol, "hugetlb copy-on-write handler (default hugetlb_wp)");
 
+/*
+ * ftrace_set_filter() takes a glob: "do_wp_pag*" or "!ptep_clear_flush"
+ * would attach to other functions than the one symbol the probe expects.
+ */
+static int __init check_symbols(void)
+{
+	static const struct {
+		const char	*param;
+		const char	*symbol;
+	} syms[] = {
+		{ "wp_symbol",		cowstat_wp_symbol },
+		{ "reuse_symbol",	cowstat_reuse_symbol },
+		{ "commit_symbol",	cowstat_commit_symbol },
+		{ "thp_symbol",		cowstat_thp_symbol },
+		{ "hugetlb_symbol",	cowstat_hugetlb_symbol },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		if (strpbrk(syms[i].symbol, "*?[!")) {
+			pr_err("%s=%s: must be a symbol name, not a pattern\n",
+			       syms[i].param, syms[i].symbol);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int __init cowstat_init(void)
 {
 	bool faults_only = !strcmp(mode, "faults");
@@ -86,6 +114,9 @@ static int __init cowstat_init(void)
 		pr_err("mode=%s: must be full or faults\n", mode);
 		return -EINVAL;
 	}
+	ret = check_symbols();
+	if (ret)
+		return ret;
 	ret = cowstat_table_init(max_tasks);
 	if (ret) {
 		pr_err("cannot allocate %u rows\n", max_tasks);

@@ -57,7 +57,8 @@ stop_workload() { kill "$workload_pid" 2>/dev/null; wait "$workload_pid" 2>/dev/
 # 1. Bad parameters are refused at load time, with a message in the log.
 t=module_params_rejected
 bad=0
-for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=cowstat_no_such_symbol; do
+for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=cowstat_no_such_symbol \
+	   'wp_symbol=do_wp_pag*' 'reuse_symbol=ptep_set_access_flag?' 'commit_symbol=!ptep_clear_flush'; do
 	if insmod "$ko" "$arg" 2>/dev/null; then
 		diag "insmod $arg succeeded"; bad=1; rmmod cowstat
 	fi
@@ -65,6 +66,8 @@ for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=c
 done
 dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { diag "no max_tasks message"; bad=1; }
 dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { diag "no wp_symbol message"; bad=1; }
+dmesg | tail -n 20 | grep -q "wp_symbol=do_wp_pag\*: must be a symbol name, not a pattern" ||
+	{ diag "no message for a pattern in wp_symbol"; bad=1; }
 [ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
 
 # 2. Load/unload cycles (20, or $LOAD_CYCLES) under a forking workload,
