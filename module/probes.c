@@ -362,13 +362,38 @@ static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 	preempt_enable_notrace();
 }
 
-/* do_huge_pmd_wp_page returned: count it unless it fell back to PTEs. */
+/* What thp_return needs of do_huge_pmd_wp_page's arguments. */
+struct thp_call {
+	pmd_t	*pmd;
+	bool	unshare;
+};
+
+/* do_huge_pmd_wp_page entry: remember the PMD, and whether this is an unshare. */
+static int thp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct thp_call *call = (void *)ri->data;
+
+	call->pmd = vmf->pmd;
+	call->unshare = vmf->flags & FAULT_FLAG_UNSHARE;
+	return 0;
+}
+
+/*
+ * do_huge_pmd_wp_page returned: count a write completed at PMD level.
+ * Short of VM_FAULT_FALLBACK, it returns the same (0; VM_FAULT_WRITE for a
+ * reuse on 6.1) for three things: the write reused the huge page (the PMD
+ * is writable now), FAULT_FLAG_UNSHARE was done without a write, or the
+ * PMD changed under it (pmd_same failed) and the fault is taken again.
+ */
 static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
+	struct thp_call *call = (void *)ri->data;
 	struct cowstat_row *row;
 
-	if (ret & VM_FAULT_FALLBACK)
+	if ((ret & VM_FAULT_FALLBACK) || call->unshare ||
+	    !pmd_write(READ_ONCE(*call->pmd)))
 		return 0;
 	row = current_row_or_drop();
 	if (!row)
@@ -443,7 +468,9 @@ static const struct kprobe commit_kp_init = {
 #define COWSTAT_KRETPROBE_ACTIVE	256
 
 static const struct kretprobe thp_krp_init = {
+	.entry_handler	= thp_entry,
 	.handler	= thp_return,
+	.data_size	= sizeof(struct thp_call),
 	.maxactive	= COWSTAT_KRETPROBE_ACTIVE,
 };
 

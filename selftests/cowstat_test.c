@@ -580,6 +580,59 @@ TEST_F(cowstat, thp_parent_reuses_pmd)
 	check_delta(_metadata, &res, &WANT([CS_THP] = 1));
 }
 
+struct thp_read {
+	char	*thp;
+	char	*buf;
+};
+
+/* process_vm_readv pins the pages read-only (pin_user_pages_remote). */
+static void read_thp_into(struct result *res, void *arg)
+{
+	struct thp_read *t = arg;
+	struct iovec local = { t->buf, HPAGE };
+	struct iovec remote = { t->thp, HPAGE };
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)HPAGE)
+		res->error = 1;
+}
+
+static void thp_pin_after_child(struct result *res, void *arg)
+{
+	struct thp_read t;
+	pid_t pid;
+
+	t.thp = cowstat_map_thp();
+	if (!t.thp)
+		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
+	t.buf = map_pages(HPAGE / page_size, 0);
+	if (!t.buf)
+		CHILD_FAIL(res, "mmap: %m");
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	memset(t.buf, 0, HPAGE);	/* ours alone before the measurement */
+	/* The huge page is ours alone again, but no longer marked exclusive. */
+	if (!cowstat_thp_mapped(t.thp))
+		CHILD_FAIL(res, "the THP went away");
+	measure_self(res, read_thp_into, &t);
+	if (res->error)
+		snprintf(res->msg, sizeof(res->msg), "process_vm_readv: %m");
+}
+
+/*
+ * Pinning a huge page read-only that is not marked exclusive unshares it
+ * at PMD level (FAULT_FLAG_UNSHARE): no write, so no thp.
+ */
+TEST_F(cowstat, thp_unshare_is_not_a_write)
+{
+	struct result res;
+
+	in_child(&res, thp_pin_after_child, NULL);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT());
+}
+
 static void thp_child_only(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 2 };
