@@ -1504,8 +1504,10 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 	ASSERT_EQ(0, pipe(fds));
 	pid = fork();
 	if (pid == 0) {
-		int ret[3];
+		int ret[4];
 
+		/* a row of our own, taken while still root */
+		self->r.p[0] = 61;
 		/* root without CAP_SYS_ADMIN may open the file, not reset */
 		ret[0] = drop_cap_sys_admin() ? -1000 : write_proc("reset\n", 6);
 		/* an ordinary user may not even open it for writing */
@@ -1515,19 +1517,22 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 		/* make a row of our own, then see only that */
 		write_region(NULL, &self->r);
 		ret[2] = rows_of(marker, c, start, 2);
+		/* a live task's uid is read at read time, as hidepid does */
+		ret[3] = rows_of(getpid(), c, start, 2);
 		if (write(fds[1], ret, sizeof(ret)) != sizeof(ret))
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
 	{
-		int ret[3];
+		int ret[4];
 
 		ASSERT_EQ(sizeof(ret), read(fds[0], ret, sizeof(ret)));
 		waitpid(pid, &status, 0);
 		EXPECT_EQ(-EPERM, ret[0]);
 		EXPECT_EQ(-EACCES, ret[1]);
 		EXPECT_EQ(0, ret[2]) TH_LOG("uid 65534 sees root's rows");
+		EXPECT_EQ(1, ret[3]) TH_LOG("uid 65534 does not see its own row");
 	}
 	EXPECT_EQ(1, rows_of(marker, c, start, 2)) TH_LOG("the table was reset");
 }
