@@ -277,7 +277,9 @@ else
 fi
 
 # 8. Resets from three tasks at once, threads that exec, forks and readers,
-#    in a 16-row table: every read ends within 5 s, and afterwards every
+#    in a 16-row table: every read ends within 30 s (a reader that spins on
+#    a torn row never ends; a loaded 1-vCPU guest took 6 s for one read of
+#    16 rows under this load, yielding to a dozen tasks), and afterwards every
 #    live (R) row is a live task with that start time -- an exec'd thread's
 #    old tid, or a task whose exit the lookup missed, would stay R.
 t=reset_storm_exec_churn
@@ -296,7 +298,7 @@ else
 	( while [ $SECONDS -lt $storm_end ]; do
 		s=$SECONDS
 		cat /proc/cowstat > /dev/null
-		[ $((SECONDS - s)) -le 5 ] || echo "a read took $((SECONDS - s)) s"
+		[ $((SECONDS - s)) -le 30 ] || echo "a read took $((SECONDS - s)) s"
 	  done ) > /tmp/cowstat.readers &
 	storm_pids="$storm_pids $!"
 	( while [ $SECONDS -lt $storm_end ]; do COWSTAT_EXEC_FROM_THREAD=3 "$prog"; done ) &
