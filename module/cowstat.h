@@ -13,21 +13,24 @@
 #include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
+#include <linux/seqlock.h>
 
 /*
- * One row per task (thread), kept after the task exits: 136 bytes, the
- * fault path's fields in the first of its cache lines.
- * Only the owning task writes its counters (from probe context, with
- * preemption disabled); everyone else reads them under @seq.
+ * One row per task (thread), kept after the task exits: 136 bytes (more
+ * with lockdep, whose map is in @seq), the fault path's fields first.
+ * One writer at a time, always with preemption disabled: the owning task
+ * from probe context, or the table lock holder while the row has no owner
+ * (a new row; a reset hands a row out again only after an RCU grace
+ * period).  Everyone else reads the row under @seq.
  */
 struct cowstat_row {
 	u32		next;		/* hash chain, as a row index */
 	uid_t		uid;		/* real uid at the first fault, in init_user_ns */
-	u16		seq;		/* odd while the row is being written */
-	u16		flags;		/* COWSTAT_ROW_* */
+	seqcount_t	seq;		/* odd while the row is being written */
 	pid_t		pid;		/* key, with @start_time; 0 while unused */
+	u16		flags;		/* COWSTAT_ROW_* */
 	/* From here on, cleared when the row is handed to a new task. */
-	u32		fault_seq;	/* owner's min_flt + maj_flt at @pending */
+	u16		fault_seq;	/* owner's min_flt + maj_flt at @pending, low bits */
 	pid_t		tgid;
 	pid_t		ppid;		/* parent's tgid at the first fault */
 	u32		unshare;
@@ -53,6 +56,7 @@ struct cowstat_row {
 
 #define COWSTAT_ROW_USED	0x1
 #define COWSTAT_ROW_EXITED	0x2
+#define COWSTAT_ROW_EPOCH	0x4	/* the table's epoch when the row was taken */
 
 /* What a fault that has not finished yet is waiting for; kept in @pending. */
 #define COWSTAT_PENDING_PRIVATE	0x1	/* do_wp_page on a private mapping */
@@ -74,6 +78,7 @@ enum cowstat_probe {
 	COWSTAT_P_THP_FILL,	/* pmdp_huge_clear_flush: the huge zero page replaced */
 	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
 	COWSTAT_P_EXIT,		/* sched_process_exit tracepoint */
+	COWSTAT_P_EXEC,		/* sched_process_exec tracepoint */
 	COWSTAT_NR_PROBES
 };
 
@@ -152,6 +157,7 @@ struct cowstat_table_stats {
 int cowstat_table_init(unsigned int capacity);
 void cowstat_table_exit(void);
 void cowstat_row_exited(struct task_struct *task);
+void cowstat_row_exec(struct task_struct *task, pid_t old_pid);
 void cowstat_count_dropped(void);
 void cowstat_table_reset(void);
 void cowstat_table_stats(struct cowstat_table_stats *st);
@@ -159,33 +165,32 @@ bool cowstat_table_next(unsigned long pos, unsigned int *idx);
 bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap);
 
 /*
- * A row's writer (its task, or the table lock holder for a new row) makes
- * @seq odd around its writes; cowstat_row_snapshot() retries until it read
- * an even, unchanged @seq.
+ * A row's one writer (see struct cowstat_row) makes @seq odd around its
+ * writes; cowstat_row_snapshot() retries until it read an even, unchanged
+ * @seq, for a bounded time.
  */
 static inline void cowstat_row_write_begin(struct cowstat_row *row)
 {
-	WRITE_ONCE(row->seq, row->seq + 1);
-	smp_wmb();	/* seq odd before the fields change; pairs with snapshot */
+	write_seqcount_begin(&row->seq);
 }
 
 static inline void cowstat_row_write_end(struct cowstat_row *row)
 {
-	smp_wmb();	/* fields changed before seq is even; pairs with snapshot */
-	WRITE_ONCE(row->seq, row->seq + 1);
+	write_seqcount_end(&row->seq);
 }
 
 /* main.c: fail_rows, a module parameter for tests */
 extern unsigned int cowstat_fail_rows;
 
 /* probes.c */
+int cowstat_probes_check_params(void);
 int cowstat_probes_init(bool faults_only);
 void cowstat_probes_exit(void);
 unsigned long cowstat_probes_attached(void);
 u64 cowstat_probes_missed(void);
 const char *cowstat_probe_name(enum cowstat_probe p);
 void cowstat_resolve_pending(struct cowstat_row *row);
-u32 cowstat_task_fault_seq(struct task_struct *task);
+u16 cowstat_task_fault_seq(struct task_struct *task);
 
 /* layout.c */
 int cowstat_layout_init(void);

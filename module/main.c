@@ -68,6 +68,9 @@ static int __init cowstat_init(void)
 		pr_err("mode=%s: must be full or faults\n", mode);
 		return -EINVAL;
 	}
+	ret = cowstat_probes_check_params();
+	if (ret)
+		return ret;
 	ret = cowstat_table_init(max_tasks);
 	if (ret) {
 		pr_err("cannot allocate %u rows\n", max_tasks);

@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/binfmts.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/hugetlb.h>
@@ -27,6 +28,35 @@
 
 static unsigned long attached;	/* BIT(enum cowstat_probe) */
 
+/* Kernels rename and inline these; let the user point at the right one. */
+static char wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
+static char reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
+static char commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
+static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
+static char thp_reuse_symbol[KSYM_NAME_LEN] = "pmdp_set_access_flags";
+static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
+static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
+
+module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
+module_param_string(reuse_symbol, reuse_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(reuse_symbol, "Makes a reused page writable in place (default ptep_set_access_flags)");
+module_param_string(commit_symbol, commit_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
+module_param_string(thp_symbol, thp_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_huge_pmd_wp_page)");
+module_param_string(thp_reuse_symbol, thp_reuse_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_reuse_symbol, "Makes a reused THP writable at PMD level (default pmdp_set_access_flags)");
+module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
+module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
+
+/* ftrace_ops where the function allows it (the cost figures assume so). */
+static char *probes = "ftrace";
+module_param(probes, charp, 0444);
+MODULE_PARM_DESC(probes, "ftrace: ftrace callbacks for the hot probes where possible (default); kprobe: every probe a kprobe");
+
 /* ---- Kernel API differences, one helper each ---- */
 
 /*
@@ -41,10 +71,69 @@ static inline bool wp_vma_is_shared(const struct vm_area_struct *vma)
 
 /* ---- Helpers ---- */
 
-/* Changes each time one of @task's faults completes (mm_account_fault). */
-u32 cowstat_task_fault_seq(struct task_struct *task)
+/*
+ * Changes each time one of @task's faults completes (mm_account_fault); a
+ * retried or failed fault leaves it alone.
+ */
+u16 cowstat_task_fault_seq(struct task_struct *task)
 {
-	return (u32)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+	return (u16)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+}
+
+/*
+ * The copy-on-write path's own calls of an outcome callee, by return
+ * address.  ptep_set_access_flags and ptep_clear_flush have other callers
+ * that can meet a pending PTE: a fault retried after VM_FAULT_RETRY (a
+ * userfaultfd-wp hand-off) marks it young in handle_pte_fault, reclaim and
+ * migration clear it.  The few return addresses are learned from kallsyms
+ * the first time each is seen, by the name of the function they are in.
+ */
+#define COWSTAT_CALLER_SLOTS	4
+
+struct cow_callers {
+	unsigned long	ip[COWSTAT_CALLER_SLOTS];	/* known good; 0 is free */
+	const char	*fn[2];				/* do_wp_page, and its helper */
+};
+
+static struct cow_callers reuse_callers = {
+	.fn	= { wp_symbol, "wp_page_reuse" },
+};
+
+static struct cow_callers copy_callers = {
+	.fn	= { wp_symbol, "wp_page_copy" },
+};
+
+static DEFINE_PER_CPU(char [KSYM_SYMBOL_LEN], caller_name);
+
+/* Is @ip in one of @c's functions (or a .constprop/.isra clone of it)? */
+static noinline bool learn_caller(struct cow_callers *c, unsigned long ip)
+{
+	char *name = *this_cpu_ptr(&caller_name);
+	unsigned int i;
+	size_t len;
+
+	sprint_symbol_no_offset(name, ip);
+	for (i = 0; i < ARRAY_SIZE(c->fn); i++) {
+		len = strlen(c->fn[i]);
+		if (!strncmp(name, c->fn[i], len) && (name[len] == '\0' || name[len] == '.'))
+			break;
+	}
+	if (i == ARRAY_SIZE(c->fn))
+		return false;
+	for (i = 0; i < COWSTAT_CALLER_SLOTS; i++)
+		if (!cmpxchg(&c->ip[i], 0, ip) || READ_ONCE(c->ip[i]) == ip)
+			break;
+	return true;
+}
+
+/* Unrolled: a loop costs more than these four compares on every outcome. */
+static __always_inline bool cow_caller(struct cow_callers *c, unsigned long ip)
+{
+	BUILD_BUG_ON(COWSTAT_CALLER_SLOTS != 4);
+	if (ip == READ_ONCE(c->ip[0]) || ip == READ_ONCE(c->ip[1]) ||
+	    ip == READ_ONCE(c->ip[2]) || ip == READ_ONCE(c->ip[3]))
+		return true;
+	return learn_caller(c, ip);
 }
 
 /* A new fault, or the exit, shows the previous private fault ended unseen. */
@@ -87,8 +176,13 @@ static struct cowstat_row *outcome_row(void)
 
 	if (this_cpu_read(last_fault.task) == task) {
 		row = this_cpu_read(last_fault.row);
-		/* A reset may have handed the row to another task since. */
-		if (READ_ONCE(row->pid) == task->pid &&
+		/*
+		 * Eviction or a reset may have handed the row to another task
+		 * since.  A reset clears USED before its grace period: a probe
+		 * that saw it set is one the reset waits for.
+		 */
+		if ((READ_ONCE(row->flags) & COWSTAT_ROW_USED) &&
+		    READ_ONCE(row->pid) == task->pid &&
 		    READ_ONCE(row->start_time) == task->start_time)
 			return row;
 	}
@@ -147,31 +241,33 @@ static int wp_entry(struct kprobe *p, struct pt_regs *regs)
  * ptep_set_access_flags: wp_page_reuse makes the page writable in place
  * through it, under the PTE lock.  wp_page_reuse is inline (and, in some
  * builds, inlined into do_wp_page): its callee is what every build has.
- * While a private fault is pending, nothing else calls it on that PTE.
+ * Other callers (@caller outside do_wp_page) leave the fault pending: it
+ * ended otherwise.
  */
-static void on_reuse(pte_t *ptep)
+static void on_reuse(pte_t *ptep, unsigned long caller)
 {
 	struct cowstat_row *row = pending_row(ptep, COWSTAT_PENDING_PRIVATE);
 
-	if (!row)
+	if (!row || !cow_caller(&reuse_callers, caller))
 		return;
 	cowstat_row_write_begin(row);
-	/* A completed fault in between means this is a later fault's update. */
-	if (row->fault_seq != cowstat_task_fault_seq(current)) {
-		cowstat_resolve_pending(row);
-	} else {
-		row->reuses++;
-		/* Since 6.15 a page of a PTE-mapped large folio can be reused. */
-		if (folio_test_large(page_folio(pte_page(ptep_get(ptep)))))
-			row->large++;
-		row->pending = 0;
-	}
+	row->reuses++;
+	/* Since 6.15 a page of a PTE-mapped large folio can be reused. */
+	if (folio_test_large(page_folio(pte_page(ptep_get(ptep)))))
+		row->large++;
+	row->pending = 0;
 	cowstat_row_write_end(row);
+}
+
+/* At a probed function's entry, the top of the stack is its return address. */
+static inline unsigned long kprobe_caller(struct pt_regs *regs)
+{
+	return regs_get_kernel_stack_nth(regs, 0);
 }
 
 static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
 {
-	on_reuse((pte_t *)regs_get_kernel_argument(regs, 2));
+	on_reuse((pte_t *)regs_get_kernel_argument(regs, 2), kprobe_caller(regs));
 	return 0;
 }
 
@@ -201,11 +297,12 @@ static inline bool hugetlb_pending_at(unsigned long pending, struct vm_area_stru
 /*
  * ptep_clear_flush: wp_page_copy and hugetlb's copy-on-write (through
  * huge_ptep_clear_flush) call it, with the PTE lock held and the PTE
- * checked unchanged, just before mapping the new page.
+ * checked unchanged, just before mapping the new page.  For a private
+ * fault, only wp_page_copy's call is its copy (@caller).
  */
-static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *ptep)
+static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *ptep,
+		      unsigned long caller)
 {
-	struct task_struct *task = current;
 	struct cowstat_row *row;
 	unsigned long pending;
 
@@ -215,25 +312,21 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 	pending = READ_ONCE(row->pending);
 	switch (pending & COWSTAT_PENDING_MASK) {
 	case COWSTAT_PENDING_PRIVATE:
-		if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep)
+		if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep ||
+		    !cow_caller(&copy_callers, caller))
 			return;
 		cowstat_row_write_begin(row);
-		/* A completed fault in between means this is not its commit. */
-		if (row->fault_seq != cowstat_task_fault_seq(task)) {
-			cowstat_resolve_pending(row);
-		} else {
-			row->copies++;
-			row->bytes += PAGE_SIZE;
-			switch (copied_page_kind(ptep_get(ptep))) {
-			case 1:
-				row->zero++;
-				break;
-			case 2:
-				row->ksm++;
-				break;
-			}
-			row->pending = 0;
+		row->copies++;
+		row->bytes += PAGE_SIZE;
+		switch (copied_page_kind(ptep_get(ptep))) {
+		case 1:
+			row->zero++;
+			break;
+		case 2:
+			row->ksm++;
+			break;
 		}
+		row->pending = 0;
 		cowstat_row_write_end(row);
 		break;
 	case COWSTAT_PENDING_HUGETLB:
@@ -251,7 +344,7 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 static int commit_entry(struct kprobe *p, struct pt_regs *regs)
 {
 	on_commit((void *)regs_get_kernel_argument(regs, 0), regs_get_kernel_argument(regs, 1),
-		  (pte_t *)regs_get_kernel_argument(regs, 2));
+		  (pte_t *)regs_get_kernel_argument(regs, 2), kprobe_caller(regs));
 	return 0;
 }
 
@@ -288,7 +381,7 @@ static void notrace reuse_ftrace(unsigned long ip, unsigned long parent_ip,
 				 struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	preempt_disable_notrace();
-	on_reuse((pte_t *)fregs_arg(fregs, 2));
+	on_reuse((pte_t *)fregs_arg(fregs, 2), parent_ip);
 	preempt_enable_notrace();
 }
 
@@ -296,7 +389,8 @@ static void notrace commit_ftrace(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *op, struct ftrace_regs *fregs)
 {
 	preempt_disable_notrace();
-	on_commit((void *)fregs_arg(fregs, 0), fregs_arg(fregs, 1), (pte_t *)fregs_arg(fregs, 2));
+	on_commit((void *)fregs_arg(fregs, 0), fregs_arg(fregs, 1), (pte_t *)fregs_arg(fregs, 2),
+		  parent_ip);
 	preempt_enable_notrace();
 }
 
@@ -428,36 +522,14 @@ static void exit_probe(void *data, struct task_struct *task)
 	cowstat_row_exited(task);
 }
 
+/* sched_process_exec: a new program, perhaps in a thread given its leader's pid. */
+static void exec_probe(void *data, struct task_struct *task, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	cowstat_row_exec(task, old_pid);
+}
+
 /* ---- Registration ---- */
-
-/* Kernels rename and inline these; let the user point at the right one. */
-static char wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
-static char reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
-static char commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
-static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
-static char thp_reuse_symbol[KSYM_NAME_LEN] = "pmdp_set_access_flags";
-static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
-static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
-
-module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
-module_param_string(reuse_symbol, reuse_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(reuse_symbol, "Makes a reused page writable in place (default ptep_set_access_flags)");
-module_param_string(commit_symbol, commit_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
-module_param_string(thp_symbol, thp_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(thp_symbol, "Huge-PMD write-protect fault handler (default do_huge_pmd_wp_page)");
-module_param_string(thp_reuse_symbol, thp_reuse_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(thp_reuse_symbol, "Makes a reused THP writable at PMD level (default pmdp_set_access_flags)");
-module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
-module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
-MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
-
-/* ftrace_ops where the function allows it (the cost figures assume so). */
-static char *probes = "ftrace";
-module_param(probes, charp, 0444);
-MODULE_PARM_DESC(probes, "ftrace: ftrace callbacks for the hot probes where possible (default); kprobe: every probe a kprobe");
 
 /*
  * What each handler reads of its function's arguments, as the kernel's BTF
@@ -478,6 +550,7 @@ MODULE_PARM_DESC(probes, "ftrace: ftrace callbacks for the hot probes where poss
 #define THP_REUSE_LAYOUT "(struct vm_area_struct *, long unsigned int, pmd_t *, pmd_t, int)"
 
 struct probe {
+	const char		*param;		/* the module parameter that names it */
 	char			*symbol;
 	const char		*layout;	/* NULL: reads no argument */
 	bool			declared;	/* the headers agree, or declare nothing */
@@ -497,6 +570,7 @@ struct probe {
 
 static struct probe probe_table[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_WP] = {
+		.param		= "wp_symbol",
 		.symbol		= wp_symbol,
 		.layout		= "(struct vm_fault *)",
 		.declared	= true,		/* static in mm/memory.c: BTF only */
@@ -505,6 +579,7 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.pre_handler	= wp_entry,
 	},
 	[COWSTAT_P_REUSE] = {
+		.param		= "reuse_symbol",
 		.symbol		= reuse_symbol,
 		.layout		= REUSE_LAYOUT,
 		.declared	= DECLARED_AS(ptep_set_access_flags,
@@ -514,6 +589,7 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.pre_handler	= reuse_entry,
 	},
 	[COWSTAT_P_COMMIT] = {
+		.param		= "commit_symbol",
 		.symbol		= commit_symbol,
 		.layout		= "(struct vm_area_struct *, long unsigned int, pte_t *)",
 		.declared	= DECLARED_AS(ptep_clear_flush,
@@ -523,6 +599,7 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.pre_handler	= commit_entry,
 	},
 	[COWSTAT_P_THP] = {
+		.param		= "thp_symbol",
 		.symbol		= thp_symbol,
 		.layout		= "(struct vm_fault *)",
 		.declared	= DECLARED_AS(do_huge_pmd_wp_page,
@@ -532,6 +609,7 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 	},
 	/* Rare, so kprobes: a THP fault is one per 2 MiB. */
 	[COWSTAT_P_THP_REUSE] = {
+		.param		= "thp_reuse_symbol",
 		.symbol		= thp_reuse_symbol,
 		.layout		= THP_REUSE_LAYOUT,
 		.declared	= DECLARED_AS(pmdp_set_access_flags,
@@ -540,6 +618,7 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.pre_handler	= thp_reuse_entry,
 	},
 	[COWSTAT_P_THP_FILL] = {
+		.param		= "thp_fill_symbol",
 		.symbol		= thp_fill_symbol,
 		.layout		= "(struct vm_area_struct *, long unsigned int, pmd_t *)",
 		.declared	= DECLARED_AS(pmdp_huge_clear_flush,
@@ -548,6 +627,7 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.pre_handler	= thp_fill_entry,
 	},
 	[COWSTAT_P_HUGETLB] = {
+		.param		= "hugetlb_symbol",
 		.symbol		= hugetlb_symbol,
 		.layout		= HUGETLB_LAYOUT,
 		.declared	= DECLARED_AS(hugetlb_fault,
@@ -559,11 +639,18 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 	},
 };
 
-static struct tracepoint *exit_tp;
+static struct tracepoint *exit_tp, *exec_tp;
 
 const char *cowstat_probe_name(enum cowstat_probe p)
 {
-	return p == COWSTAT_P_EXIT ? "sched_process_exit" : probe_table[p].symbol;
+	switch (p) {
+	case COWSTAT_P_EXIT:
+		return "sched_process_exit";
+	case COWSTAT_P_EXEC:
+		return "sched_process_exec";
+	default:
+		return probe_table[p].symbol;
+	}
 }
 
 unsigned long cowstat_probes_attached(void)
@@ -575,6 +662,8 @@ static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_process_exit"))
 		exit_tp = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		exec_tp = tp;
 }
 
 /* Enough kretprobe instances for every task that may sleep inside the call. */
@@ -612,9 +701,6 @@ static int attach_probe(enum cowstat_probe id, bool use_ftrace)
 	struct probe *p = &probe_table[id];
 	int ret;
 
-	/* A filter is a pattern to ftrace: a symbol must name one function. */
-	if (strpbrk(p->symbol, "*?[]!") || !*p->symbol)
-		return -EINVAL;
 	ret = layout_confirmed(p);
 	if (ret)
 		return ret;
@@ -688,15 +774,34 @@ u64 cowstat_probes_missed(void)
 	return missed;
 }
 
+/*
+ * The load parameters, before anything is set up.  ftrace_set_filter()
+ * takes a glob: "do_wp_pag*" or "!ptep_clear_flush" would attach to other
+ * functions than the one a probe expects.
+ */
+int cowstat_probes_check_params(void)
+{
+	int id;
+
+	if (strcmp(probes, "ftrace") && strcmp(probes, "kprobe")) {
+		pr_err("probes=%s: must be ftrace or kprobe\n", probes);
+		return -EINVAL;
+	}
+	for (id = 0; id < COWSTAT_P_EXIT; id++) {
+		if (!*probe_table[id].symbol || strpbrk(probe_table[id].symbol, "*?[]!")) {
+			pr_err("%s=%s: must be a symbol name, not a pattern\n",
+			       probe_table[id].param, probe_table[id].symbol);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int cowstat_probes_init(bool faults_only)
 {
 	bool use_ftrace = !strcmp(probes, "ftrace");
 	int id, ret;
 
-	if (!use_ftrace && strcmp(probes, "kprobe")) {
-		pr_err("probes=%s: must be ftrace or kprobe\n", probes);
-		return -EINVAL;
-	}
 	attached = 0;
 	for_each_kernel_tracepoint(find_exit_tracepoint, NULL);
 	if (!exit_tp) {
@@ -709,6 +814,18 @@ int cowstat_probes_init(bool faults_only)
 		return ret;
 	}
 	attached |= BIT(COWSTAT_P_EXIT);
+	if (!exec_tp) {
+		pr_err("tracepoint sched_process_exec not found\n");
+		cowstat_probes_exit();
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(exec_tp, exec_probe, NULL);
+	if (ret) {
+		pr_err("cannot attach to sched_process_exec (%d)\n", ret);
+		cowstat_probes_exit();
+		return ret;
+	}
+	attached |= BIT(COWSTAT_P_EXEC);
 
 	/* The BTF is read once, for the layout checks, and freed again. */
 	cowstat_layout_init();
@@ -739,6 +856,8 @@ void cowstat_probes_exit(void)
 
 	for (id = 0; id < COWSTAT_P_EXIT; id++)
 		detach_probe(id);
+	if (attached & BIT(COWSTAT_P_EXEC))
+		tracepoint_probe_unregister(exec_tp, exec_probe, NULL);
 	if (attached & BIT(COWSTAT_P_EXIT)) {
 		tracepoint_probe_unregister(exit_tp, exit_probe, NULL);
 		tracepoint_synchronize_unregister();

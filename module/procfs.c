@@ -104,6 +104,27 @@ static void settle_pending(struct cowstat_row *row)
 }
 
 /*
+ * May a reader without CAP_SYS_ADMIN or CAP_PERFMON, of real uid @uid, see
+ * @row?  Like hidepid, a live task's uid now decides (a setuid program, a
+ * daemon that dropped privileges); a row of a task that has exited keeps
+ * the uid of its first fault.
+ */
+static bool row_visible(const struct cowstat_row *row, uid_t uid)
+{
+	struct task_struct *task;
+	uid_t owner = row->uid;
+
+	if (!(row->flags & COWSTAT_ROW_EXITED)) {
+		rcu_read_lock();
+		task = pid_task(find_pid_ns(row->pid, &init_pid_ns), PIDTYPE_PID);
+		if (task && task->start_time == row->start_time)
+			owner = from_kuid(&init_user_ns, task_uid(task));
+		rcu_read_unlock();
+	}
+	return owner == uid;
+}
+
+/*
  * The row's ids as seen from @ns; false if the task is not visible there.
  * Outside the initial namespace only live tasks can be translated, so a
  * container sees the rows of its live tasks.
@@ -228,12 +249,13 @@ static int cowstat_show(struct seq_file *m, void *v)
 	}
 	if (!cowstat_row_snapshot(it->idx, row))
 		return SEQ_SKIP;
-	if (!it->see_all && row->uid != it->uid)
+	if (!it->see_all && !row_visible(row, it->uid))
 		return SEQ_SKIP;
-	if (!translate_ids(row, it->ns))
-		return SEQ_SKIP;
+	/* Before translate_ids(): it looks the task up by its global pid. */
 	if (!(row->flags & COWSTAT_ROW_EXITED))
 		settle_pending(row);
+	if (!translate_ids(row, it->ns))
+		return SEQ_SKIP;
 
 	/* One row, one seq_write(): formatting is most of a read's cost. */
 	p = it->line;
@@ -279,6 +301,8 @@ static void *cowstat_start(struct seq_file *m, loff_t *pos)
 
 static void *cowstat_next(struct seq_file *m, void *v, loff_t *pos)
 {
+	/* seq_read() walks on past rows it skips: a whole table in one read(). */
+	cond_resched();
 	(*pos)++;
 	return cowstat_seek(m->private, pos);
 }
@@ -308,8 +332,12 @@ static int cowstat_open(struct inode *inode, struct file *file)
 			it->shown[it->nr_shown++] = i;
 	it->ns = proc_pid_ns(file_inode(file)->i_sb);
 	/* Like hidepid: others' rows need CAP_SYS_ADMIN or CAP_PERFMON. */
-	it->see_all = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
-		      file_ns_capable(file, &init_user_ns, CAP_PERFMON);
+	/*
+	 * No audit record: opening without these is the ordinary way to see
+	 * one's own rows, not a denied operation.  current is the opener.
+	 */
+	it->see_all = ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) ||
+		      ns_capable_noaudit(&init_user_ns, CAP_PERFMON);
 	it->uid = from_kuid(&init_user_ns, file->f_cred->uid);
 	return 0;
 }

@@ -8,6 +8,10 @@
  * spinlock.  Rows are never freed while the module is loaded, so a lockless
  * reader that races with eviction sees a row that is valid memory; readers
  * check the key, and printers check @seq.
+ *
+ * A reset keeps interrupts off for a bounded batch of rows at a time, never
+ * for the whole table: it flips the table's epoch, then retires the rows of
+ * the old epoch batch by batch, and frees them after an RCU grace period.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +19,7 @@
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -23,7 +28,7 @@
 #include <linux/cred.h>
 #include "cowstat.h"
 
-static_assert(sizeof(struct cowstat_row) == 136);
+static_assert(sizeof(struct cowstat_row) == 136 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
 
 struct cowstat_index cowstat_index __read_mostly;
 
@@ -34,11 +39,24 @@ static struct {
 	u32			*exit_ring;	/* exited rows, oldest first */
 	unsigned int		exit_first;
 	unsigned int		exit_count;
-	u32			retired_head;	/* reset rows waiting for RCU */
+	u16			epoch;		/* COWSTAT_ROW_EPOCH of new rows */
 	unsigned int		used;
 	u64			evicted;
 	atomic64_t		dropped;
 } tbl;
+
+/* One reset at a time: each owns its list of retired rows until it frees them. */
+static DEFINE_MUTEX(reset_lock);
+
+/* Rows a reset retires or frees per interrupts-off section. */
+#define COWSTAT_RESET_BATCH	64
+
+/* The row is in the table (not retired by a reset in progress). */
+static inline bool row_current(const struct cowstat_row *row)
+{
+	return (row->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EPOCH)) ==
+	       (COWSTAT_ROW_USED | tbl.epoch);
+}
 
 static inline u32 row_index(const struct cowstat_row *row)
 {
@@ -94,7 +112,7 @@ static void init_row(struct cowstat_row *row, struct task_struct *task)
 	smp_wmb();	/* pid 0 before anything else changes; pairs with lookups */
 	memset((char *)row + offsetof(struct cowstat_row, fault_seq), 0,
 	       sizeof(*row) - offsetof(struct cowstat_row, fault_seq));
-	row->flags = COWSTAT_ROW_USED;
+	row->flags = COWSTAT_ROW_USED | tbl.epoch;
 	row->uid = from_kuid(&init_user_ns, task_uid(task));
 	row->tgid = task->tgid;
 	rcu_read_lock();
@@ -142,26 +160,33 @@ struct cowstat_row *cowstat_row_insert(struct task_struct *task)
 	return row;
 }
 
-/* sched_process_exit: settle what is pending and queue the row for eviction. */
-void cowstat_row_exited(struct task_struct *task)
+/*
+ * The row keyed (@pid, @start_time), for a caller that must not miss it:
+ * lockless first, then, if eviction may have moved a row under the walk,
+ * under the lock, where chains do not move.
+ */
+static struct cowstat_row *row_find_exact(pid_t pid, u64 start_time)
 {
-	struct cowstat_row *row;
+	struct cowstat_row *row = cowstat_row_find(pid, start_time);
 	unsigned long flags;
 
-	row = cowstat_row_find(task->pid, task->start_time);
-	if (!row || (READ_ONCE(row->flags) & COWSTAT_ROW_EXITED))
-		return;
+	if (row)
+		return row;
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	row = cowstat_row_walk(pid, start_time, cowstat_index.capacity);
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	return row;
+}
 
-	cowstat_row_write_begin(row);
-	cowstat_resolve_pending(row);
-	memcpy(row->comm, task->comm, sizeof(row->comm));
-	row->comm[sizeof(row->comm) - 1] = '\0';
-	cowstat_row_write_end(row);
+/* Queue @row for eviction, if it is still @pid's and in the table. */
+static void queue_exited(struct cowstat_row *row, pid_t pid, u64 start_time)
+{
+	unsigned long flags;
 
 	raw_spin_lock_irqsave(&tbl.lock, flags);
-	/* Reset may have retired the row meanwhile; it is not ours to queue then. */
-	if (READ_ONCE(row->flags) & COWSTAT_ROW_USED &&
-	    row->pid == task->pid && row->start_time == task->start_time) {
+	/* A reset may have retired the row meanwhile; it is not ours to queue then. */
+	if (row_current(row) && !(row->flags & COWSTAT_ROW_EXITED) &&
+	    row->pid == pid && row->start_time == start_time) {
 		WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED);
 		tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % cowstat_index.capacity] =
 			row_index(row);
@@ -170,49 +195,151 @@ void cowstat_row_exited(struct task_struct *task)
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 }
 
+/* Settle what is pending in @row and take @task's comm; @task is current. */
+static void row_final_write(struct cowstat_row *row, struct task_struct *task)
+{
+	cowstat_row_write_begin(row);
+	cowstat_resolve_pending(row);
+	memcpy(row->comm, task->comm, sizeof(row->comm));
+	row->comm[sizeof(row->comm) - 1] = '\0';
+	cowstat_row_write_end(row);
+}
+
+/* sched_process_exit: settle what is pending and queue the row for eviction. */
+void cowstat_row_exited(struct task_struct *task)
+{
+	struct cowstat_row *row;
+
+	row = row_find_exact(task->pid, task->start_time);
+	if (!row || (READ_ONCE(row->flags) & COWSTAT_ROW_EXITED))
+		return;
+	row_final_write(row, task);
+	queue_exited(row, task->pid, task->start_time);
+}
+
+/*
+ * sched_process_exec, in @task (current) after the new program is loaded.
+ * Same thread: only the comm changes.  A non-leader thread: de_thread()
+ * gave it the old leader's pid and start_time, so its old tid has ended,
+ * like an exit, and the leader's row, already exited, must not collect the
+ * new program's faults: it leaves the hash, still shown until evicted, and
+ * the next fault takes a fresh row under the leader's key.
+ */
+void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
+{
+	struct cowstat_row *row;
+	unsigned long flags;
+	u32 i;
+
+	if (old_pid == task->pid) {
+		row = cowstat_row_find(task->pid, task->start_time);
+		if (row) {
+			cowstat_row_write_begin(row);
+			memcpy(row->comm, task->comm, sizeof(row->comm));
+			row->comm[sizeof(row->comm) - 1] = '\0';
+			cowstat_row_write_end(row);
+		}
+		return;
+	}
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
+	if (row && (row->flags & COWSTAT_ROW_EXITED))
+		unlink_row(row);
+	/* The thread's own row: its start_time is gone, but it is our live old tid. */
+	row = NULL;
+	for (i = READ_ONCE(*cowstat_bucket(old_pid)); i < cowstat_index.capacity;
+	     i = cowstat_index.rows[i].next) {
+		struct cowstat_row *r = &cowstat_index.rows[i];
+
+		if (r->pid == old_pid && r->tgid == task->tgid &&
+		    !(r->flags & COWSTAT_ROW_EXITED) && row_current(r)) {
+			row = r;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	if (!row)
+		return;
+	/* The row keeps its key: only this task could still write to it. */
+	row_final_write(row, task);
+	queue_exited(row, old_pid, row->start_time);
+}
+
 void cowstat_count_dropped(void)
 {
 	atomic64_inc(&tbl.dropped);
 }
 
+/* Take @row out of the table onto the reset's list @retired. */
+static void retire_row(struct cowstat_row *row, u32 *retired)
+{
+	lockdep_assert_held(&tbl.lock);
+	unlink_row(row);
+	/* Lockless users check the flags (outcome_row) or have the row unlinked. */
+	WRITE_ONCE(row->flags, 0);
+	__clear_bit(row_index(row), tbl.used_map);
+	tbl.used--;
+	WRITE_ONCE(row->next, *retired);
+	*retired = row_index(row);
+}
+
 /*
- * Forget every row.  Probe handlers run with preemption disabled, so after
- * one RCU grace period none still writes to a retired row and it can be
- * handed out again.
+ * Forget every row.  The epoch flips first, so rows taken from then on
+ * stay; the old epoch's rows leave the table COWSTAT_RESET_BATCH at a time.
+ * Probe handlers run with preemption disabled, so after one RCU grace
+ * period none still writes to a retired row and it can be handed out again.
  */
 void cowstat_table_reset(void)
 {
+	unsigned int cap = cowstat_index.capacity, i, end, n;
+	u32 retired = COWSTAT_NIL, idx;
 	unsigned long flags;
-	unsigned int i;
-	u32 idx;
+	u16 old;
 
+	mutex_lock(&reset_lock);
 	raw_spin_lock_irqsave(&tbl.lock, flags);
-	for (i = 0; i < (1U << cowstat_index.hash_bits); i++)
-		WRITE_ONCE(cowstat_index.buckets[i], COWSTAT_NIL);
-	for_each_set_bit(i, tbl.used_map, cowstat_index.capacity) {
-		WRITE_ONCE(cowstat_index.rows[i].flags, 0);
-		cowstat_index.rows[i].next = tbl.retired_head;
-		tbl.retired_head = i;
-	}
-	bitmap_zero(tbl.used_map, cowstat_index.capacity);
+	old = tbl.epoch;
+	tbl.epoch ^= COWSTAT_ROW_EPOCH;
+	/* Every queued row is of the old epoch, and is retired below. */
 	tbl.exit_first = 0;
 	tbl.exit_count = 0;
-	tbl.used = 0;
 	tbl.evicted = 0;
 	atomic64_set(&tbl.dropped, 0);
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 
+	for (i = 0; i < cap; i = end) {
+		end = min(i + COWSTAT_RESET_BATCH, cap);
+		/* A hint: bits are set only under the lock, and checked again there. */
+		if (find_next_bit(tbl.used_map, end, i) >= end)
+			continue;
+		raw_spin_lock_irqsave(&tbl.lock, flags);
+		for (n = i; n < end; n++) {
+			struct cowstat_row *row = &cowstat_index.rows[n];
+
+			if (test_bit(n, tbl.used_map) &&
+			    (row->flags & COWSTAT_ROW_EPOCH) == old)
+				retire_row(row, &retired);
+		}
+		raw_spin_unlock_irqrestore(&tbl.lock, flags);
+		cond_resched();
+	}
+
 	synchronize_rcu();
 
-	raw_spin_lock_irqsave(&tbl.lock, flags);
-	while (tbl.retired_head != COWSTAT_NIL) {
-		idx = tbl.retired_head;
-		tbl.retired_head = cowstat_index.rows[idx].next;
-		WRITE_ONCE(cowstat_index.rows[idx].pid, 0);
-		cowstat_index.rows[idx].next = tbl.free_head;
-		tbl.free_head = idx;
+	while (retired != COWSTAT_NIL) {
+		raw_spin_lock_irqsave(&tbl.lock, flags);
+		for (n = 0; n < COWSTAT_RESET_BATCH && retired != COWSTAT_NIL; n++) {
+			idx = retired;
+			retired = cowstat_index.rows[idx].next;
+			WRITE_ONCE(cowstat_index.rows[idx].pid, 0);
+			cowstat_index.rows[idx].next = tbl.free_head;
+			tbl.free_head = idx;
+		}
+		raw_spin_unlock_irqrestore(&tbl.lock, flags);
+		cond_resched();
 	}
-	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	mutex_unlock(&reset_lock);
 }
 
 void cowstat_table_stats(struct cowstat_table_stats *st)
@@ -241,23 +368,34 @@ bool cowstat_table_next(unsigned long pos, unsigned int *idx)
 	return true;
 }
 
-/* Copy row @pos consistently; false if it is not in use. */
+/*
+ * How long a reader waits for a row to be consistent.  A writer holds a row
+ * for a few hundred instructions with preemption off; a row still torn after
+ * this is left out of the read rather than spun on.
+ */
+#define COWSTAT_SNAPSHOT_WAIT	HZ
+
+/* Copy row @pos consistently; false if it is not in use (or stays torn). */
 bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap)
 {
 	const struct cowstat_row *row = &cowstat_index.rows[pos];
-	u16 seq;
+	unsigned long deadline = jiffies + COWSTAT_SNAPSHOT_WAIT;
+	unsigned int seq;
 
-	do {
-		seq = READ_ONCE(row->seq);
-		while (seq & 1) {
-			cpu_relax();
-			seq = READ_ONCE(row->seq);
+	seqcount_lockdep_reader_access(&row->seq);
+	for (;;) {
+		/* Not read_seqcount_begin(): it would spin for as long as seq is odd. */
+		seq = raw_read_seqcount(&row->seq);
+		if (!(seq & 1)) {
+			memcpy(snap, row, sizeof(*snap));
+			if (!read_seqcount_retry(&row->seq, seq))
+				break;
 		}
-		smp_rmb();	/* seq before the fields; pairs with write_begin */
-		memcpy(snap, row, sizeof(*snap));
-		smp_rmb();	/* the fields before seq again; pairs with write_end */
-	} while (READ_ONCE(row->seq) != seq);
-
+		if (time_after(jiffies, deadline))
+			return false;
+		cond_resched();
+		cpu_relax();
+	}
 	return (snap->flags & COWSTAT_ROW_USED) && snap->pid;
 }
 
@@ -278,13 +416,15 @@ int cowstat_table_init(unsigned int capacity)
 	}
 	for (i = 0; i < (1U << cowstat_index.hash_bits); i++)
 		cowstat_index.buckets[i] = COWSTAT_NIL;
-	for (i = 0; i < capacity; i++)
+	for (i = 0; i < capacity; i++) {
 		cowstat_index.rows[i].next = i + 1 < capacity ? i + 1 : COWSTAT_NIL;
+		seqcount_init(&cowstat_index.rows[i].seq);
+	}
 	raw_spin_lock_init(&tbl.lock);
 	tbl.free_head = 0;
 	tbl.exit_first = 0;
 	tbl.exit_count = 0;
-	tbl.retired_head = COWSTAT_NIL;
+	tbl.epoch = 0;
 	tbl.used = 0;
 	tbl.evicted = 0;
 	atomic64_set(&tbl.dropped, 0);

@@ -223,11 +223,17 @@ static inline long long cowstat_version_field(const struct cowstat_table *t,
 static inline int cowstat_find(const struct cowstat_table *t, int pid)
 {
 	int r, best = -1, cpid = cowstat_col(t, "pid"), cstart = cowstat_col(t, "start");
+	int cstate = cowstat_col(t, "state");
+	uint64_t start;
 
 	for (r = 0; r < t->nrows; r++) {
 		if (atoi(cowstat_field(t, r, cpid)) != pid)
 			continue;
-		if (best < 0 || cowstat_u64(t, r, cstart) > cowstat_u64(t, best, cstart))
+		start = cowstat_u64(t, r, cstart);
+		/* After an exec from a thread, the old leader's exited row has the same key. */
+		if (best < 0 || start > cowstat_u64(t, best, cstart) ||
+		    (start == cowstat_u64(t, best, cstart) &&
+		     !strcmp(cowstat_field(t, r, cstate), "R")))
 			best = r;
 	}
 	return best;

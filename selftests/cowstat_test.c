@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -30,6 +33,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
+#include <linux/userfaultfd.h>
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
@@ -628,6 +632,59 @@ TEST_F(cowstat, thp_parent_reuses_pmd)
 	check_delta(_metadata, &res, &WANT([CS_THP] = 1));
 }
 
+struct thp_read {
+	char	*thp;
+	char	*buf;
+};
+
+/* process_vm_readv pins the pages read-only (pin_user_pages_remote). */
+static void read_thp_into(struct result *res, void *arg)
+{
+	struct thp_read *t = arg;
+	struct iovec local = { t->buf, HPAGE };
+	struct iovec remote = { t->thp, HPAGE };
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)HPAGE)
+		res->error = 1;
+}
+
+static void thp_pin_after_child(struct result *res, void *arg)
+{
+	struct thp_read t;
+	pid_t pid;
+
+	t.thp = cowstat_map_thp();
+	if (!t.thp)
+		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
+	t.buf = map_pages(HPAGE / page_size, 0);
+	if (!t.buf)
+		CHILD_FAIL(res, "mmap: %m");
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	memset(t.buf, 0, HPAGE);	/* ours alone before the measurement */
+	/* The huge page is ours alone again, but no longer marked exclusive. */
+	if (!cowstat_thp_mapped(t.thp))
+		CHILD_FAIL(res, "the THP went away");
+	measure_self(res, read_thp_into, &t);
+	if (res->error)
+		snprintf(res->msg, sizeof(res->msg), "process_vm_readv: %m");
+}
+
+/*
+ * Pinning a huge page read-only that is not marked exclusive unshares it
+ * at PMD level (FAULT_FLAG_UNSHARE): no write, so no thp.
+ */
+TEST_F(cowstat, thp_unshare_is_not_a_write)
+{
+	struct result res;
+
+	in_child(&res, thp_pin_after_child, NULL);
+	RESULT_OR_SKIP(&res);
+	check_delta(_metadata, &res, &WANT());
+}
+
 static void thp_child_only(struct result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 2 };
@@ -877,6 +934,391 @@ TEST_F(cowstat, threads_have_exact_rows)
 		EXPECT_EQ(NPAGES / 2, c.v[CS_COPIES]) TH_LOG("thread %d", ta[i].tid);
 		EXPECT_EQ(0, c.v[CS_REUSES] + c.v[CS_OTHER]) TH_LOG("thread %d", ta[i].tid);
 	}
+}
+
+/* ---- exec from a thread ---- */
+
+/*
+ * Not a test: cowstat_test started with COWSTAT_EXEC_FROM_THREAD=N[,W,R]
+ * execs itself from a second thread N times over, each program copying a
+ * zero page first in both threads so that both have rows.  The last
+ * program copies NPAGES zero pages; given pipe ends W and R, it measures
+ * that, writes the result to W and waits for R to close.  Before each exec
+ * the thread writes its tid to W.  cowstat_module.sh churns with it too.
+ */
+static void copy_zero_pages(size_t n)
+{
+	struct region r = { .n = n, .value = 1 };
+
+	r.p = map_pages(n, 0);
+	if (!r.p)
+		_exit(1);
+	read_region(&r);
+	write_region(NULL, &r);
+}
+
+static int exec_left, exec_wfd = -1, exec_rfd = -1;
+
+static void *exec_thread(void *arg)
+{
+	char env[64];
+	pid_t tid = gettid();
+
+	copy_zero_pages(1);
+	if (exec_wfd >= 0 && write(exec_wfd, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	snprintf(env, sizeof(env), "COWSTAT_EXEC_FROM_THREAD=%d,%d,%d", exec_left - 1,
+		 exec_wfd, exec_rfd);
+	putenv(env);
+	execl("/proc/self/exe", "cowstat_test", (char *)NULL);
+	_exit(1);
+}
+
+static void exec_last(void *arg)
+{
+	copy_zero_pages(NPAGES);
+}
+
+__attribute__((constructor)) static void exec_from_thread(void)
+{
+	const char *env = getenv("COWSTAT_EXEC_FROM_THREAD");
+	struct result res = { 0 };
+	pthread_t th;
+	char c;
+
+	if (!env || sscanf(env, "%d,%d,%d", &exec_left, &exec_wfd, &exec_rfd) < 1)
+		return;
+	page_size = sysconf(_SC_PAGESIZE);
+	if (exec_left > 0) {
+		copy_zero_pages(1);
+		if (pthread_create(&th, NULL, exec_thread, NULL))
+			_exit(1);
+		pause();	/* de_thread() ends this thread */
+		_exit(1);
+	}
+	if (exec_wfd < 0) {
+		copy_zero_pages(NPAGES);
+		_exit(0);
+	}
+	copy_zero_pages(1);	/* a row of its own before measuring */
+	res.pid = getpid();
+	if (cowstat_measure(&res.delta, exec_last, NULL))
+		res.error = 1;
+	if (write(exec_wfd, &res, sizeof(res)) != sizeof(res))
+		_exit(1);
+	while (read(exec_rfd, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/* States of the rows of @pid: how many are live (R) and exited (X); -1 on error. */
+static int row_states(pid_t pid, int *live, int *exited)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	const char *state;
+	int r;
+
+	*live = *exited = 0;
+	if (!text || cowstat_table_parse(&t, text)) {
+		free(text);
+		return -1;
+	}
+	for (r = 0; r < t.nrows; r++) {
+		if (atoi(cowstat_field(&t, r, 0)) != pid)
+			continue;
+		state = cowstat_field(&t, r, cowstat_col(&t, "state"));
+		*live += !strcmp(state, "R");
+		*exited += !strcmp(state, "X");
+	}
+	cowstat_table_free(&t);
+	free(text);
+	return 0;
+}
+
+/*
+ * A thread execs: de_thread() gives it the leader's pid and start time.
+ * The thread's old tid has ended (X), and the new program's faults go to
+ * a live row of its own, not to the exited leader's.
+ */
+TEST_F(cowstat, exec_from_thread)
+{
+	int to_test[2], to_prog[2], live, exited;
+	struct result res;
+	char env[64];
+	pid_t pid, tid;
+
+	ASSERT_EQ(0, pipe(to_test));
+	ASSERT_EQ(0, pipe(to_prog));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(to_test[0]);
+		close(to_prog[1]);
+		snprintf(env, sizeof(env), "COWSTAT_EXEC_FROM_THREAD=1,%d,%d", to_test[1],
+			 to_prog[0]);
+		putenv(env);
+		exec_from_thread();
+		_exit(1);
+	}
+	close(to_test[1]);
+	close(to_prog[0]);
+	ASSERT_EQ(sizeof(tid), read(to_test[0], &tid, sizeof(tid)));
+	ASSERT_EQ(sizeof(res), read(to_test[0], &res, sizeof(res)));
+	ASSERT_EQ(0, res.error) TH_LOG("the new program could not measure itself");
+	ASSERT_NE(pid, tid);
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
+					   [CS_ZERO] = NPAGES,
+					   [CS_BYTES] = NPAGES * page_size));
+	ASSERT_EQ(0, row_states(pid, &live, &exited));
+	EXPECT_EQ(1, live) TH_LOG("pid %d runs the new program", pid);
+	EXPECT_EQ(1, exited) TH_LOG("pid %d: the old leader's row", pid);
+	ASSERT_EQ(0, row_states(tid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("tid %d has exec'd: its old row is still live", tid);
+	EXPECT_EQ(1, exited) TH_LOG("tid %d", tid);
+	close(to_prog[1]);
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(0, row_states(pid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("pid %d has exited", pid);
+	EXPECT_EQ(2, exited);
+}
+
+/* The comm of @pid's newest row into @comm (16 bytes); -1 if none. */
+static int row_comm(pid_t pid, char *comm)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	int r = -1;
+
+	if (text && !cowstat_table_parse(&t, text)) {
+		r = cowstat_find(&t, pid);
+		if (r >= 0)
+			cowstat_unescape(cowstat_field(&t, r, cowstat_col(&t, "comm")), comm, 16);
+		cowstat_table_free(&t);
+	}
+	free(text);
+	return r < 0 ? -1 : 0;
+}
+
+/* A task that execs keeps its row, under its new comm ("exe"), not its old one. */
+TEST_F(cowstat, exec_renames_row)
+{
+	int to_test[2], to_prog[2];
+	struct result res;
+	char env[64], comm[16];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(to_test));
+	ASSERT_EQ(0, pipe(to_prog));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(to_test[0]);
+		close(to_prog[1]);
+		copy_zero_pages(1);	/* a row under the old comm */
+		snprintf(env, sizeof(env), "COWSTAT_EXEC_FROM_THREAD=0,%d,%d", to_test[1],
+			 to_prog[0]);
+		putenv(env);
+		execl("/proc/self/exe", "cowstat_test", (char *)NULL);
+		_exit(1);
+	}
+	close(to_test[1]);
+	close(to_prog[0]);
+	ASSERT_EQ(sizeof(res), read(to_test[0], &res, sizeof(res)));
+	ASSERT_EQ(0, res.error);
+	ASSERT_EQ(0, row_comm(pid, comm)) TH_LOG("no row for pid %d", pid);
+	EXPECT_STREQ("exe", comm);
+	close(to_prog[1]);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- userfaultfd ---- */
+
+struct uffd_writer {
+	char		*p;
+	struct result	res;
+	long		pgreuse;	/* /proc/vmstat pgreuse moved by this much */
+};
+
+static void write_one_page(void *arg)
+{
+	*(volatile char *)arg = 2;
+}
+
+static void *uffd_thread(void *arg)
+{
+	struct uffd_writer *w = arg;
+	long before = vmstat("pgreuse");
+
+	w->res.pid = gettid();
+	if (cowstat_measure(&w->res.delta, write_one_page, w->p))
+		w->res.error = 1;
+	w->pgreuse = vmstat("pgreuse") - before;
+	return NULL;
+}
+
+/*
+ * A private page of ours alone, present and write-protected by a new
+ * userfaultfd, returned in @uffd; NULL (and @res says why) if it cannot be.
+ */
+static char *uffd_wp_page(struct result *res, int *uffd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
+	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
+	char *p = map_pages(1, 0);
+
+	if (!p) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "mmap: %m");
+		return NULL;
+	}
+	p[0] = 1;
+	*uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (*uffd < 0) {
+		res->skip = 1;
+		snprintf(res->msg, sizeof(res->msg), "userfaultfd: %m (CONFIG_USERFAULTFD)");
+		return NULL;
+	}
+	reg.range.start = (unsigned long)p;
+	reg.range.len = page_size;
+	wp.range = reg.range;
+	if (ioctl(*uffd, UFFDIO_API, &api) || ioctl(*uffd, UFFDIO_REGISTER, &reg)) {
+		res->skip = 1;
+		snprintf(res->msg, sizeof(res->msg), "UFFDIO_REGISTER_MODE_WP: %m");
+		return NULL;
+	}
+	if (ioctl(*uffd, UFFDIO_WRITEPROTECT, &wp)) {
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "UFFDIO_WRITEPROTECT: %m");
+		return NULL;
+	}
+	return p;
+}
+
+/* Wait until a write to @p is handed to us; 0, or -1 if none comes. */
+static int uffd_wait_wp(int uffd)
+{
+	struct uffd_msg msg;
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 30000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		return -1;
+	if (msg.event != UFFD_EVENT_PAGEFAULT ||
+	    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		return -1;
+	return 0;
+}
+
+/* Unprotect @p, which wakes its writer. */
+static int uffd_release(int uffd, char *p)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { (unsigned long)p, page_size },
+	};
+
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+static void uffd_wp_handoff(struct result *res, void *arg)
+{
+	struct uffd_writer *w = arg;
+	pthread_t th;
+	int uffd;
+
+	w->p = uffd_wp_page(res, &uffd);
+	if (!w->p)
+		return;
+	if (pthread_create(&th, NULL, uffd_thread, w))
+		CHILD_FAIL(res, "pthread_create");
+	if (uffd_wait_wp(uffd) || uffd_release(uffd, w->p))
+		CHILD_FAIL(res, "no userfaultfd write-protect fault to release: %m");
+	pthread_join(th, NULL);
+	*res = w->res;
+	res->aux = w->pgreuse;
+	if (res->error)
+		CHILD_FAIL(res, "read %s: %m", COWSTAT_PROC);
+}
+
+/*
+ * A write to a uffd-wp page is handed to the monitor (other) and retried.
+ * 6.1 retries into a second fault that reuses the page; 6.12 unprotects
+ * the page writable, and the retry only marks it young: no reuse there,
+ * whatever the retry calls.  pgreuse says which.
+ */
+TEST_F(cowstat, uffd_wp_handoff_is_other)
+{
+	struct uffd_writer w = { 0 };
+	struct result res;
+
+	in_child(&res, uffd_wp_handoff, &w);
+	RESULT_OR_SKIP(&res);
+	ASSERT_GE(1, res.aux) TH_LOG("pgreuse moved by %llu", (unsigned long long)res.aux);
+	check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1 + res.aux, [CS_OTHER] = 1,
+					   [CS_REUSES] = res.aux));
+}
+
+static volatile pid_t writer_tid;
+
+static void *write_page_thread(void *arg)
+{
+	writer_tid = gettid();
+	*(volatile char *)arg = 3;
+	return NULL;
+}
+
+static void pending_in_pid_ns(struct result *res, void *arg)
+{
+	struct cowstat_counts c;
+	pthread_t th;
+	char *p;
+	int uffd;
+
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", 0, NULL))
+		CHILD_SKIP(res, "mount proc in a new mount namespace: %m");
+	p = uffd_wp_page(res, &uffd);
+	if (!p)
+		return;
+	writer_tid = 0;		/* its page is ours before the thread writes it */
+	if (pthread_create(&th, NULL, write_page_thread, p))
+		CHILD_FAIL(res, "pthread_create");
+	if (uffd_wait_wp(uffd))
+		CHILD_FAIL(res, "no userfaultfd write-protect fault: %m");
+	/* The thread is inside its fault, handed to us: nothing has ended yet. */
+	res->pid = writer_tid;
+	if (cowstat_read_counts(res->pid, &c) != 1)
+		res->error = 1;
+	res->delta = c;
+	uffd_release(uffd, p);
+	pthread_join(th, NULL);
+	if (res->error)
+		CHILD_FAIL(res, "no row for tid %d in the pid namespace", res->pid);
+}
+
+static void in_new_pid_ns(struct result *res, void *arg)
+{
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS))
+		CHILD_SKIP(res, "unshare(CLONE_NEWPID | CLONE_NEWNS): %m");
+	in_child(res, pending_in_pid_ns, arg);
+}
+
+/*
+ * In a container, a live task's fault in progress is not "other" yet: the
+ * reader looks the task up by its global pid, not its pid in there.
+ */
+TEST_F(cowstat, pending_fault_in_pid_namespace)
+{
+	struct result res;
+
+	in_child(&res, in_new_pid_ns, NULL);
+	RESULT_OR_SKIP(&res);
+	/* Every fault has ended one way or another, but the one in progress. */
+	EXPECT_EQ(res.delta.v[CS_FAULTS] - 1,
+		  res.delta.v[CS_COPIES] + res.delta.v[CS_REUSES] + res.delta.v[CS_SHARED] +
+		  res.delta.v[CS_UNSHARE] + res.delta.v[CS_OTHER])
+		TH_LOG("tid %d in the namespace", res.pid);
+	EXPECT_EQ(0, res.delta.v[CS_OTHER]) TH_LOG("tid %d: its fault has not ended", res.pid);
 }
 
 /* ---- Cross-checks against the kernel's own counts ---- */
@@ -1171,8 +1613,10 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 	ASSERT_EQ(0, pipe(fds));
 	pid = fork();
 	if (pid == 0) {
-		int ret[3];
+		int ret[4];
 
+		/* a row of our own, taken while still root */
+		self->r.p[0] = 61;
 		/* root without CAP_SYS_ADMIN may open the file, not reset */
 		ret[0] = drop_cap_sys_admin() ? -1000 : write_proc("reset\n", 6);
 		/* an ordinary user may not even open it for writing */
@@ -1182,19 +1626,22 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 		/* make a row of our own, then see only that */
 		write_region(NULL, &self->r);
 		ret[2] = rows_of(marker, c, start, 2);
+		/* a live task's uid is read at read time, as hidepid does */
+		ret[3] = rows_of(getpid(), c, start, 2);
 		if (write(fds[1], ret, sizeof(ret)) != sizeof(ret))
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
 	{
-		int ret[3];
+		int ret[4];
 
 		ASSERT_EQ(sizeof(ret), read(fds[0], ret, sizeof(ret)));
 		waitpid(pid, &status, 0);
 		EXPECT_EQ(-EPERM, ret[0]);
 		EXPECT_EQ(-EACCES, ret[1]);
 		EXPECT_EQ(0, ret[2]) TH_LOG("uid 65534 sees root's rows");
+		EXPECT_EQ(1, ret[3]) TH_LOG("uid 65534 does not see its own row");
 	}
 	EXPECT_EQ(1, rows_of(marker, c, start, 2)) TH_LOG("the table was reset");
 }
