@@ -182,6 +182,17 @@ static void read_region(const struct region *r)
 	(void)sum;
 }
 
+/* @size bytes of private anonymous memory aligned to @size; NULL on failure. */
+static char *map_aligned(size_t size)
+{
+	char *p = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	return (char *)(((unsigned long)p + size - 1) & ~(size - 1));
+}
+
 static void pin_to_one_cpu(void)
 {
 	cpu_set_t set;
@@ -711,14 +722,11 @@ TEST_F(cowstat, thp_child_write_falls_back)
 
 static void thp_zero_then_write(struct result *res, void *arg)
 {
-	struct region r = { .n = 1, .value = 1 };
-	char *p = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct region r = { .n = 1, .value = 1, .p = map_aligned(HPAGE) };
 	long before;
 
-	if (p == MAP_FAILED)
+	if (!r.p)
 		CHILD_FAIL(res, "mmap: %m");
-	r.p = (char *)(((unsigned long)p + HPAGE - 1) & ~(HPAGE - 1));
 	if (madvise(r.p, HPAGE, MADV_HUGEPAGE))
 		CHILD_SKIP(res, "no transparent huge pages (madvise: %m)");
 	read_region(&r);	/* maps the huge zero page, where THP allows it */
@@ -755,14 +763,12 @@ TEST_F(cowstat, thp_zero_page_write)
 
 static void mthp_parent_after_child(struct result *res, void *arg)
 {
-	struct region r = { .n = MTHP_SIZE / page_size, .value = 3 };
-	char *p = mmap(NULL, 2 * MTHP_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct region r = { .n = MTHP_SIZE / page_size, .value = 3,
+			    .p = map_aligned(MTHP_SIZE) };
 	pid_t pid;
 
-	if (p == MAP_FAILED)
+	if (!r.p)
 		CHILD_FAIL(res, "mmap: %m");
-	r.p = (char *)(((unsigned long)p + MTHP_SIZE - 1) & ~(MTHP_SIZE - 1));
 	pin_to_one_cpu();
 	memset(r.p, 1, MTHP_SIZE);	/* one 64 KiB folio */
 	pid = fork();
