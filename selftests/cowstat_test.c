@@ -107,6 +107,25 @@ static void in_child(struct result *res, void (*fn)(struct result *r, void *arg)
 	}
 }
 
+/*
+ * Like in_child(), for a child that also reads how far a system-wide
+ * /proc/vmstat counter moved (res->aux).  Other tasks can only add to that
+ * counter, so keep the quietest of a few runs: the one it moved least in.
+ */
+static void in_child_quietest(struct result *res,
+			      void (*fn)(struct result *r, void *arg), void *arg)
+{
+	struct result run;
+	int attempt;
+
+	in_child(res, fn, arg);
+	for (attempt = 1; attempt < 3 && res->aux && !res->error && !res->skip; attempt++) {
+		in_child(&run, fn, arg);
+		if (run.error || run.skip || run.aux < res->aux)
+			*res = run;
+	}
+}
+
 #define CHILD_FAIL(res, ...) do {					\
 	(res)->error = 1;						\
 	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
@@ -745,7 +764,7 @@ TEST_F(cowstat, thp_zero_page_write)
 {
 	struct result res;
 
-	in_child(&res, thp_zero_then_write, NULL);
+	in_child_quietest(&res, thp_zero_then_write, NULL);
 	RESULT_OR_SKIP(&res);
 	ksft_print_msg("the huge zero page write %s\n", res.aux == 1 ?
 		       "allocated a THP" : "split the PMD and copied a 4 KiB zero page");
@@ -1250,14 +1269,14 @@ static void uffd_wp_handoff(struct result *res, void *arg)
  * A write to a uffd-wp page is handed to the monitor (other) and retried.
  * 6.1 retries into a second fault that reuses the page; 6.12 unprotects
  * the page writable, and the retry only marks it young: no reuse there,
- * whatever the retry calls.  pgreuse says which.
+ * whatever the retry calls.  pgreuse says which, in the quietest run.
  */
 TEST_F(cowstat, uffd_wp_handoff_is_other)
 {
 	struct uffd_writer w = { 0 };
 	struct result res;
 
-	in_child(&res, uffd_wp_handoff, &w);
+	in_child_quietest(&res, uffd_wp_handoff, &w);
 	RESULT_OR_SKIP(&res);
 	ASSERT_GE(1, res.aux) TH_LOG("pgreuse moved by %llu", (unsigned long long)res.aux);
 	check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1 + res.aux, [CS_OTHER] = 1,
