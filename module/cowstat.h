@@ -188,6 +188,7 @@ int cowstat_probes_init(bool faults_only);
 void cowstat_probes_exit(void);
 unsigned long cowstat_probes_attached(void);
 u64 cowstat_probes_missed(void);
+void cowstat_probes_reset_missed(void);
 const char *cowstat_probe_name(enum cowstat_probe p);
 void cowstat_resolve_pending(struct cowstat_row *row);
 u16 cowstat_task_fault_seq(struct task_struct *task);

@@ -767,8 +767,8 @@ static void detach_probe(enum cowstat_probe id)
 	attached &= ~BIT(id);
 }
 
-/* Events the probes themselves missed (re-entry, no free kretprobe instance). */
-u64 cowstat_probes_missed(void)
+/* Events the probes missed (re-entry, no free kretprobe instance), ever. */
+static u64 probes_missed_since_load(void)
 {
 	u64 missed = 0;
 	int id;
@@ -784,6 +784,21 @@ u64 cowstat_probes_missed(void)
 			missed += p->kp.nmissed;
 	}
 	return missed;
+}
+
+/* The kprobes' own counts never go back: a reset moves this base instead. */
+static u64 missed_at_reset;
+
+/* Events the probes missed since the load or the last reset. */
+u64 cowstat_probes_missed(void)
+{
+	return probes_missed_since_load() - READ_ONCE(missed_at_reset);
+}
+
+/* A reset of the table: its "dropped" starts again from 0. */
+void cowstat_probes_reset_missed(void)
+{
+	WRITE_ONCE(missed_at_reset, probes_missed_since_load());
 }
 
 /*

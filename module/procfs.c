@@ -361,6 +361,7 @@ static ssize_t cowstat_write(struct file *file, const char __user *ubuf,
 	if (len != sizeof(reset) - 1 || memcmp(buf, reset, len))
 		return -EINVAL;
 	cowstat_table_reset();
+	cowstat_probes_reset_missed();
 	return count;
 }
 

@@ -1683,6 +1683,137 @@ TEST_F(cowstat, reset_clears_table)
 	ASSERT_EQ(5, write_proc("reset", 5));
 }
 
+/* The header's @key=N, or -1. */
+static long long header_field(const char *key)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	long long v = -1;
+
+	if (text && !cowstat_table_parse(&t, text)) {
+		v = cowstat_version_field(&t, key);
+		cowstat_table_free(&t);
+	}
+	free(text);
+	return v;
+}
+
+/* Is @fn in the header's probes= list? */
+static bool probe_attached(const char *fn)
+{
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	char *eol = text ? strchr(text, '\n') : NULL;
+	bool found;
+
+	if (eol)
+		*eol = '\0';
+	found = text && strstr(text, fn);
+	free(text);
+	return found;
+}
+
+/* More than the module's 256 kretprobe instances (COWSTAT_KRETPROBE_ACTIVE). */
+#define MISS_THREADS	300
+
+static void *write_hugetlb_page(void *p)
+{
+	*(volatile char *)p = 1;
+	return NULL;
+}
+
+/*
+ * In a child: MISS_THREADS threads, each stopped inside hugetlb_fault() by
+ * a userfaultfd on a missing huge page, so that the kretprobe on it runs
+ * out of instances.  Writes 0 to @ready (or 1 to skip, 2 on error, with
+ * @res's msg) and waits to be killed.
+ */
+static void block_in_hugetlb_fault(struct result *res, int ready)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffd_msg msg[64];
+	struct pollfd pfd = { .events = POLLIN };
+	size_t len = MISS_THREADS * HPAGE;
+	pthread_attr_t attr;
+	int i, n, seen = 0;
+	char status = 2;
+	pthread_t th;
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_HUGETLB | 21 << MAP_HUGE_SHIFT | MAP_NORESERVE, -1, 0);
+	pfd.fd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	reg.range.start = (unsigned long)p;
+	reg.range.len = len;
+	if (p == MAP_FAILED || pfd.fd < 0 || ioctl(pfd.fd, UFFDIO_API, &api) ||
+	    ioctl(pfd.fd, UFFDIO_REGISTER, &reg)) {
+		snprintf(res->msg, sizeof(res->msg), "userfaultfd on 2 MiB hugetlb: %m");
+		status = 1;
+		goto out;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	for (i = 0; i < MISS_THREADS; i++) {
+		if (pthread_create(&th, &attr, write_hugetlb_page, p + i * HPAGE)) {
+			snprintf(res->msg, sizeof(res->msg), "pthread_create: %m");
+			goto out;
+		}
+	}
+	while (seen < MISS_THREADS && poll(&pfd, 1, 60000) == 1) {
+		n = read(pfd.fd, msg, sizeof(msg));
+		if (n <= 0)
+			break;
+		seen += n / sizeof(msg[0]);
+	}
+	snprintf(res->msg, sizeof(res->msg), "%d of %d faults reached userfaultfd",
+		 seen, MISS_THREADS);
+	if (seen == MISS_THREADS)
+		status = 0;
+out:
+	if (write(ready, &status, 1) != 1 || write(ready, res->msg, sizeof(res->msg)) < 0)
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+/*
+ * The header's dropped counts the events the probes missed too, and a
+ * reset clears it: the kprobes' own missed counts never go back.
+ */
+TEST_F(cowstat, reset_clears_probe_misses)
+{
+	struct result res = { 0 };
+	long long dropped = -1;
+	char status = 2;
+	int fds[2];
+	pid_t pid;
+
+	if (!probe_attached("hugetlb_fault"))
+		SKIP(return, "the hugetlb_fault probe is not attached");
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(fds[0]);
+		block_in_hugetlb_fault(&res, fds[1]);
+	}
+	close(fds[1]);
+	if (read(fds[0], &status, 1) != 1 || read(fds[0], res.msg, sizeof(res.msg)) < 0)
+		status = 2;
+	close(fds[0]);
+	if (status == 0)
+		dropped = header_field("dropped");
+	if (status == 0)
+		ASSERT_EQ(6, write_proc("reset\n", 6));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (status == 1)
+		SKIP(return, "%s", res.msg);
+	ASSERT_EQ(0, status) TH_LOG("%s", res.msg);
+	EXPECT_EQ(MISS_THREADS - 256, dropped) TH_LOG("faults that found no kretprobe instance");
+	EXPECT_EQ(0, header_field("dropped")) TH_LOG("after a reset");
+}
+
 /* ---- Delay accounting ---- */
 
 struct nlmsg {
