@@ -179,8 +179,28 @@ static inline void cowstat_row_write_end(struct cowstat_row *row)
 	write_seqcount_end(&row->seq);
 }
 
-/* main.c: fail_rows, a module parameter for tests */
-extern unsigned int cowstat_fail_rows;
+/*
+ * Pending private faults, in @pending: do_wp_page's entry sets one, and its
+ * copy or reuse probe clears it.  One that ends otherwise (a uffd-wp
+ * hand-off, an error, VM_FAULT_RETRY) is "other", once the owner's next
+ * fault, its exit, or a reader that sees its fault count moved on says so.
+ */
+/*
+ * Changes each time one of @task's faults completes (mm_account_fault); a
+ * retried or failed fault leaves it alone.
+ */
+static inline u16 cowstat_task_fault_seq(struct task_struct *task)
+{
+	return (u16)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+}
+
+/* A new fault, or the exit, shows the previous private fault ended unseen. */
+static inline void cowstat_resolve_pending(struct cowstat_row *row)
+{
+	if ((row->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE)
+		row->other++;
+	row->pending = 0;
+}
 
 /* probes.c */
 int cowstat_probes_check_params(void);
@@ -190,8 +210,6 @@ unsigned long cowstat_probes_attached(void);
 u64 cowstat_probes_missed(void);
 void cowstat_probes_reset_missed(void);
 const char *cowstat_probe_name(enum cowstat_probe p);
-void cowstat_resolve_pending(struct cowstat_row *row);
-u16 cowstat_task_fault_seq(struct task_struct *task);
 
 /* layout.c */
 int cowstat_layout_init(void);

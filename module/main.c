@@ -51,14 +51,6 @@ static char *mode = "full";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode, "full: classify every fault (default); faults: count faults only");
 
-/*
- * Fault injection for tests: Debian's kernels have no CONFIG_FAULT_INJECTION,
- * and rows are preallocated, so "allocation failure" is a refused row.
- */
-unsigned int cowstat_fail_rows;
-module_param_named(fail_rows, cowstat_fail_rows, uint, 0644);
-MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the table were full (default 0)");
-
 static int __init cowstat_init(void)
 {
 	bool faults_only = !strcmp(mode, "faults");

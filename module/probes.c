@@ -72,15 +72,6 @@ static inline bool wp_vma_is_shared(const struct vm_area_struct *vma)
 /* ---- Helpers ---- */
 
 /*
- * Changes each time one of @task's faults completes (mm_account_fault); a
- * retried or failed fault leaves it alone.
- */
-u16 cowstat_task_fault_seq(struct task_struct *task)
-{
-	return (u16)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
-}
-
-/*
  * The copy-on-write path's own calls of an outcome callee, by return
  * address.  ptep_set_access_flags and ptep_clear_flush have other callers
  * that can meet a pending PTE: a fault retried after VM_FAULT_RETRY (a
@@ -134,14 +125,6 @@ static __always_inline bool cow_caller(struct cow_callers *c, unsigned long ip)
 	    ip == READ_ONCE(c->ip[2]) || ip == READ_ONCE(c->ip[3]))
 		return true;
 	return learn_caller(c, ip);
-}
-
-/* A new fault, or the exit, shows the previous private fault ended unseen. */
-void cowstat_resolve_pending(struct cowstat_row *row)
-{
-	if ((row->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE)
-		row->other++;
-	row->pending = 0;
 }
 
 /*

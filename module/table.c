@@ -19,6 +19,7 @@
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -47,6 +48,14 @@ static struct {
 
 /* One reset at a time: each owns its list of retired rows until it frees them. */
 static DEFINE_MUTEX(reset_lock);
+
+/*
+ * Fault injection for tests: Debian's kernels have no CONFIG_FAULT_INJECTION,
+ * and rows are preallocated, so "allocation failure" is a refused row.
+ */
+static unsigned int fail_rows;
+module_param(fail_rows, uint, 0644);
+MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the table were full (default 0)");
 
 /* Rows a reset retires or frees per interrupts-off section. */
 #define COWSTAT_RESET_BATCH	64
@@ -144,8 +153,8 @@ struct cowstat_row *cowstat_row_insert(struct task_struct *task)
 	raw_spin_lock_irqsave(&tbl.lock, flags);
 	/* Authoritative second look: chains do not move under the lock. */
 	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
-	if (!row && unlikely(READ_ONCE(cowstat_fail_rows))) {
-		WRITE_ONCE(cowstat_fail_rows, cowstat_fail_rows - 1);
+	if (!row && unlikely(READ_ONCE(fail_rows))) {
+		WRITE_ONCE(fail_rows, fail_rows - 1);
 	} else if (!row) {
 		row = take_row();
 		if (row) {
