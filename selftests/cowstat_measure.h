@@ -136,6 +136,79 @@ static inline int cowstat_in_child(void (*body)(void *arg, void *out), void *arg
 	return ret;
 }
 
+/* What a measured task reports back. */
+struct cowstat_result {
+	int			skip;		/* non-zero: @msg says why */
+	int			error;		/* non-zero: @msg says what failed */
+	char			msg[200];
+	pid_t			pid;		/* the measured task */
+	struct cowstat_counts	delta;
+	uint64_t		aux;		/* a case's extra figure */
+};
+
+#define COWSTAT_FAIL(res, ...) do {					\
+	(res)->error = 1;						\
+	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
+	return;								\
+} while (0)
+
+#define COWSTAT_SKIP(res, ...) do {					\
+	(res)->skip = 1;						\
+	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
+	return;								\
+} while (0)
+
+/* @res = what @step(@arg) did to the calling thread's row. */
+static inline void cowstat_measure_step(struct cowstat_result *res,
+					void (*step)(void *arg), void *arg)
+{
+	res->pid = gettid();
+	if (cowstat_measure(&res->delta, step, arg))
+		COWSTAT_FAIL(res, "read %s: %m", COWSTAT_PROC);
+}
+
+/*
+ * In a child process, with a fresh @res: @setup(@res, @arg) if given, then,
+ * unless it failed or skipped, @step(@arg) if given, measured.  @res comes
+ * back to the caller; a child that dies without reporting is an error.  A
+ * child of its own keeps what a case maps and forks out of the caller.
+ */
+static inline void cowstat_measure_in_child(struct cowstat_result *res,
+					    void (*setup)(struct cowstat_result *res,
+							  void *arg),
+					    void (*step)(void *arg), void *arg)
+{
+	int fds[2];
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe(fds))
+		COWSTAT_FAIL(res, "pipe: %m");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		COWSTAT_FAIL(res, "fork: %m");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (setup)
+			setup(res, arg);
+		if (step && !res->skip && !res->error)
+			cowstat_measure_step(res, step, arg);
+		_exit(write(fds[1], res, sizeof(*res)) == (ssize_t)sizeof(*res) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (read(fds[0], res, sizeof(*res)) != (ssize_t)sizeof(*res)) {
+		memset(res, 0, sizeof(*res));
+		res->error = 1;
+		snprintf(res->msg, sizeof(res->msg), "the measured child reported nothing");
+	}
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+}
+
 #define COWSTAT_HPAGE	(2UL << 20)
 
 /* Does smaps say the VMA starting at @p maps a whole 2 MiB THP? */

@@ -37,7 +37,7 @@
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
-#include "cowstat_measure.h"
+#include "cowstat_cases.h"
 
 #define NPAGES		32
 
@@ -45,102 +45,29 @@ static size_t page_size;
 
 /* ---- Measuring ---- */
 
-/* What a measured child reports back to the test. */
-struct result {
-	int		skip;		/* non-zero: @msg says why */
-	int		error;		/* non-zero: @msg says what failed */
-	char		msg[200];
-	pid_t		pid;
-	struct cowstat_counts	delta;
-	uint64_t	aux;		/* test-specific extra figure */
-};
-
-struct step {
-	void		(*fn)(struct result *r, void *arg);
-	struct result	*res;
-	void		*arg;
-};
-
-static void run_step(void *p)
-{
-	struct step *st = p;
-
-	st->fn(st->res, st->arg);
-}
-
-/* Run @fn in this task between two reads of its own row. */
-static void measure_self(struct result *res, void (*fn)(struct result *r, void *arg),
-			 void *arg)
-{
-	struct step st = { fn, res, arg };
-
-	res->pid = getpid();
-	if (cowstat_measure(&res->delta, run_step, &st)) {
-		res->error = 1;
-		snprintf(res->msg, sizeof(res->msg), "read %s: %m", COWSTAT_PROC);
-	}
-}
-
-struct body {
-	void	(*fn)(struct result *r, void *arg);
-	void	*arg;
-};
-
-static void run_body(void *p, void *out)
-{
-	struct body *b = p;
-
-	memset(out, 0, sizeof(struct result));
-	b->fn(out, b->arg);
-}
-
-/* Run @body in a child process and collect its result. */
-static void in_child(struct result *res, void (*fn)(struct result *r, void *arg),
-		     void *arg)
-{
-	struct body b = { fn, arg };
-
-	memset(res, 0, sizeof(*res));
-	if (cowstat_in_child(run_body, &b, res, sizeof(*res))) {
-		res->error = 1;
-		snprintf(res->msg, sizeof(res->msg), "the measured child reported nothing");
-	}
-}
-
 /*
- * Like in_child(), for a child that also reads how far a system-wide
- * /proc/vmstat counter moved (res->aux).  Other tasks can only add to that
- * counter, so keep the quietest of a few runs: the one it moved least in.
+ * Like cowstat_measure_in_child(@res, @fn, NULL, @arg), for a child that
+ * also reads how far a system-wide /proc/vmstat counter moved (res->aux).
+ * Other tasks can only add to that counter, so keep the quietest of a few
+ * runs: the one it moved least in.
  */
-static void in_child_quietest(struct result *res,
-			      void (*fn)(struct result *r, void *arg), void *arg)
+static void in_child_quietest(struct cowstat_result *res,
+			      void (*fn)(struct cowstat_result *r, void *arg), void *arg)
 {
-	struct result run;
+	struct cowstat_result run;
 	int attempt;
 
-	in_child(res, fn, arg);
+	cowstat_measure_in_child(res, fn, NULL, arg);
 	for (attempt = 1; attempt < 3 && res->aux && !res->error && !res->skip; attempt++) {
-		in_child(&run, fn, arg);
+		cowstat_measure_in_child(&run, fn, NULL, arg);
 		if (run.error || run.skip || run.aux < res->aux)
 			*res = run;
 	}
 }
 
-#define CHILD_FAIL(res, ...) do {					\
-	(res)->error = 1;						\
-	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
-	return;								\
-} while (0)
-
-#define CHILD_SKIP(res, ...) do {					\
-	(res)->skip = 1;						\
-	snprintf((res)->msg, sizeof((res)->msg), __VA_ARGS__);		\
-	return;								\
-} while (0)
-
 /* Every counter must move by exactly @want; unnamed ones by zero. */
 static void check_delta(struct __test_metadata *_metadata,
-			const struct result *res, const struct cowstat_counts *want)
+			const struct cowstat_result *res, const struct cowstat_counts *want)
 {
 	int i;
 
@@ -164,25 +91,13 @@ static void check_delta(struct __test_metadata *_metadata,
 
 /* ---- Memory helpers ---- */
 
-static char *map_pages(size_t n, int flags)
-{
-	char *p = mmap(NULL, n * page_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	/* THP would turn these faults into huge ones: test those separately. */
-	madvise(p, n * page_size, MADV_NOHUGEPAGE);
-	return p;
-}
-
 struct region {
 	char	*p;
 	size_t	n;
 	int	value;
 };
 
-static void write_region(struct result *res, void *arg)
+static void write_region(void *arg)
 {
 	struct region *r = arg;
 	size_t i;
@@ -235,7 +150,7 @@ FIXTURE_SETUP(cowstat)
 		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
 	pin_to_one_cpu();
 	self->r.n = NPAGES;
-	self->r.p = map_pages(NPAGES, 0);
+	self->r.p = cowstat_map_pages(NPAGES);
 	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %m");
 	memset(self->r.p, 1, NPAGES * page_size);
 }
@@ -339,419 +254,78 @@ TEST_F(cowstat, invariant_every_row)
 	free(text);
 }
 
-/* ---- Private anonymous memory ---- */
+/* ---- The table of cases (cowstat_cases.h), one result line each ---- */
 
-static void child_writes(struct result *res, void *arg)
-{
-	measure_self(res, write_region, arg);
-}
-
-/* The tutorial's case: a child writes N pages it shares with its parent. */
-TEST_F(cowstat, child_copies_inherited_pages)
-{
-	struct result res;
-	size_t i;
-
-	self->r.value = 2;
-	in_child(&res, child_writes, &self->r);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
-					   [CS_BYTES] = NPAGES * page_size));
-	for (i = 0; i < NPAGES; i++)
-		ASSERT_EQ(1, self->r.p[i * page_size]) TH_LOG("parent's page %zu changed", i);
-}
-
-static void parent_after_child_exit(struct result *res, void *arg)
-{
-	struct region *r = arg;
-	pid_t pid;
-
-	r->p = map_pages(r->n, 0);
-	if (!r->p)
-		CHILD_FAIL(res, "mmap: %m");
-	memset(r->p, 1, r->n * page_size);
-	pid = fork();
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	measure_self(res, write_region, r);
-}
-
-/* The last sharer writes: the page is made writable in place, no copy. */
-TEST_F(cowstat, parent_reuses_after_child_exit)
-{
-	struct region r = { .n = NPAGES, .value = 3 };
-	struct result res;
-
-	in_child(&res, parent_after_child_exit, &r);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_REUSES] = NPAGES));
-}
-
-static void zero_then_write(struct result *res, void *arg)
-{
-	struct region *r = arg;
-
-	r->p = map_pages(r->n, 0);
-	if (!r->p)
-		CHILD_FAIL(res, "mmap: %m");
-	read_region(r);		/* maps the shared zero page everywhere */
-	measure_self(res, write_region, r);
-}
-
-TEST_F(cowstat, zero_page_copies)
-{
-	struct region r = { .n = NPAGES, .value = 4 };
-	struct result res;
-
-	in_child(&res, zero_then_write, &r);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
-					   [CS_ZERO] = NPAGES,
-					   [CS_BYTES] = NPAGES * page_size));
-}
-
-/* Bit 55 of a pagemap entry: the page is soft-dirty. */
-#define PAGEMAP_SOFT_DIRTY	(1ULL << 55)
-
-/* Does this kernel track soft-dirty (CONFIG_MEM_SOFT_DIRTY)? @p was just written. */
-static bool soft_dirty_tracked(const void *p)
-{
-	uint64_t entry = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return false;
-	if (pread(fd, &entry, sizeof(entry), (uintptr_t)p / page_size * sizeof(entry)) !=
-	    sizeof(entry))
-		entry = 0;
-	close(fd);
-	return entry & PAGEMAP_SOFT_DIRTY;
-}
-
-static void clear_soft_dirty_then_write(struct result *res, void *arg)
-{
-	struct region *r = arg;
-	int fd;
-
-	r->p = map_pages(r->n, 0);
-	if (!r->p)
-		CHILD_FAIL(res, "mmap: %m");
-	memset(r->p, 1, r->n * page_size);
-	/* Without it, clear_refs accepts "4" and write-protects nothing. */
-	if (!soft_dirty_tracked(r->p))
-		CHILD_SKIP(res, "no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY)");
-	fd = open("/proc/self/clear_refs", O_WRONLY);
-	if (fd < 0)
-		CHILD_SKIP(res, "no /proc/self/clear_refs: %m");
-	if (write(fd, "4", 1) != 1)
-		CHILD_FAIL(res, "clear_refs 4: %m");
-	close(fd);
-	measure_self(res, write_region, r);
-}
-
-/* Clearing soft-dirty write-protects exclusive pages: each write reuses. */
-TEST_F(cowstat, soft_dirty_reuses)
-{
-	struct region r = { .n = NPAGES, .value = 5 };
-	struct result res;
-
-	in_child(&res, clear_soft_dirty_then_write, &r);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_REUSES] = NPAGES));
-}
-
-/* ---- Shared mappings ---- */
-
-static void shared_write_msync_write(struct result *res, void *arg)
-{
-	const char *dir = getenv("COWSTAT_EXT4");
-	struct region *r = arg;
-	char path[128];
-	int fd;
-
-	if (!dir)
-		CHILD_SKIP(res, "COWSTAT_EXT4 not set: needs a directory on ext4 (tmpfs never write-protects)");
-	snprintf(path, sizeof(path), "%s/shared.%d", dir, getpid());
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || ftruncate(fd, r->n * page_size))
-		CHILD_FAIL(res, "%s: %m", path);
-	r->p = mmap(NULL, r->n * page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (r->p == MAP_FAILED)
-		CHILD_FAIL(res, "mmap %s: %m", path);
-	write_region(res, r);
-	/* Writeback write-protects the pages again: the next writes notify. */
-	if (msync(r->p, r->n * page_size, MS_SYNC))
-		CHILD_FAIL(res, "msync: %m");
-	r->value++;
-	measure_self(res, write_region, r);
-	munmap(r->p, r->n * page_size);
-	close(fd);
-	unlink(path);
-}
-
-TEST_F(cowstat, shared_write_notify)
-{
-	struct region r = { .n = NPAGES, .value = 6 };
-	struct result res;
-
-	in_child(&res, shared_write_msync_write, &r);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_SHARED] = NPAGES));
-}
-
-/* ---- Faults in another process's memory ---- */
-
-struct remote {
-	struct region	r;
-	bool		write;
-	pid_t		target;
-	char		*local;
+FIXTURE(cow) {
 };
 
-static void remote_access(struct result *res, void *arg)
-{
-	struct remote *rm = arg;
-	struct iovec local = { rm->local, rm->r.n * page_size };
-	struct iovec remote = { rm->r.p, rm->r.n * page_size };
-	ssize_t n;
+FIXTURE_VARIANT(cow) {
+	enum cowstat_case_id	id;
+};
 
-	if (rm->write)
-		n = process_vm_writev(rm->target, &local, 1, &remote, 1, 0);
-	else
-		n = process_vm_readv(rm->target, &local, 1, &remote, 1, 0);
-	if (n != (ssize_t)(rm->r.n * page_size))
-		res->error = 1;
+/* Each case of the table, under a name for its result line. */
+FIXTURE_VARIANT_ADD(cow, child_copies_inherited_pages) { .id = COWSTAT_CHILD_COPIES };
+FIXTURE_VARIANT_ADD(cow, parent_reuses_after_child_exit) { .id = COWSTAT_REUSE };
+FIXTURE_VARIANT_ADD(cow, zero_page_copies) { .id = COWSTAT_ZERO_COPIES };
+FIXTURE_VARIANT_ADD(cow, soft_dirty_reuses) { .id = COWSTAT_SOFT_DIRTY };
+FIXTURE_VARIANT_ADD(cow, shared_write_notify) { .id = COWSTAT_SHARED_NOTIFY };
+FIXTURE_VARIANT_ADD(cow, process_vm_readv_unshares) { .id = COWSTAT_REMOTE_READ };
+FIXTURE_VARIANT_ADD(cow, process_vm_writev_copies) { .id = COWSTAT_REMOTE_WRITE };
+FIXTURE_VARIANT_ADD(cow, thp_parent_reuses_pmd) { .id = COWSTAT_THP_REUSE };
+FIXTURE_VARIANT_ADD(cow, thp_unshare_is_not_a_write) { .id = COWSTAT_THP_UNSHARE };
+FIXTURE_VARIANT_ADD(cow, thp_child_write_falls_back) { .id = COWSTAT_THP_CHILD };
+FIXTURE_VARIANT_ADD(cow, hugetlb_child_copies) { .id = COWSTAT_HUGETLB_CHILD };
+FIXTURE_VARIANT_ADD(cow, ksm_copies) { .id = COWSTAT_KSM_COPIES };
+
+FIXTURE_SETUP(cow)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	if (geteuid() != 0)
+		SKIP(return, "must run as root");
+	if (access(COWSTAT_PROC, R_OK))
+		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
+	pin_to_one_cpu();
 }
 
-static void remote_on_child(struct result *res, void *arg)
+FIXTURE_TEARDOWN(cow)
 {
-	struct remote *rm = arg;
-	int go[2];
-	pid_t pid;
-
-	rm->r.p = map_pages(rm->r.n, 0);
-	if (!rm->r.p || pipe(go))
-		CHILD_FAIL(res, "mmap/pipe: %m");
-	memset(rm->r.p, 1, rm->r.n * page_size);
-	pid = fork();
-	if (pid == 0) {
-		char c;
-
-		close(go[1]);
-		/* Keep the pages shared until the parent is done. */
-		if (read(go[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(go[0]);
-	/* The local buffer is private to us before we measure. */
-	rm->local = map_pages(rm->r.n, 0);
-	if (!rm->local)
-		CHILD_FAIL(res, "mmap: %m");
-	memset(rm->local, 7, rm->r.n * page_size);
-	rm->target = pid;
-	measure_self(res, remote_access, rm);
-	close(go[1]);
-	waitpid(pid, NULL, 0);
-	if (res->error)
-		snprintf(res->msg, sizeof(res->msg), "process_vm_%sv failed: %m",
-			 rm->write ? "write" : "read");
 }
 
-/* A R/O pin of shared anonymous pages unshares them, in the target's mm. */
-TEST_F(cowstat, process_vm_readv_unshares)
+/* Every counter moves by exactly what the case says. */
+TEST_F(cow, exact)
 {
-	struct remote rm = { .r.n = NPAGES, .write = false };
-	struct result res;
+	const struct cowstat_case *c = &cowstat_cases[variant->id];
+	/* cowstat.sh mounts ext4 there: shared_write_notify needs writeback. */
+	struct cowstat_ctx ctx = { .pages = NPAGES, .dir = getenv("COWSTAT_EXT4") };
+	struct cowstat_counts want;
+	struct cowstat_result res;
 
-	in_child(&res, remote_on_child, &rm);
+	cowstat_run_case(&res, c, &ctx, &want);
 	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_UNSHARE] = NPAGES,
-					   [CS_REMOTE] = NPAGES));
-}
-
-/* Writing into a child's inherited pages copies them, charged to the writer. */
-TEST_F(cowstat, process_vm_writev_copies)
-{
-	struct remote rm = { .r.n = NPAGES, .write = true };
-	struct result res;
-
-	in_child(&res, remote_on_child, &rm);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
-					   [CS_REMOTE] = NPAGES,
-					   [CS_BYTES] = NPAGES * page_size));
-}
-
-/* ---- sysfs and procfs ---- */
-
-static long read_long(const char *path)
-{
-	char buf[64];
-	long v = -1;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) > 0)
-		v = strtol(buf, NULL, 10);
-	close(fd);
-	return v;
-}
-
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
-static long vmstat(const char *name)
-{
-	char line[128];
-	size_t len = strlen(name);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			v = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
+	check_delta(_metadata, &res, &want);
+	if (c->vmstat)
+		EXPECT_EQ(c->want_aux * ctx.n, res.aux)
+			TH_LOG("/proc/vmstat %s moved by %llu", c->vmstat,
+			       (unsigned long long)res.aux);
 }
 
 /* ---- Huge pages ---- */
 
 #define HPAGE	COWSTAT_HPAGE
 
-static void thp_parent_after_child(struct result *res, void *arg)
-{
-	struct region r = { .n = 1, .value = 3 };
-	pid_t pid;
-
-	r.p = cowstat_map_thp();
-	if (!r.p)
-		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
-	pid = fork();
-	if (pid == 0) {
-		r.p[0] = 2;	/* splits the child's PMD, not the parent's */
-		_exit(0);
-	}
-	waitpid(pid, NULL, 0);
-	if (!cowstat_thp_mapped(r.p))
-		CHILD_FAIL(res, "the parent's THP was split by the child's write");
-	r.p += 10 * page_size;
-	measure_self(res, write_region, &r);
-}
-
-/* The last user of a THP writes it: reused in place, at PMD level. */
-TEST_F(cowstat, thp_parent_reuses_pmd)
-{
-	struct result res;
-
-	in_child(&res, thp_parent_after_child, NULL);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_THP] = 1));
-}
-
-struct thp_read {
-	char	*thp;
-	char	*buf;
-};
-
-/* process_vm_readv pins the pages read-only (pin_user_pages_remote). */
-static void read_thp_into(struct result *res, void *arg)
-{
-	struct thp_read *t = arg;
-	struct iovec local = { t->buf, HPAGE };
-	struct iovec remote = { t->thp, HPAGE };
-
-	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)HPAGE)
-		res->error = 1;
-}
-
-static void thp_pin_after_child(struct result *res, void *arg)
-{
-	struct thp_read t;
-	pid_t pid;
-
-	t.thp = cowstat_map_thp();
-	if (!t.thp)
-		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
-	t.buf = map_pages(HPAGE / page_size, 0);
-	if (!t.buf)
-		CHILD_FAIL(res, "mmap: %m");
-	pid = fork();
-	if (pid == 0)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	memset(t.buf, 0, HPAGE);	/* ours alone before the measurement */
-	/* The huge page is ours alone again, but no longer marked exclusive. */
-	if (!cowstat_thp_mapped(t.thp))
-		CHILD_FAIL(res, "the THP went away");
-	measure_self(res, read_thp_into, &t);
-	if (res->error)
-		snprintf(res->msg, sizeof(res->msg), "process_vm_readv: %m");
-}
-
-/*
- * Pinning a huge page read-only that is not marked exclusive unshares it
- * at PMD level (FAULT_FLAG_UNSHARE): no write, so no thp.
- */
-TEST_F(cowstat, thp_unshare_is_not_a_write)
-{
-	struct result res;
-
-	in_child(&res, thp_pin_after_child, NULL);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT());
-}
-
-static void thp_child_only(struct result *res, void *arg)
-{
-	struct region r = { .n = 1, .value = 2 };
-
-	r.p = cowstat_map_thp();
-	if (!r.p)
-		CHILD_SKIP(res, "no transparent huge page (THP disabled or none free)");
-	in_child(res, child_writes, &r);
-}
-
-/*
- * A child writes a fork-shared THP: the PMD fault splits it and falls back
- * to do_wp_page, which copies one 4 KiB page.  One fault, counted once.
- */
-TEST_F(cowstat, thp_child_write_falls_back)
-{
-	struct result res;
-
-	in_child(&res, thp_child_only, NULL);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = 1, [CS_COPIES] = 1,
-					   [CS_BYTES] = page_size));
-}
-
-static void thp_zero_then_write(struct result *res, void *arg)
+static void thp_zero_then_write(struct cowstat_result *res, void *arg)
 {
 	struct region r = { .n = 1, .value = 1, .p = map_aligned(HPAGE) };
 	long before;
 
 	if (!r.p)
-		CHILD_FAIL(res, "mmap: %m");
+		COWSTAT_FAIL(res, "mmap: %m");
 	if (madvise(r.p, HPAGE, MADV_HUGEPAGE))
-		CHILD_SKIP(res, "no transparent huge pages (madvise: %m)");
+		COWSTAT_SKIP(res, "no transparent huge pages (madvise: %m)");
 	read_region(&r);	/* maps the huge zero page, where THP allows it */
-	before = vmstat("thp_fault_alloc");
-	measure_self(res, write_region, &r);
-	res->aux = vmstat("thp_fault_alloc") - before;
+	before = cowstat_vmstat("thp_fault_alloc");
+	cowstat_measure_step(res, write_region, &r);
+	res->aux = cowstat_vmstat("thp_fault_alloc") - before;
 }
 
 /*
@@ -762,7 +336,7 @@ static void thp_zero_then_write(struct result *res, void *arg)
  */
 TEST_F(cowstat, thp_zero_page_write)
 {
-	struct result res;
+	struct cowstat_result res;
 
 	in_child_quietest(&res, thp_zero_then_write, NULL);
 	RESULT_OR_SKIP(&res);
@@ -780,21 +354,21 @@ TEST_F(cowstat, thp_zero_page_write)
 #define MTHP_SIZE	(64 << 10)
 #define MTHP_ENABLED	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"
 
-static void mthp_parent_after_child(struct result *res, void *arg)
+static void mthp_parent_after_child(struct cowstat_result *res, void *arg)
 {
 	struct region r = { .n = MTHP_SIZE / page_size, .value = 3,
 			    .p = map_aligned(MTHP_SIZE) };
 	pid_t pid;
 
 	if (!r.p)
-		CHILD_FAIL(res, "mmap: %m");
+		COWSTAT_FAIL(res, "mmap: %m");
 	pin_to_one_cpu();
 	memset(r.p, 1, MTHP_SIZE);	/* one 64 KiB folio */
 	pid = fork();
 	if (pid == 0)
 		_exit(0);
 	waitpid(pid, NULL, 0);
-	measure_self(res, write_region, &r);
+	cowstat_measure_step(res, write_region, &r);
 }
 
 /*
@@ -806,7 +380,7 @@ TEST_F(cowstat, mthp_parent_reuses_large)
 {
 	const uint64_t n = MTHP_SIZE / page_size;
 	char old[64] = "";
-	struct result res;
+	struct cowstat_result res;
 	int fd = open(MTHP_ENABLED, O_RDWR);
 
 	if (fd < 0)
@@ -818,9 +392,9 @@ TEST_F(cowstat, mthp_parent_reuses_large)
 	/* "always [madvise] never" -> "madvise" */
 	*strchr(strchr(old, '['), ']') = '\0';
 	memmove(old, strchr(old, '[') + 1, strlen(strchr(old, '[')));
-	ASSERT_EQ(0, write_str(MTHP_ENABLED, "always"));
-	in_child(&res, mthp_parent_after_child, NULL);
-	write_str(MTHP_ENABLED, old);
+	ASSERT_EQ(0, cowstat_write_str(MTHP_ENABLED, "always"));
+	cowstat_measure_in_child(&res, mthp_parent_after_child, NULL, NULL);
+	cowstat_write_str(MTHP_ENABLED, old);
 	close(fd);
 	RESULT_OR_SKIP(&res);
 	ksft_print_msg("the last user's writes to a 64 KiB folio were %s\n",
@@ -831,73 +405,6 @@ TEST_F(cowstat, mthp_parent_reuses_large)
 	else
 		check_delta(_metadata, &res, &WANT([CS_FAULTS] = n, [CS_COPIES] = n,
 						   [CS_BYTES] = n * page_size));
-}
-
-static void hugetlb_child_write(struct result *res, void *arg)
-{
-	struct region r = { .n = 1, .value = 2 };
-
-	r.p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (r.p == MAP_FAILED)
-		CHILD_SKIP(res, "no free 2 MiB hugetlb pages (set vm.nr_hugepages)");
-	memset(r.p, 1, HPAGE);
-	in_child(res, child_writes, &r);
-}
-
-TEST_F(cowstat, hugetlb_child_copies)
-{
-	struct result res;
-
-	in_child(&res, hugetlb_child_write, NULL);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_HUGETLB] = 1, [CS_BYTES] = HPAGE));
-}
-
-/* ---- KSM ---- */
-
-#define KSM	"/sys/kernel/mm/ksm/"
-
-static void ksm_merge_then_write(struct result *res, void *arg)
-{
-	struct region *r = arg;
-	long cow_ksm;
-	int i;
-
-	if (write_str(KSM "pages_to_scan", "1000") || write_str(KSM "sleep_millisecs", "10") ||
-	    write_str(KSM "run", "1"))
-		CHILD_SKIP(res, "KSM unavailable (CONFIG_KSM, root): %m");
-	r->p = map_pages(r->n, 0);
-	if (!r->p)
-		CHILD_FAIL(res, "mmap: %m");
-	memset(r->p, 0x5a, r->n * page_size);
-	if (madvise(r->p, r->n * page_size, MADV_MERGEABLE))
-		CHILD_SKIP(res, "madvise(MADV_MERGEABLE): %m");
-	for (i = 0; read_long("/proc/self/ksm_merging_pages") < (long)r->n; i++) {
-		if (i == 600)
-			CHILD_SKIP(res, "ksmd merged %ld of %zu pages in 60 s",
-				   read_long("/proc/self/ksm_merging_pages"), r->n);
-		usleep(100000);
-	}
-	write_str(KSM "run", "0");	/* no more merging while we measure */
-	cow_ksm = vmstat("cow_ksm");
-	measure_self(res, write_region, r);
-	res->aux = vmstat("cow_ksm") - cow_ksm;
-}
-
-/* Writing merged KSM pages copies each; the kernel's cow_ksm agrees. */
-TEST_F(cowstat, ksm_copies)
-{
-	struct region r = { .n = NPAGES, .value = 9 };
-	struct result res;
-
-	in_child(&res, ksm_merge_then_write, &r);
-	RESULT_OR_SKIP(&res);
-	check_delta(_metadata, &res, &WANT([CS_FAULTS] = NPAGES, [CS_COPIES] = NPAGES,
-					   [CS_KSM] = NPAGES,
-					   [CS_BYTES] = NPAGES * page_size));
-	EXPECT_EQ(NPAGES, res.aux) TH_LOG("/proc/vmstat cow_ksm moved by %llu",
-					  (unsigned long long)res.aux);
 }
 
 /* ---- Threads ---- */
@@ -914,7 +421,7 @@ static void *thread_writes(void *p)
 
 	ta->tid = gettid();
 	pthread_barrier_wait(ta->barrier);
-	write_region(NULL, &ta->r);
+	write_region(&ta->r);
 	return NULL;
 }
 
@@ -975,11 +482,11 @@ static void copy_zero_pages(size_t n)
 {
 	struct region r = { .n = n, .value = 1 };
 
-	r.p = map_pages(n, 0);
+	r.p = cowstat_map_pages(n);
 	if (!r.p)
 		_exit(1);
 	read_region(&r);
-	write_region(NULL, &r);
+	write_region(&r);
 }
 
 static int exec_left, exec_wfd = -1, exec_rfd = -1;
@@ -1007,7 +514,7 @@ static void exec_last(void *arg)
 __attribute__((constructor)) static void exec_from_thread(void)
 {
 	const char *env = getenv("COWSTAT_EXEC_FROM_THREAD");
-	struct result res = { 0 };
+	struct cowstat_result res = { 0 };
 	pthread_t th;
 	char c;
 
@@ -1069,7 +576,7 @@ static int row_states(pid_t pid, int *live, int *exited)
 TEST_F(cowstat, exec_from_thread)
 {
 	int to_test[2], to_prog[2], live, exited;
-	struct result res;
+	struct cowstat_result res;
 	char env[64];
 	pid_t pid, tid;
 
@@ -1129,7 +636,7 @@ static int row_comm(pid_t pid, char *comm)
 TEST_F(cowstat, exec_renames_row)
 {
 	int to_test[2], to_prog[2];
-	struct result res;
+	struct cowstat_result res;
 	char env[64], comm[16];
 	pid_t pid;
 
@@ -1161,7 +668,7 @@ TEST_F(cowstat, exec_renames_row)
 
 struct uffd_writer {
 	char		*p;
-	struct result	res;
+	struct cowstat_result	res;
 	long		pgreuse;	/* /proc/vmstat pgreuse moved by this much */
 };
 
@@ -1173,12 +680,10 @@ static void write_one_page(void *arg)
 static void *uffd_thread(void *arg)
 {
 	struct uffd_writer *w = arg;
-	long before = vmstat("pgreuse");
+	long before = cowstat_vmstat("pgreuse");
 
-	w->res.pid = gettid();
-	if (cowstat_measure(&w->res.delta, write_one_page, w->p))
-		w->res.error = 1;
-	w->pgreuse = vmstat("pgreuse") - before;
+	cowstat_measure_step(&w->res, write_one_page, w->p);
+	w->pgreuse = cowstat_vmstat("pgreuse") - before;
 	return NULL;
 }
 
@@ -1186,12 +691,12 @@ static void *uffd_thread(void *arg)
  * A private page of ours alone, present and write-protected by a new
  * userfaultfd, returned in @uffd; NULL (and @res says why) if it cannot be.
  */
-static char *uffd_wp_page(struct result *res, int *uffd)
+static char *uffd_wp_page(struct cowstat_result *res, int *uffd)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
 	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
-	char *p = map_pages(1, 0);
+	char *p = cowstat_map_pages(1);
 
 	if (!p) {
 		res->error = 1;
@@ -1245,7 +750,7 @@ static int uffd_release(int uffd, char *p)
 	return ioctl(uffd, UFFDIO_WRITEPROTECT, &wp);
 }
 
-static void uffd_wp_handoff(struct result *res, void *arg)
+static void uffd_wp_handoff(struct cowstat_result *res, void *arg)
 {
 	struct uffd_writer *w = arg;
 	pthread_t th;
@@ -1255,14 +760,14 @@ static void uffd_wp_handoff(struct result *res, void *arg)
 	if (!w->p)
 		return;
 	if (pthread_create(&th, NULL, uffd_thread, w))
-		CHILD_FAIL(res, "pthread_create");
+		COWSTAT_FAIL(res, "pthread_create");
 	if (uffd_wait_wp(uffd) || uffd_release(uffd, w->p))
-		CHILD_FAIL(res, "no userfaultfd write-protect fault to release: %m");
+		COWSTAT_FAIL(res, "no userfaultfd write-protect fault to release: %m");
 	pthread_join(th, NULL);
 	*res = w->res;
 	res->aux = w->pgreuse;
 	if (res->error)
-		CHILD_FAIL(res, "read %s: %m", COWSTAT_PROC);
+		COWSTAT_FAIL(res, "read %s: %m", COWSTAT_PROC);
 }
 
 /*
@@ -1274,7 +779,7 @@ static void uffd_wp_handoff(struct result *res, void *arg)
 TEST_F(cowstat, uffd_wp_handoff_is_other)
 {
 	struct uffd_writer w = { 0 };
-	struct result res;
+	struct cowstat_result res;
 
 	in_child_quietest(&res, uffd_wp_handoff, &w);
 	RESULT_OR_SKIP(&res);
@@ -1292,7 +797,7 @@ static void *write_page_thread(void *arg)
 	return NULL;
 }
 
-static void pending_in_pid_ns(struct result *res, void *arg)
+static void pending_in_pid_ns(struct cowstat_result *res, void *arg)
 {
 	struct cowstat_counts c;
 	pthread_t th;
@@ -1301,15 +806,15 @@ static void pending_in_pid_ns(struct result *res, void *arg)
 
 	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    mount("proc", "/proc", "proc", 0, NULL))
-		CHILD_SKIP(res, "mount proc in a new mount namespace: %m");
+		COWSTAT_SKIP(res, "mount proc in a new mount namespace: %m");
 	p = uffd_wp_page(res, &uffd);
 	if (!p)
 		return;
 	writer_tid = 0;		/* its page is ours before the thread writes it */
 	if (pthread_create(&th, NULL, write_page_thread, p))
-		CHILD_FAIL(res, "pthread_create");
+		COWSTAT_FAIL(res, "pthread_create");
 	if (uffd_wait_wp(uffd))
-		CHILD_FAIL(res, "no userfaultfd write-protect fault: %m");
+		COWSTAT_FAIL(res, "no userfaultfd write-protect fault: %m");
 	/* The thread is inside its fault, handed to us: nothing has ended yet. */
 	res->pid = writer_tid;
 	if (cowstat_read_counts(res->pid, &c) != 1)
@@ -1318,14 +823,14 @@ static void pending_in_pid_ns(struct result *res, void *arg)
 	uffd_release(uffd, p);
 	pthread_join(th, NULL);
 	if (res->error)
-		CHILD_FAIL(res, "no row for tid %d in the pid namespace", res->pid);
+		COWSTAT_FAIL(res, "no row for tid %d in the pid namespace", res->pid);
 }
 
-static void in_new_pid_ns(struct result *res, void *arg)
+static void in_new_pid_ns(struct cowstat_result *res, void *arg)
 {
 	if (unshare(CLONE_NEWPID | CLONE_NEWNS))
-		CHILD_SKIP(res, "unshare(CLONE_NEWPID | CLONE_NEWNS): %m");
-	in_child(res, pending_in_pid_ns, arg);
+		COWSTAT_SKIP(res, "unshare(CLONE_NEWPID | CLONE_NEWNS): %m");
+	cowstat_measure_in_child(res, pending_in_pid_ns, NULL, arg);
 }
 
 /*
@@ -1334,9 +839,9 @@ static void in_new_pid_ns(struct result *res, void *arg)
  */
 TEST_F(cowstat, pending_fault_in_pid_namespace)
 {
-	struct result res;
+	struct cowstat_result res;
 
-	in_child(&res, in_new_pid_ns, NULL);
+	cowstat_measure_in_child(&res, in_new_pid_ns, NULL, NULL);
 	RESULT_OR_SKIP(&res);
 	/* Every fault has ended one way or another, but the one in progress. */
 	EXPECT_EQ(res.delta.v[CS_FAULTS] - 1,
@@ -1415,7 +920,7 @@ TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 		if (pids[i] == 0) {
 			self->r.n = 1 + 5 * i;
 			self->r.value = 20;
-			write_region(NULL, &self->r);
+			write_region(&self->r);
 			_exit(0);
 		}
 		waitpid(pids[i], NULL, 0);
@@ -1431,22 +936,24 @@ TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 }
 
 /* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
+/* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
 TEST_F(cowstat, reuses_match_vmstat_pgreuse)
 {
-	struct region r = { .n = NPAGES, .value = 3 };
-	struct result res;
-	long before = vmstat("pgreuse");
+	struct cowstat_ctx ctx = { .pages = NPAGES };
+	struct cowstat_counts want;
+	struct cowstat_result res;
+	long before = cowstat_vmstat("pgreuse");
 
 	if (before < 0)
 		SKIP(return, "no pgreuse in /proc/vmstat");
-	in_child(&res, parent_after_child_exit, &r);
+	cowstat_run_case(&res, &cowstat_cases[COWSTAT_REUSE], &ctx, &want);
 	RESULT_OR_SKIP(&res);
 	/*
 	 * pgreuse also counts whatever else ran meanwhile: the kernel's figure
 	 * must be at least the test's own exact one.
 	 */
 	EXPECT_EQ(NPAGES, res.delta.v[CS_REUSES]);
-	EXPECT_LE(NPAGES, vmstat("pgreuse") - before);
+	EXPECT_LE(NPAGES, cowstat_vmstat("pgreuse") - before);
 }
 
 /* ---- Row lifetime ---- */
@@ -1457,7 +964,7 @@ static pid_t fork_writer(struct region *r, int value)
 
 	if (pid == 0) {
 		r->value = value;
-		write_region(NULL, r);
+		write_region(r);
 		_exit(0);
 	}
 	if (pid > 0)
@@ -1531,7 +1038,7 @@ TEST_F(cowstat, recycled_pid_gets_fresh_row)
 	ASSERT_LT(0, a);
 	ASSERT_EQ(1, rows_of(a, first, start, 2));
 	snprintf(last, sizeof(last), "%d", a - 1);
-	if (write_str("/proc/sys/kernel/ns_last_pid", last))
+	if (cowstat_write_str("/proc/sys/kernel/ns_last_pid", last))
 		SKIP(return, "cannot set ns_last_pid: %m");
 	self->r.n = NPAGES;
 	b = fork_writer(&self->r, 41);
@@ -1649,7 +1156,7 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 			_exit(2);
 		ret[1] = write_proc("reset\n", 6);
 		/* make a row of our own, then see only that */
-		write_region(NULL, &self->r);
+		write_region(&self->r);
 		ret[2] = rows_of(marker, c, start, 2);
 		/* a live task's uid is read at read time, as hidepid does */
 		ret[3] = rows_of(getpid(), c, start, 2);
@@ -1727,7 +1234,7 @@ static void *write_hugetlb_page(void *p)
  * out of instances.  Writes 0 to @ready (or 1 to skip, 2 on error, with
  * @res's msg) and waits to be killed.
  */
-static void block_in_hugetlb_fault(struct result *res, int ready)
+static void block_in_hugetlb_fault(struct cowstat_result *res, int ready)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -1782,7 +1289,7 @@ out:
  */
 TEST_F(cowstat, reset_clears_probe_misses)
 {
-	struct result res = { 0 };
+	struct cowstat_result res = { 0 };
 	long long dropped = -1;
 	char status = 2;
 	int fds[2];
@@ -1925,14 +1432,14 @@ TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
 	if (!f || fscanf(f, "%d", &prev) != 1)
 		SKIP(return, "no kernel.task_delayacct (CONFIG_TASK_DELAY_ACCT)");
 	fclose(f);
-	if (write_str("/proc/sys/kernel/task_delayacct", "1"))
+	if (cowstat_write_str("/proc/sys/kernel/task_delayacct", "1"))
 		SKIP(return, "cannot enable kernel.task_delayacct: %m");
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(ready));
 	pid = fork();
 	if (pid == 0) {
 		self->r.value = 80;
-		write_region(NULL, &self->r);
+		write_region(&self->r);
 		if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
 			_exit(1);
 		_exit(0);
@@ -1943,7 +1450,7 @@ TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
 	ASSERT_EQ(1, write(go[1], &byte, 1));
 	waitpid(pid, NULL, 0);
 	if (prev == 0)
-		write_str("/proc/sys/kernel/task_delayacct", "0");
+		cowstat_write_str("/proc/sys/kernel/task_delayacct", "0");
 	if (wpcopy < 0)
 		SKIP(return, "taskstats over netlink unavailable");
 	EXPECT_LE(NPAGES, c.v[CS_COPIES]);
