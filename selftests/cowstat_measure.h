@@ -103,39 +103,6 @@ static inline int cowstat_measure(struct cowstat_counts *delta,
 	return 0;
 }
 
-/*
- * Run @body(@arg, @out) in a child process and copy the @size bytes it left
- * in @out back to the caller's @out.  Returns 0, or -1 if the child died
- * without reporting.
- */
-static inline int cowstat_in_child(void (*body)(void *arg, void *out), void *arg,
-				   void *out, size_t size)
-{
-	int fds[2], ret = 0;
-	pid_t pid;
-
-	if (pipe(fds))
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		body(arg, out);
-		_exit(write(fds[1], out, size) == (ssize_t)size ? 0 : 1);
-	}
-	close(fds[1]);
-	if (read(fds[0], out, size) != (ssize_t)size)
-		ret = -1;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	return ret;
-}
-
 /* What a measured task reports back. */
 struct cowstat_result {
 	int			skip;		/* non-zero: @msg says why */

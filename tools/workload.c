@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "cowstat.h"
-#include "../selftests/cowstat_measure.h"
+#include "../selftests/cowstat_cases.h"
 
 #define MiB		(1UL << 20)
 #define TMPFS_MAGIC	0x01021994
@@ -136,28 +136,15 @@ static void reap(pid_t pid)
 		;
 }
 
-/* A child that measures @step and sends the counts back. */
-struct measured {
-	void		(*step)(void *arg);
-	void		*arg;
-};
-
-static void measured_body(void *arg, void *out)
-{
-	struct measured *m = arg;
-
-	if (cowstat_measure(out, m->step, m->arg))
-		memset(out, 0xff, sizeof(struct cowstat_counts));
-}
-
+/* @step(@arg)'s counts, measured in a child; a child that cannot is fatal. */
 static struct cowstat_counts in_measured_child(void (*step)(void *), void *arg)
 {
-	struct measured m = { step, arg };
-	struct cowstat_counts d;
+	struct cowstat_result res;
 
-	if (cowstat_in_child(measured_body, &m, &d, sizeof(d)))
-		fatal(EXIT_ERROR, "the measured child died");
-	return d;
+	cowstat_measure_in_child(&res, NULL, step, arg);
+	if (res.error)
+		fatal(EXIT_ERROR, "the measured child: %s", res.msg);
+	return res.delta;
 }
 
 static long status_kb(const char *file, const char *key)
@@ -377,143 +364,59 @@ static void fork_exec(const struct options *o)
 
 /* ---- Cases the tutorial only talks about ---- */
 
-static void fork_child_that_exits(void)
+/*
+ * Run case @id of the selftests' table (cowstat_cases.h) and set every
+ * column next to what it must be.  Columns both expect and count as 0 are
+ * checked, not shown, but for copies: what copy-on-write is about.
+ */
+static void run_case(const struct options *o, enum cowstat_case_id id)
 {
-	pid_t pid = fork_or_die();
+	const struct cowstat_case *c = &cowstat_cases[id];
+	struct cowstat_ctx ctx = { .pages = o->pages, .dir = o->dir };
+	struct cowstat_counts want;
+	struct cowstat_result res;
+	int i;
 
-	if (pid == 0)
-		_exit(0);
-	reap(pid);
-}
-
-static void reuse_body(void *arg, void *out)
-{
-	struct region *r = arg;
-
-	r->p = map_anon(r->size);
-	write_pages(r);
-	fork_child_that_exits();
-	r->value++;
-	cowstat_measure(out, write_pages, r);
+	cowstat_run_case(&res, c, &ctx, &want);
+	printf("  %s:\n", c->what);
+	if (res.skip) {
+		printf("  skipped: %s\n\n", res.msg);
+		return;
+	}
+	if (res.error)
+		fatal(EXIT_ERROR, "%s: %s", c->what, res.msg);
+	expect_header();
+	for (i = 0; i < CS_NR_COUNTERS; i++)
+		if (want.v[i] || res.delta.v[i] || i == CS_COPIES)
+			EXPECT(false, want.v[i], res.delta.v[i], "%s", cowstat_counter_name[i]);
+	printf("\n");
 }
 
 static void reuse(const struct options *o)
 {
-	struct region r = { .size = o->pages * page_size, .value = 1 };
-	struct cowstat_counts d;
-
 	printf("reuse: after its only child exits, the parent writes %zu shared pages\n\n",
 	       o->pages);
-	if (cowstat_in_child(reuse_body, &r, &d, sizeof(d)))
-		fatal(EXIT_ERROR, "the reuse child died");
-	expect_header();
-	EXPECT(false, o->pages, d.v[CS_REUSES], "pages reused in place");
-	EXPECT(false, 0, d.v[CS_COPIES], "pages copied");
-	printf("\nThe last sharer gets the page back writable: no copy at all.\n\n");
-}
-
-static void zero_body(void *arg, void *out)
-{
-	struct region *r = arg;
-	size_t off;
-	char sum = 0;
-
-	r->p = map_anon(r->size);
-	for (off = 0; off < r->size; off += page_size)
-		sum += ((volatile char *)r->p)[off];
-	(void)sum;
-	cowstat_measure(out, write_pages, r);
+	run_case(o, COWSTAT_REUSE);
+	printf("The last sharer gets the page back writable: no copy at all.\n\n");
 }
 
 static void zero(const struct options *o)
 {
-	struct region r = { .size = o->pages * page_size, .value = 1 };
-	struct cowstat_counts d;
-
 	printf("zero: %zu pages read first (the shared zero page), then written\n\n", o->pages);
-	if (cowstat_in_child(zero_body, &r, &d, sizeof(d)))
-		fatal(EXIT_ERROR, "the zero child died");
-	expect_header();
-	EXPECT(false, o->pages, d.v[CS_COPIES], "pages copied");
-	EXPECT(false, o->pages, d.v[CS_ZERO], "of them, copies of the zero page");
-	printf("\n");
-}
-
-struct thp_result {
-	int			have_thp;
-	struct cowstat_counts	child, parent;
-};
-
-static void thp_body(void *arg, void *out)
-{
-	struct thp_result *res = out;
-	struct region r = { .size = page_size, .value = 2 };
-
-	(void)arg;
-	memset(res, 0, sizeof(*res));
-	r.p = cowstat_map_thp();
-	res->have_thp = !!r.p;
-	if (!res->have_thp)
-		return;
-	res->child = in_measured_child(write_pages, &r);
-	r.p += 10 * page_size;
-	r.value = 3;
-	cowstat_measure(&res->parent, write_pages, &r);
+	run_case(o, COWSTAT_ZERO_COPIES);
 }
 
 static void thp(const struct options *o)
 {
-	struct thp_result res;
-
-	(void)o;
 	printf("thp: a fork-shared transparent huge page, written by the child, then the parent\n\n");
-	if (cowstat_in_child(thp_body, NULL, &res, sizeof(res)))
-		fatal(EXIT_ERROR, "the thp child died");
-	if (!res.have_thp) {
-		printf("  skipped: no transparent huge page (THP disabled, or none free)\n\n");
-		return;
-	}
-	expect_header();
-	EXPECT(false, 1, res.child.v[CS_FAULTS], "child: faults (PMD split, then one PTE fault)");
-	EXPECT(false, 1, res.child.v[CS_COPIES], "child: 4 KiB pages copied");
-	EXPECT(false, 0, res.child.v[CS_THP], "child: huge faults completed at PMD level");
-	EXPECT(false, 1, res.parent.v[CS_THP], "parent, child gone: THP reused at PMD level");
-	EXPECT(false, 0, res.parent.v[CS_COPIES], "parent: pages copied");
-	printf("\nA shared THP is never copied whole: the writer's PMD is split and one\n"
+	run_case(o, COWSTAT_THP_CHILD);
+	run_case(o, COWSTAT_THP_REUSE);
+	printf("A shared THP is never copied whole: the writer's PMD is split and one\n"
 	       "4 KiB page is copied.  The last user reuses the huge page in place.\n\n");
-}
-
-struct shared_case {
-	const char	*dir;
-	size_t		pages;
-};
-
-static void shared_body(void *arg, void *out)
-{
-	struct shared_case *sc = arg;
-	struct region r = { .size = sc->pages * page_size, .value = 1 };
-	char path[4096];
-	int fd;
-
-	memset(out, 0xff, sizeof(struct cowstat_counts));
-	snprintf(path, sizeof(path), "%s/.cowstat-shared.%d", sc->dir, getpid());
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || ftruncate(fd, r.size))
-		return;
-	r.p = mmap(NULL, r.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	unlink(path);
-	if (r.p == MAP_FAILED)
-		return;
-	write_pages(&r);
-	msync(r.p, r.size, MS_SYNC);	/* writeback write-protects the pages */
-	r.value = 2;
-	cowstat_measure(out, write_pages, &r);
 }
 
 static void shared(const struct options *o)
 {
-	struct shared_case sc = { o->dir, o->pages };
-	struct cowstat_counts d;
 	struct statfs sf;
 
 	printf("shared: MAP_SHARED file pages written again after msync (write-notify, not CoW)\n\n");
@@ -524,12 +427,7 @@ static void shared(const struct options *o)
 		       o->dir);
 		return;
 	}
-	if (cowstat_in_child(shared_body, &sc, &d, sizeof(d)) || d.v[CS_FAULTS] == UINT64_MAX)
-		fatal(EXIT_ERROR, "could not map a file in %s", o->dir);
-	expect_header();
-	EXPECT(false, o->pages, d.v[CS_SHARED], "shared-mapping write faults");
-	EXPECT(false, 0, d.v[CS_COPIES], "pages copied");
-	printf("\n");
+	run_case(o, COWSTAT_SHARED_NOTIFY);
 }
 
 /* ---- User interface ---- */
