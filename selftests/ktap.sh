@@ -1,10 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# KTAP output for the host checks (scripts/*-check, lint) and the guest-side
-# scripts (scripts/guest/): the names and the totals line of kselftest's
+# KTAP output for every shell test: the selftests, tools/test-*.sh, the
+# host checks (scripts/*-check, lint) and the guest-side scripts
+# (scripts/guest/).  The names and the totals line of kselftest's
 # ktap_helpers.sh, plus a reason on skips and the tail of a failed step's
 # output as diagnostics.  Also the steps several of them share: the kernel
 # log check and ext4 on a ramdisk.  Source it; it sets nothing else.
+#
+# It lives here, not in scripts/, because selftests/ is also copied into a
+# kernel tree as tools/testing/selftests/cowstat and installed from there
+# (TEST_FILES), where only this directory comes along.  Not kselftest's own
+# ktap_helpers.sh: 6.1's tree has none, and it has no skip reasons.
 
 KTAP_TESTNO=1
 KTAP_CNT_PASS=0
