@@ -9,44 +9,19 @@
 # Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe;
 # $COWSTAT_WRONG_LAYOUT_KO is one built with -DCOWSTAT_TEST_WRONG_LAYOUT.
 
-ksft_skip=4
 here=$(dirname "$(readlink -f "$0")")
-nr=0 pass=0 fail=0 skip=0
 tracing=/sys/kernel/tracing
-
-ktap_result()	# status name [reason]
-{
-	nr=$((nr + 1))
-	case $1 in
-	pass)	pass=$((pass + 1)); echo "ok $nr $2" ;;
-	skip)	skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
-	*)	fail=$((fail + 1)); echo "not ok $nr $2${3:+ # $3}" ;;
-	esac
-}
-
-diag() { echo "# $*"; }
+. "$here/ktap.sh"
 
 plan=11
-echo "TAP version 13"
-echo "1..$plan"
-
-if [ "$(id -u)" != 0 ]; then
-	echo "# SKIP: must run as root"
-	for t in $(seq "$plan"); do ktap_result skip "test_$t" "must run as root"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:$plan error:0"
-	exit $ksft_skip
-fi
-
+ktap_print_header
+ktap_set_plan $plan
+[ "$(id -u)" = 0 ] || ktap_skip_plan $plan test "must run as root"
 ko=${COWSTAT_KO:-$(modinfo -n cowstat 2>/dev/null)}
 if [ -z "$ko" ] || [ ! -r "$ko" ] || [ -e /proc/cowstat ]; then
-	why="set COWSTAT_KO to cowstat.ko, with the module not loaded"
-	for t in $(seq "$plan"); do ktap_result skip "test_$t" "$why"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:$plan error:0"
-	exit $ksft_skip
+	ktap_skip_plan $plan test "set COWSTAT_KO to cowstat.ko, with the module not loaded"
 fi
-
-dmesg_mark=$(dmesg | wc -l)
-new_kernel_warnings() { dmesg | tail -n +"$((dmesg_mark + 1))" | grep -E 'WARNING|BUG|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption'; }
+kernel_log_mark
 
 # A fork-heavy background load: every subshell copies some pages.
 workload_pid=
@@ -63,15 +38,15 @@ bad=0
 for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=cowstat_no_such_symbol \
 	   'wp_symbol=do_wp_pag*' 'reuse_symbol=ptep_set_access_flag?' 'commit_symbol=!ptep_clear_flush'; do
 	if insmod "$ko" "$arg" 2>/dev/null; then
-		diag "insmod $arg succeeded"; bad=1; rmmod cowstat
+		ktap_print_msg "insmod $arg succeeded"; bad=1; rmmod cowstat
 	fi
-	[ -e /proc/cowstat ] && { diag "/proc/cowstat left behind by insmod $arg"; bad=1; }
+	[ -e /proc/cowstat ] && { ktap_print_msg "/proc/cowstat left behind by insmod $arg"; bad=1; }
 done
-dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { diag "no max_tasks message"; bad=1; }
-dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { diag "no wp_symbol message"; bad=1; }
+dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { ktap_print_msg "no max_tasks message"; bad=1; }
+dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { ktap_print_msg "no wp_symbol message"; bad=1; }
 dmesg | tail -n 20 | grep -q "wp_symbol=do_wp_pag\*: must be a symbol name, not a pattern" ||
-	{ diag "no message for a pattern in wp_symbol"; bad=1; }
-[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	{ ktap_print_msg "no message for a pattern in wp_symbol"; bad=1; }
+ktap_test_status $bad $t
 
 # 2. Load/unload cycles (20, or $LOAD_CYCLES) under a forking workload,
 #    each unloading while a reader holds /proc/cowstat open mid-read.
@@ -82,20 +57,20 @@ slab0=$(slab)
 start_workload
 cycles=${LOAD_CYCLES:-20}
 for i in $(seq "$cycles"); do
-	insmod "$ko" || { diag "insmod failed in cycle $i"; bad=1; break; }
+	insmod "$ko" || { ktap_print_msg "insmod failed in cycle $i"; bad=1; break; }
 	exec 3< /proc/cowstat
-	read -r -u 3 _ || { diag "read failed in cycle $i"; bad=1; }
-	rmmod cowstat || { diag "rmmod failed in cycle $i"; bad=1; break; }
-	[ -e /proc/cowstat ] && { diag "/proc/cowstat still there after rmmod"; bad=1; }
+	read -r -u 3 _ || { ktap_print_msg "read failed in cycle $i"; bad=1; }
+	rmmod cowstat || { ktap_print_msg "rmmod failed in cycle $i"; bad=1; break; }
+	[ -e /proc/cowstat ] && { ktap_print_msg "/proc/cowstat still there after rmmod"; bad=1; }
 	cat <&3 > /dev/null 2>&1
 	exec 3<&-
-	[ $((i % 25)) = 0 ] && diag "$i of $cycles cycles"
+	[ $((i % 25)) = 0 ] && ktap_print_msg "$i of $cycles cycles"
 done
 stop_workload
-diag "slab + vmalloc: $slab0 kB before $cycles cycles, $(slab) kB after"
-warnings=$(new_kernel_warnings)
-[ -n "$warnings" ] && { diag "kernel log: $warnings"; bad=1; }
-[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+ktap_print_msg "slab + vmalloc: $slab0 kB before $cycles cycles, $(slab) kB after"
+warnings=$(kernel_log_problems)
+[ -n "$warnings" ] && { ktap_print_msg "kernel log: $warnings"; bad=1; }
+ktap_test_status $bad $t
 
 # 3. Unloading while a reader holds /proc/cowstat open is safe.
 t=unload_with_reader_open
@@ -103,13 +78,13 @@ bad=0
 insmod "$ko"
 exec 3< /proc/cowstat
 read -r -u 3 first
-case $first in cowstat\ *) ;; *) diag "first line: $first"; bad=1 ;; esac
-rmmod cowstat || { diag "rmmod with an open reader failed"; bad=1; }
+case $first in cowstat\ *) ;; *) ktap_print_msg "first line: $first"; bad=1 ;; esac
+rmmod cowstat || { ktap_print_msg "rmmod with an open reader failed"; bad=1; }
 cat <&3 > /dev/null 2>&1
 exec 3<&-
-warnings=$(new_kernel_warnings)
-[ -n "$warnings" ] && { diag "kernel log: $warnings"; bad=1; }
-[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+warnings=$(kernel_log_problems)
+[ -n "$warnings" ] && { ktap_print_msg "kernel log: $warnings"; bad=1; }
+ktap_test_status $bad $t
 
 # 4. A full table drops what it cannot record, and counts exactly that.
 t=table_bound_and_dropped
@@ -133,7 +108,7 @@ rowless_events()
 	     END { print hits + 0 }' "$1" $tracing/trace
 }
 if [ ! -w $tracing/kprobe_events ]; then
-	ktap_result skip $t "no tracefs kprobe_events"
+	ktap_test_skip $t "no tracefs kprobe_events"
 else
 	bad=0
 	insmod "$ko" max_tasks=16
@@ -160,10 +135,10 @@ else
 	cp /proc/cowstat /tmp/cowstat.bound
 	# Every event of a pid without a row must have been dropped.
 	expect=$(rowless_events /tmp/cowstat.bound)
-	[ "$tasks" = 16 ] || { diag "tasks=$tasks with max_tasks=16"; bad=1; }
-	[ $((dropped1 - dropped0)) -gt 0 ] || { diag "nothing dropped"; bad=1; }
+	[ "$tasks" = 16 ] || { ktap_print_msg "tasks=$tasks with max_tasks=16"; bad=1; }
+	[ $((dropped1 - dropped0)) -gt 0 ] || { ktap_print_msg "nothing dropped"; bad=1; }
 	[ $((dropped1 - dropped0)) = "$expect" ] ||
-		{ diag "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
+		{ ktap_print_msg "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
 	# Exited rows go first: end five children, then a new task evicts one.
 	live_before=$(awk 'FNR > 2 && $6 == "R"' /proc/cowstat | wc -l)
 	set -- $pids
@@ -172,24 +147,24 @@ else
 	( v=1; : "$v" )
 	read_header
 	evicted=$hdr_evicted
-	[ "$evicted" -ge 1 ] || { diag "no row was evicted"; bad=1; }
+	[ "$evicted" -ge 1 ] || { ktap_print_msg "no row was evicted"; bad=1; }
 	live_after=$(awk 'FNR > 2 && $6 == "R"' /proc/cowstat | wc -l)
 	[ "$live_after" -ge $((live_before - 5)) ] ||
-		{ diag "live rows went from $live_before to $live_after"; bad=1; }
+		{ ktap_print_msg "live rows went from $live_before to $live_after"; bad=1; }
 	kill $pids 2>/dev/null
 	wait $pids 2>/dev/null
 	exec 9<&-
 	rm -f /tmp/cowstat.fifo /tmp/cowstat.bound
 	echo '-:cowstat_bound/wp' >> $tracing/kprobe_events
 	rmmod cowstat
-	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	ktap_test_status $bad $t
 fi
 
 # 5. Refused rows (fail_rows, the module's fault injection) are dropped
 #    events, counted exactly; once injection stops, new tasks get rows.
 t=row_failure_injected
 if [ ! -w $tracing/kprobe_events ]; then
-	ktap_result skip $t "no tracefs kprobe_events"
+	ktap_test_skip $t "no tracefs kprobe_events"
 else
 	bad=0
 	insmod "$ko"
@@ -211,26 +186,26 @@ else
 	left=$(cat $fail_rows)
 	echo 0 > $fail_rows
 	expect=$(rowless_events /tmp/cowstat.inject)
-	[ "$expect" -ge 10 ] || { diag "the children took $expect faults"; bad=1; }
+	[ "$expect" -ge 10 ] || { ktap_print_msg "the children took $expect faults"; bad=1; }
 	[ $((dropped1 - dropped0)) = "$expect" ] ||
-		{ diag "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
+		{ ktap_print_msg "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
 	[ "$hdr_tasks" = "$tasks0" ] ||
-		{ diag "tasks went from $tasks0 to $hdr_tasks while every new row was refused"; bad=1; }
-	[ "$left" -lt 1000000 ] || { diag "fail_rows was not consumed"; bad=1; }
+		{ ktap_print_msg "tasks went from $tasks0 to $hdr_tasks while every new row was refused"; bad=1; }
+	[ "$left" -lt 1000000 ] || { ktap_print_msg "fail_rows was not consumed"; bad=1; }
 	( v=1; : "$v" ) &
 	wait $!
 	awk -v p=$! 'FNR > 2 && $1 == p { found = 1 } END { exit !found }' /proc/cowstat ||
-		{ diag "no row for a new task after fail_rows=0"; bad=1; }
+		{ ktap_print_msg "no row for a new task after fail_rows=0"; bad=1; }
 	rm -f /tmp/cowstat.inject
 	echo '-:cowstat_inject/wp' >> $tracing/kprobe_events
 	rmmod cowstat
-	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	ktap_test_status $bad $t
 fi
 
 # 6. A reader in a pid namespace sees its own tasks, with its own pids.
 t=pid_namespace_view
 if ! command -v unshare > /dev/null; then
-	ktap_result skip $t "no unshare(1)"
+	ktap_test_skip $t "no unshare(1)"
 else
 	insmod "$ko"
 	rm -f /tmp/ns.ready
@@ -249,7 +224,8 @@ else
 		wait' 2> /dev/null
 	rc=$?
 	rmmod cowstat
-	[ $rc = 0 ] && ktap_result pass $t || { diag "namespace check failed at step $rc"; ktap_result fail $t; }
+	[ $rc = 0 ] || ktap_print_msg "namespace check failed at step $rc"
+	ktap_test_status $rc $t
 fi
 
 # 7. The probes are what the cost figures assume: ftrace callbacks of their
@@ -259,13 +235,13 @@ fi
 t=hot_probes_are_ftrace_callbacks
 kprobes_list=/sys/kernel/debug/kprobes/list
 if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
-	ktap_result skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
+	ktap_test_skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
 else
 	bad=0
 	insmod "$ko"
 	for f in do_wp_page ptep_set_access_flags ptep_clear_flush; do
 		grep -qE "^$f .*tramp: .*->[a-z_]+_ftrace\+0x0/.*\[cowstat\]" $tracing/enabled_functions ||
-			{ diag "$f: $(grep "^$f " $tracing/enabled_functions)"; bad=1; }
+			{ ktap_print_msg "$f: $(grep "^$f " $tracing/enabled_functions)"; bad=1; }
 	done
 	int3_probes() { grep -vE '\[(FTRACE|OPTIMIZED)\]' $kprobes_list; }
 	# Optimization, where it applies, happens in a worker shortly after.
@@ -273,27 +249,27 @@ else
 		[ -z "$(int3_probes)" ] && break
 		read -r -t 0.1 _ <> /dev/zero
 	done
-	[ -n "$(int3_probes)" ] && { diag "int3 probes: $(int3_probes)"; bad=1; }
+	[ -n "$(int3_probes)" ] && { ktap_print_msg "int3 probes: $(int3_probes)"; bad=1; }
 	rmmod cowstat
-	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	ktap_test_status $bad $t
 fi
 
 # 8. probes=kprobe attaches every hot probe as a kprobe, and no ftrace
 #    callback of cowstat's.
 t=probes_kprobe_attaches_kprobes
 if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
-	ktap_result skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
+	ktap_test_skip $t "no enabled_functions or kprobes/list (tracefs, debugfs)"
 else
 	bad=0
 	insmod "$ko" probes=kprobe || bad=1
 	for f in do_wp_page ptep_set_access_flags ptep_clear_flush; do
-		grep -qE " $f\+0x[0-9a-f]+ " $kprobes_list || { diag "$f: no kprobe"; bad=1; }
+		grep -qE " $f\+0x[0-9a-f]+ " $kprobes_list || { ktap_print_msg "$f: no kprobe"; bad=1; }
 	done
 	grep -E '_ftrace\+0x0/.*\[cowstat\]' $tracing/enabled_functions && bad=1
 	rmmod cowstat
-	insmod "$ko" probes=int3 2>/dev/null && { diag "probes=int3 accepted"; bad=1; rmmod cowstat; }
-	dmesg | tail -n 5 | grep -q "probes=int3: must be ftrace or kprobe" || { diag "no probes= message"; bad=1; }
-	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	insmod "$ko" probes=int3 2>/dev/null && { ktap_print_msg "probes=int3 accepted"; bad=1; rmmod cowstat; }
+	dmesg | tail -n 5 | grep -q "probes=int3: must be ftrace or kprobe" || { ktap_print_msg "no probes= message"; bad=1; }
+	ktap_test_status $bad $t
 fi
 
 # 9. A layout the kernel's BTF contradicts is refused, never guessed: a
@@ -302,19 +278,19 @@ fi
 #    it is harmless.
 t=wrong_layout_refused
 if [ -z "${COWSTAT_WRONG_LAYOUT_KO:-}" ]; then
-	ktap_result skip $t "set COWSTAT_WRONG_LAYOUT_KO (cowstat.ko built with -DCOWSTAT_TEST_WRONG_LAYOUT)"
+	ktap_test_skip $t "set COWSTAT_WRONG_LAYOUT_KO (cowstat.ko built with -DCOWSTAT_TEST_WRONG_LAYOUT)"
 elif ! command -v python3 > /dev/null || ! echo 4 > /proc/sys/vm/nr_hugepages; then
-	ktap_result skip $t "needs python3 and hugetlb pages"
+	ktap_test_skip $t "needs python3 and hugetlb pages"
 else
 	bad=0
 	mark=$(dmesg | wc -l)
-	insmod "$COWSTAT_WRONG_LAYOUT_KO" || { diag "insmod failed"; bad=1; }
+	insmod "$COWSTAT_WRONG_LAYOUT_KO" || { ktap_print_msg "insmod failed"; bad=1; }
 	log=$(dmesg | tail -n +"$((mark + 1))")
 	want="hugetlb_fault: the kernel's BTF gives hugetlb_fault(struct mm_struct *, struct vm_area_struct *, long unsigned int, unsigned int), the handler reads (struct vm_fault *)"
-	grep -qF "$want" <<< "$log" || { diag "no refusal line: $log"; bad=1; }
+	grep -qF "$want" <<< "$log" || { ktap_print_msg "no refusal line: $log"; bad=1; }
 	grep -qF "cannot probe hugetlb_fault (-71): its columns are left out" <<< "$log" || bad=1
-	head -n 1 /proc/cowstat | grep -q hugetlb_fault && { diag "hugetlb_fault attached"; bad=1; }
-	sed -n 2p /proc/cowstat | grep -qw hugetlb && { diag "hugetlb column shown"; bad=1; }
+	head -n 1 /proc/cowstat | grep -q hugetlb_fault && { ktap_print_msg "hugetlb_fault attached"; bad=1; }
+	sed -n 2p /proc/cowstat | grep -qw hugetlb && { ktap_print_msg "hugetlb column shown"; bad=1; }
 	# A private hugetlb page, written by parent and then by a child: a copy.
 	python3 -c '
 import mmap, os
@@ -325,10 +301,10 @@ if pid == 0:
     m[0] = 2
     os._exit(0)
 _, status = os.waitpid(pid, 0)
-exit(status)' || { diag "hugetlb copy-on-write failed"; bad=1; }
+exit(status)' || { ktap_print_msg "hugetlb copy-on-write failed"; bad=1; }
 	rmmod cowstat
 	echo 0 > /proc/sys/vm/nr_hugepages
-	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	ktap_test_status $bad $t
 fi
 
 # 10. Resets from three tasks at once, threads that exec, forks and readers,
@@ -340,7 +316,7 @@ fi
 t=reset_storm_exec_churn
 prog=$here/cowstat_test
 if [ ! -x "$prog" ]; then
-	ktap_result skip $t "no $prog"
+	ktap_test_skip $t "no $prog"
 else
 	bad=0
 	insmod "$ko" max_tasks=16
@@ -363,7 +339,7 @@ else
 	# No more resets: these rows must all be right when the table is read.
 	for i in 1 2 3; do COWSTAT_EXEC_FROM_THREAD=3 "$prog"; done
 	stop_workload
-	[ -s /tmp/cowstat.readers ] && { diag "$(cat /tmp/cowstat.readers)"; bad=1; }
+	[ -s /tmp/cowstat.readers ] && { ktap_print_msg "$(cat /tmp/cowstat.readers)"; bad=1; }
 	# A task gone from /proc has passed its exit tracepoint: if its row
 	# still reads R after that, it will stay R.
 	ended=
@@ -379,21 +355,17 @@ else
 	done < <(awk -F'\t' 'NR > 2 && $6 == "R" { print $1, $5 }' /proc/cowstat)
 	stale=$(awk -F'\t' -v ended="$ended" 'BEGIN { n = split(ended, e, " "); for (i = 1; i <= n; i++) gone[e[i]] = 1 }
 		NR > 2 && $6 == "R" && (($1 ":" $5) in gone) { print $1 }' /proc/cowstat)
-	[ -z "$stale" ] || { diag "rows of ended tasks still R: $stale"; bad=1; }
+	[ -z "$stale" ] || { ktap_print_msg "rows of ended tasks still R: $stale"; bad=1; }
 	rm -f /tmp/cowstat.readers
 	rmmod cowstat
-	[ $bad = 0 ] && ktap_result pass $t || ktap_result fail $t
+	ktap_test_status $bad $t
 fi
 
 # 11. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
-warnings=$(new_kernel_warnings)
-if [ -n "$warnings" ] || [ -e /proc/cowstat ]; then
-	diag "kernel log: $warnings"
-	ktap_result fail $t
-else
-	ktap_result pass $t
-fi
-
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ $fail = 0 ]
+warnings=$(kernel_log_problems)
+[ -z "$warnings" ] && [ ! -e /proc/cowstat ]
+rc=$?
+[ $rc = 0 ] || ktap_print_msg "kernel log: $warnings"
+ktap_test_status $rc $t
+ktap_print_totals

@@ -69,6 +69,18 @@ ktap_print_totals()
 	[ "$KTAP_CNT_FAIL" = 0 ]
 }
 
+# For a script that cannot run at all: each of its COUNT planned tests
+# skipped, as NAME_1..NAME_COUNT, the totals, and kselftest's skip status.
+ktap_skip_plan()	# count name reason
+{
+	local i
+	for i in $(seq "$1"); do
+		ktap_test_skip "$2_$i" "$3"
+	done
+	ktap_print_totals
+	exit 4
+}
+
 # The plan, for a script that counts its tests as it goes, and the totals.
 ktap_finished()
 {
