@@ -7,7 +7,7 @@
 cowstat=$(readlink -f "${1:-./cowstat}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-nr=0 pass=0 fail=0 skip=0
+. "$(dirname "$(readlink -f "$0")")/../selftests/ktap.sh"
 
 V='cowstat 1 tasks=3 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page,sched_process_exit'
 HF=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcomm'
@@ -21,9 +21,9 @@ expect()
 	local name=$1 want=$2 got; shift 2
 	got=$("$@" 2> "$tmp/err")
 	if [ "$got" = "$want" ]; then
-		result pass "$name"
+		ktap_test_pass "$name"
 	else
-		result fail "$name"
+		ktap_test_fail "$name"
 		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/# /'
 		sed 's/^/# stderr: /' "$tmp/err"
 	fi
@@ -35,24 +35,15 @@ expect_rc()
 	"$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
 	rc=$?
 	if [ $rc = "$want" ] && grep -qF -- "$msg" "$tmp/err"; then
-		result pass "$name"
+		ktap_test_pass "$name"
 	else
-		result fail "$name"
+		ktap_test_fail "$name"
 		echo "# exit $rc, want $want and '$msg'"
 		sed 's/^/# stderr: /' "$tmp/err" | head -5
 	fi
 }
-result()	# status name
-{
-	nr=$((nr + 1))
-	case $1 in
-	pass)	pass=$((pass + 1)); echo "ok $nr $2" ;;
-	skip)	skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
-	*)	fail=$((fail + 1)); echo "not ok $nr $2" ;;
-	esac
-}
 
-echo "TAP version 13"
+ktap_print_header
 
 # mode=faults: no bytes column, so the default sort falls back to faults.
 table faults.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t7\tcat'
@@ -65,11 +56,11 @@ expect mode_faults_show_sorts_by_faults "$(printf '%s\n' \
 promtool_ok()
 {
 	if ! command -v promtool > /dev/null; then
-		result skip "$1" "no promtool"
+		ktap_test_skip "$1" "no promtool"
 	elif out=$(promtool check metrics < "$2" 2>&1) && [ -z "$out" ]; then
-		result pass "$1"
+		ktap_test_pass "$1"
 	else
-		result fail "$1"
+		ktap_test_fail "$1"
 		echo "$out" | sed 's/^/# /'
 	fi
 }
@@ -212,7 +203,7 @@ expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 1)" "$cowstat
 
 # reset: without the module, exit 3 and how to load it.
 if [ -e /proc/cowstat ]; then
-	result skip reset_without_module "the module is loaded"
+	ktap_test_skip reset_without_module "the module is loaded"
 else
 	expect_rc reset_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" reset
 fi
@@ -349,6 +340,4 @@ expect show_color_auto_piped "$("$cowstat" show -H --top 1 -f "$tmp/recycled.tab
 expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
 	"$cowstat" show -T --color=always -f "$tmp/recycled.tab"
 
-echo "1..$nr"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ $fail = 0 ]
+ktap_finished

@@ -9,33 +9,18 @@
 # Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
-nr=0 pass=0 fail=0 skip=0
+. "$here/../selftests/ktap.sh"
 
-result()	# status name [reason]
-{
-	nr=$((nr + 1))
-	case $1 in
-	pass)	pass=$((pass + 1)); echo "ok $nr $2" ;;
-	skip)	skip=$((skip + 1)); echo "ok $nr $2 # SKIP $3" ;;
-	*)	fail=$((fail + 1)); echo "not ok $nr $2" ;;
-	esac
-}
-check() { local name=$1; shift; if "$@"; then result pass "$name"; else result fail "$name"; fi; }
-diag() { sed 's/^/# /'; }
-
-echo "TAP version 13"
-echo "1..14"
+ktap_print_header
+ktap_set_plan 14
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	for i in $(seq 14); do result skip "tool_$i" "needs root and COWSTAT_KO"; done
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:14 error:0"
-	exit 4
+	ktap_skip_plan 14 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
 # An ext4 directory for the shared workload (tmpfs never write-protects).
 mnt=$(mktemp -d)
-if modprobe brd rd_nr=1 rd_size=16384 2>/dev/null && mkfs.ext4 -q -F /dev/ram0 >/dev/null 2>&1 &&
-   mount -t ext4 /dev/ram0 "$mnt"; then
+if ext4_on_ramdisk "$mnt" 2>/dev/null; then
 	dir=$mnt
 else
 	dir=.
@@ -43,14 +28,14 @@ fi
 
 out=$(cd /tmp && "$cowstat" workload --check --sizes 1,4 --iterations 2 --dir "$dir" all 2>&1)
 rc=$?
-echo "$out" | grep -E 'MISMATCH|skipped' | diag
-check workload_check_all [ $rc = 0 ]
-echo "$out" | grep -q 'skipped: no transparent' && result skip workload_thp_ran "no THP" ||
-	check workload_thp_ran grep -q 'THP reused at PMD level' <<< "$out"
+echo "$out" | grep -E 'MISMATCH|skipped' | sed 's/^/# /'
+ktap_test_result workload_check_all [ $rc = 0 ]
+echo "$out" | grep -q 'skipped: no transparent' && ktap_test_skip workload_thp_ran "no THP" ||
+	ktap_test_result workload_thp_ran grep -q 'THP reused at PMD level' <<< "$out"
 
 # A grandchild copies 64 zero pages and exits before the command does.
 json=$("$cowstat" run --json -- sh -c "sh -c '$cowstat workload zero --pages 64 > /dev/null'; true" 2>&1 > /dev/null)
-check run_attributes_exited_grandchild python3 -c '
+ktap_test_result run_attributes_exited_grandchild python3 -c '
 import json, sys
 rows = json.loads(sys.argv[1])["rows"]
 zero = sum(r["zero"] for r in rows)
@@ -59,21 +44,21 @@ sys.exit(0 if len(rows) >= 3 and zero >= 64 and all(r["state"] == "X" for r in r
 # copying 64 zero pages; the report counts them.
 sh -c "sleep 1; sh -c '$cowstat workload zero --pages 64 > /dev/null'" &
 json=$("$cowstat" run --json -p $! 2>&1 > /dev/null)
-check run_attach_counts_descendants python3 -c '
+ktap_test_result run_attach_counts_descendants python3 -c '
 import json, sys
 rows = json.loads(sys.argv[1])["rows"]
 sys.exit(0 if sum(r["zero"] for r in rows) >= 64 else 1)' "$json"
-check run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
+ktap_test_result run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
 
-check show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 1 and d[\"rows\"]'"
-check show_tsv_sorted bash -c "'$cowstat' show --sort copies | awk -F'\t' 'NR == 1 { ok = \$1 == \"pid\"; for (i = 1; i <= NF; i++) if (\$i == \"copies\") c = i; next }
+ktap_test_result show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 1 and d[\"rows\"]'"
+ktap_test_result show_tsv_sorted bash -c "'$cowstat' show --sort copies | awk -F'\t' 'NR == 1 { ok = \$1 == \"pid\"; for (i = 1; i <= NF; i++) if (\$i == \"copies\") c = i; next }
 	\$1 != \"total\" { if (NR > 2 && \$c > prev) ok = 0; prev = \$c } END { exit !ok }'"
 
 prom=$("$cowstat" export --prometheus)
 if command -v promtool > /dev/null; then
-	check prometheus_valid bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ]' _ "$prom"
+	ktap_test_result prometheus_valid bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ]' _ "$prom"
 else
-	check prometheus_valid python3 -c '
+	ktap_test_result prometheus_valid python3 -c '
 import re, sys
 name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 label = r"[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\n]|\\[\\\"n])*\""
@@ -100,13 +85,13 @@ os.waitpid(pid, 0)'
 prom=$("$cowstat" export --prometheus)
 want='cowstat_faults_total{comm="\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdq\\"x"}'
 if command -v promtool > /dev/null; then
-	check prometheus_hostile_comm bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ] &&
+	ktap_test_result prometheus_hostile_comm bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ] &&
 		grep -qF "$(printf "$2")" <<< "$1"' _ "$prom" "$want"
 else
-	result skip prometheus_hostile_comm "no promtool"
+	ktap_test_skip prometheus_hostile_comm "no promtool"
 fi
 
-check top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
+ktap_test_result top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
 
 # top on a terminal (a pty from script(1)): the key $1 ends it with status
 # 0, and the terminal's modes are as they were before.  bash runs it: on a
@@ -128,17 +113,17 @@ top_on_tty()
 	out=$(cat $typescript)
 	if ! grep -q 'top-status=0' <<< "$out" || ! grep -q 'cowstat top' <<< "$out" ||
 	   ! cmp -s /tmp/stty.before /tmp/stty.after; then
-		tail -c 300 <<< "$out" | tr -d '\033' | diag
-		diff /tmp/stty.before /tmp/stty.after 2>&1 | diag
+		tail -c 300 <<< "$out" | tr -d '\033'
+		diff /tmp/stty.before /tmp/stty.after 2>&1
 		return 1
 	fi
 }
 if command -v script > /dev/null; then
-	check top_quits_on_q_and_restores_the_terminal top_on_tty q
-	check top_quits_on_ctrl_c_and_restores_the_terminal top_on_tty '\003'
+	ktap_test_result top_quits_on_q_and_restores_the_terminal top_on_tty q
+	ktap_test_result top_quits_on_ctrl_c_and_restores_the_terminal top_on_tty '\003'
 else
-	result skip top_quits_on_q_and_restores_the_terminal "no script(1)"
-	result skip top_quits_on_ctrl_c_and_restores_the_terminal "no script(1)"
+	ktap_test_skip top_quits_on_q_and_restores_the_terminal "no script(1)"
+	ktap_test_skip top_quits_on_ctrl_c_and_restores_the_terminal "no script(1)"
 fi
 
 # reset forgets the row of a task that exited before it.
@@ -149,15 +134,14 @@ reset_forgets_rows()
 	pid=$(sh -c 'echo $$')
 	has_row "$pid" && "$cowstat" reset && ! has_row "$pid"
 }
-check reset_forgets_rows reset_forgets_rows
+ktap_test_result reset_forgets_rows reset_forgets_rows
 
 rmmod cowstat
 msg=$("$cowstat" show 2>&1)
 rc=$?
-check module_missing_message bash -c "[ $rc = 3 ] && grep -q 'load the module first' <<< '$msg'"
+ktap_test_result module_missing_message bash -c "[ $rc = 3 ] && grep -q 'load the module first' <<< '$msg'"
 insmod "$COWSTAT_KO"
 
 umount "$mnt" 2>/dev/null
 rmdir "$mnt"
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ $fail = 0 ]
+ktap_print_totals
