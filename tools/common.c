@@ -781,27 +781,29 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 /* The leading columns of each view: their names, and a row's or the total's. */
 static void print_label(FILE *f, const struct tally *t, const struct print_opts *o)
 {
+	bool tsv = o->format == FORMAT_TSV;
+
 	switch (o->by) {
 	case BY_PROCESS:
 		if (!t)
-			fprintf(f, o->tsv ? "tgid\tthreads\tuid\tstate" : "%7s %7s %5s %5s", "tgid",
+			fprintf(f, tsv ? "tgid\tthreads\tuid\tstate" : "%7s %7s %5s %5s", "tgid",
 				"threads", "uid", "state");
 		else
-			fprintf(f, o->tsv ? "%d\t%d\t%u\t%c" : "%7d %7d %5u %5c", t->tgid,
+			fprintf(f, tsv ? "%d\t%d\t%u\t%c" : "%7d %7d %5u %5c", t->tgid,
 				t->threads, t->uid, t->state);
 		break;
 	case BY_COMM:
 		if (!t)
-			fprintf(f, o->tsv ? "tasks\tstate" : "%7s %5s", "tasks", "state");
+			fprintf(f, tsv ? "tasks\tstate" : "%7s %5s", "tasks", "state");
 		else
-			fprintf(f, o->tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
+			fprintf(f, tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
 		break;
 	default:
 		if (!t)
-			fprintf(f, o->tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
+			fprintf(f, tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
 				"pid", "tgid", "ppid", "uid", "state");
 		else
-			fprintf(f, o->tsv ? "%d\t%d\t%d\t%u\t%c" : "%7d %7d %7d %5u %5c",
+			fprintf(f, tsv ? "%d\t%d\t%d\t%u\t%c" : "%7d %7d %7d %5u %5c",
 				t->pid, t->tgid, t->ppid, t->uid, t->state);
 	}
 }
@@ -809,14 +811,16 @@ static void print_label(FILE *f, const struct tally *t, const struct print_opts 
 /* The total row's: "total" first, then the thread count per process. */
 static void print_total_label(FILE *f, const struct tally *total, const struct print_opts *o)
 {
-	if (o->by == BY_PROCESS && o->tsv)
+	bool tsv = o->format == FORMAT_TSV;
+
+	if (o->by == BY_PROCESS && tsv)
 		fprintf(f, "total\t%d\t-\t-", total->threads);
 	else if (o->by == BY_PROCESS)
 		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
 	else if (o->by == BY_COMM)
-		fprintf(f, o->tsv ? "total\t-" : "%7s %5s", "total", "-");
+		fprintf(f, tsv ? "total\t-" : "%7s %5s", "total", "-");
 	else
-		fprintf(f, o->tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
+		fprintf(f, tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
 			"-", "-");
 }
 
@@ -839,7 +843,10 @@ bool use_color(const char *when, int fd)
 	fatal(EXIT_USAGE, "--color=%s: expected auto, always or never", when);
 }
 
-/* Counter @c of @t as text: raw, or in K/M/G. */
+/*
+ * Counter @c of @t as text: raw, or in K/M/G.  snprintf, as a decimal
+ * formatter of our own saved only 120 -> 89 ms of a 32,768-row show.
+ */
 static void cell(const struct tally *t, int c, bool human, char *buf, size_t size)
 {
 	if (human)
@@ -857,18 +864,19 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 {
 	int bytes = cowstat_col(&s->t, "bytes");
 	int width[COWSTAT_MAX_COLS] = { 0 };
-	char num[32], sep = o->tsv ? '\t' : ' ';
+	bool tsv = o->format == FORMAT_TSV;
+	char num[32], sep = tsv ? '\t' : ' ';
 	struct tally total;
 	int i, c;
 
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
-	if (o->json) {
+	if (o->format == FORMAT_JSON) {
 		print_json(f, s, rows, n, &total);
 		return;
 	}
-	for (c = 0; c < s->t.ncols && !o->tsv; c++) {	/* the widest of all cells */
+	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
 		if (!is_counter_col(s, c))
 			continue;
 		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
@@ -902,7 +910,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		for (c = 0; c < s->t.ncols; c++) {
 			if (!is_counter_col(s, c))
 				continue;
-			cell(t, c, !o->tsv && o->human && c == bytes, num, sizeof(num));
+			cell(t, c, !tsv && o->human && c == bytes, num, sizeof(num));
 			fprintf(f, "%c%*s", sep, width[c], num);
 		}
 		fprintf(f, "%c%s%s\n", sep, i < n ? t->comm_raw : "-", *on ? COLOR_OFF : "");

@@ -101,8 +101,11 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n);
 void human_bytes(uint64_t bytes, char *buf, size_t size);
 void json_string(FILE *f, const char *s);
 struct print_opts {
-	bool		json;		/* JSON, else a table */
-	bool		tsv;		/* tab-separated, raw numbers */
+	enum {
+		FORMAT_TABLE,		/* aligned, for people */
+		FORMAT_TSV,		/* tab-separated, raw numbers */
+		FORMAT_JSON,
+	} format;
 	bool		human;		/* the table's bytes in K/M/G */
 	bool		header;		/* a header row (--no-header: false) */
 	bool		total;		/* a total row (--no-total: false) */

@@ -27,8 +27,9 @@ static void print_all(const struct snapshot *s)
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	struct rate *rates = xmalloc((s->t.nrows + 1) * sizeof(*rates));
 	struct print_opts table = { .human = true, .header = true, .total = true };
-	struct print_opts json = { .json = true };
-	struct print_opts tsv = { .tsv = true, .header = true, .total = true, .by = BY_PROCESS };
+	struct print_opts json = { .format = FORMAT_JSON };
+	struct print_opts tsv = { .format = FORMAT_TSV, .header = true, .total = true,
+				  .by = BY_PROCESS };
 	struct task_index *index = task_index(s);
 	unsigned int k;
 	int r, n;

@@ -151,7 +151,7 @@ int cmd_run(int argc, char **argv)
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	bool threads = false, json = false, tsv = false, busy;
+	bool threads = false, busy;
 	const char *output = NULL;
 	struct print_opts print = { .human = true, .header = true, .total = true };
 	struct snapshot before, after;
@@ -171,10 +171,10 @@ int cmd_run(int argc, char **argv)
 			threads = true;
 			break;
 		case 'j':
-			json = true;
+			print.format = FORMAT_JSON;
 			break;
 		case 'T':
-			tsv = true;
+			print.format = FORMAT_TSV;
 			break;
 		case 'o':
 			output = optarg;
@@ -234,10 +234,10 @@ int cmd_run(int argc, char **argv)
 		m = merge_by_process(&after, mine, m);
 	sort_tallies(mine, m, SORT_START);
 
-	if (!json)
+	if (print.format == FORMAT_TABLE && !isatty(fileno(out)))
+		print.format = FORMAT_TSV;	/* no -j or -T: TSV into a pipe or file */
+	if (print.format != FORMAT_JSON)
 		fprintf(out, "cowstat: %s; copy-on-write by it and its descendants:\n", how);
-	print.json = json;
-	print.tsv = tsv || (!json && !isatty(fileno(out)));
 	print.by = threads ? BY_TASK : BY_PROCESS;
 	print_tallies(out, &after, mine, m, &print);
 	if (output && fclose(out))

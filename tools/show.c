@@ -118,8 +118,8 @@ int cmd_show(int argc, char **argv)
 	};
 	struct view v = {
 		.print = {
-			.tsv = !isatty(STDOUT_FILENO), .human = true, .header = true,
-			.total = true,
+			.format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_TSV,
+			.human = true, .header = true, .total = true,
 		},
 	};
 	const char *color = NULL;	/* auto */
@@ -153,13 +153,13 @@ int cmd_show(int argc, char **argv)
 			v.print.by = BY_COMM;
 			break;
 		case 'j':
-			v.print.json = true;
+			v.print.format = FORMAT_JSON;
 			break;
 		case 'T':
-			v.print.tsv = true;
+			v.print.format = FORMAT_TSV;
 			break;
 		case 'H':
-			v.print.tsv = false;
+			v.print.format = FORMAT_TABLE;
 			break;
 		case OPT_NO_HEADER:
 			v.print.header = false;
@@ -180,7 +180,7 @@ int cmd_show(int argc, char **argv)
 			return common_option(opt, usage);
 		}
 	}
-	v.print.color = !v.print.tsv && !v.print.json && use_color(color, STDOUT_FILENO);
+	v.print.color = v.print.format == FORMAT_TABLE && use_color(color, STDOUT_FILENO);
 	if (interval > 0 && optind < argc)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
@@ -202,7 +202,7 @@ int cmd_show(int argc, char **argv)
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
 		snapshot_load(&next);
-		if (i && !v.print.json)
+		if (i && v.print.format != FORMAT_JSON)
 			putchar('\n');
 		show_rows(&next, &s, &v);
 		fflush(stdout);
