@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # KTAP output for every shell test: the selftests, tools/test-*.sh, the
-# host checks (scripts/*-check, lint) and the guest-side scripts
+# host checks (scripts/check, *-check, lint) and the guest-side scripts
 # (scripts/guest/).  The names and the totals line of kselftest's
 # ktap_helpers.sh, plus a reason on skips and the tail of a failed step's
 # output as diagnostics.  Also the steps several of them share: the kernel
@@ -80,6 +80,21 @@ ktap_skip_plan()	# count name reason
 	ktap_print_totals
 	exit 4
 }
+
+# A whole log of one test, for a step that is a single result: STATUS 0
+# passes, "skip" skips for REASON, anything else fails.  A subshell, so
+# that the caller's own numbering and counts stay as they were.
+ktap_single()	# status description [reason]
+(
+	ktap_print_header
+	ktap_set_plan 1
+	case $1 in
+	0)	ktap_test_pass "$2" ;;
+	skip)	ktap_test_skip "$2" "$3" ;;
+	*)	ktap_test_fail "$2" ;;
+	esac
+	ktap_print_totals
+)
 
 # The plan, for a script that counts its tests as it goes, and the totals.
 ktap_finished()
