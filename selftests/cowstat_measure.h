@@ -93,6 +93,16 @@ static inline int cowstat_measure(struct cowstat_counts *delta,
 	cowstat_touch_rseq();
 	memset(cowstat_measure_text, 0, sizeof(cowstat_measure_text));
 	memset(cowstat_measure_fields, 0, sizeof(cowstat_measure_fields));
+	/*
+	 * The last read writes @after, before it reads the row.  Inlined
+	 * into a caller, @after may be the only thing on its stack page that
+	 * this task writes after a fork (the stack's offset in its page is
+	 * random): write it now, or that page's copy (or reuse) is counted
+	 * as the step's.  The barrier keeps the compiler from dropping this
+	 * store as dead.
+	 */
+	memset(&after, 0, sizeof(after));
+	__asm__ __volatile__("" : : "r"(&after) : "memory");
 	cowstat_read_counts(tid, &before);
 	if (cowstat_read_counts(tid, &before) < 0)
 		return -1;
