@@ -480,6 +480,7 @@ static void cowstat_case_body(struct cowstat_result *res, void *arg)
 	long before = 0;
 	size_t i;
 
+	cowstat_pin_to_this_cpu();
 	cowstat_kinds[c->kind].map(res, ctx);
 	if (!res->skip && !res->error && c->setup)
 		c->setup(res, ctx);

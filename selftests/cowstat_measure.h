@@ -13,6 +13,7 @@
 #ifndef COWSTAT_MEASURE_H
 #define COWSTAT_MEASURE_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -80,6 +81,24 @@ static inline void cowstat_touch_rseq(void)
 		((volatile struct rseq *)((char *)__builtin_thread_pointer() +
 					  __rseq_offset))->rseq_cs = 0;
 #endif
+}
+
+/*
+ * Freshly faulted pages sit in a per-CPU LRU batch, and that reference
+ * keeps a page from being reused in place unless the faulting CPU is the
+ * one that drains it: stay on the CPU we are on (not CPU 0, which a
+ * container's cpuset may not allow).
+ */
+static inline void cowstat_pin_to_this_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* @delta = what @step(@arg) did to the calling task's row; -1 if unreadable. */

@@ -127,16 +127,6 @@ static char *map_aligned(size_t size)
 	return (char *)(((unsigned long)p + size - 1) & ~(size - 1));
 }
 
-static void pin_to_one_cpu(void)
-{
-	cpu_set_t set;
-
-	/* Freshly faulted pages sit in a per-CPU LRU batch: stay on one CPU. */
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 FIXTURE(cowstat) {
 	struct region r;
 };
@@ -148,7 +138,7 @@ FIXTURE_SETUP(cowstat)
 		SKIP(return, "must run as root");
 	if (access(COWSTAT_PROC, R_OK))
 		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
-	pin_to_one_cpu();
+	cowstat_pin_to_this_cpu();
 	self->r.n = NPAGES;
 	self->r.p = cowstat_map_pages(NPAGES);
 	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %m");
@@ -284,7 +274,7 @@ FIXTURE_SETUP(cow)
 		SKIP(return, "must run as root");
 	if (access(COWSTAT_PROC, R_OK))
 		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
-	pin_to_one_cpu();
+	cowstat_pin_to_this_cpu();
 }
 
 FIXTURE_TEARDOWN(cow)
@@ -362,7 +352,7 @@ static void mthp_parent_after_child(struct cowstat_result *res, void *arg)
 
 	if (!r.p)
 		COWSTAT_FAIL(res, "mmap: %m");
-	pin_to_one_cpu();
+	cowstat_pin_to_this_cpu();
 	memset(r.p, 1, MTHP_SIZE);	/* one 64 KiB folio */
 	pid = fork();
 	if (pid == 0)
