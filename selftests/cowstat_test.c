@@ -127,18 +127,24 @@ static char *map_aligned(size_t size)
 	return (char *)(((unsigned long)p + size - 1) & ~(size - 1));
 }
 
+/* Every fixture's setup: root and the module, or a skip; then one CPU. */
+#define FIXTURE_PREAMBLE() do {						\
+	page_size = sysconf(_SC_PAGESIZE);				\
+	if (geteuid() != 0)						\
+		SKIP(return, "must run as root");			\
+	if (access(COWSTAT_PROC, R_OK))					\
+		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", \
+		     COWSTAT_PROC);					\
+	cowstat_pin_to_this_cpu();					\
+} while (0)
+
 FIXTURE(cowstat) {
 	struct region r;
 };
 
 FIXTURE_SETUP(cowstat)
 {
-	page_size = sysconf(_SC_PAGESIZE);
-	if (geteuid() != 0)
-		SKIP(return, "must run as root");
-	if (access(COWSTAT_PROC, R_OK))
-		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
-	cowstat_pin_to_this_cpu();
+	FIXTURE_PREAMBLE();
 	self->r.n = NPAGES;
 	self->r.p = cowstat_map_pages(NPAGES);
 	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %m");
@@ -269,12 +275,7 @@ FIXTURE_VARIANT_ADD(cow, ksm_copies) { .id = COWSTAT_KSM_COPIES };
 
 FIXTURE_SETUP(cow)
 {
-	page_size = sysconf(_SC_PAGESIZE);
-	if (geteuid() != 0)
-		SKIP(return, "must run as root");
-	if (access(COWSTAT_PROC, R_OK))
-		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", COWSTAT_PROC);
-	cowstat_pin_to_this_cpu();
+	FIXTURE_PREAMBLE();
 }
 
 FIXTURE_TEARDOWN(cow)
