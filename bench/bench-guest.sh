@@ -3,7 +3,8 @@
 # Runs inside an icount VM (scripts/bench): every configuration measured
 # side by side in one boot, a baseline before each.  Prints lines
 #   RESULT <config> <copy> <reuse> <first>
-# in guest instructions per fault, and READ/TABLE lines.
+# in guest instructions per fault, READ/TABLE lines, and (bench-workloads.sh)
+# WORKLOAD lines: whole workloads with and without the module.
 set -u
 b=$(dirname "$0")/cowbench
 ko=$COWSTAT_KO
@@ -70,3 +71,6 @@ $b read | sed 's/^/READ 30000 /'
 echo "TABLE $(head -n 1 /proc/cowstat)"
 grep -E '^(Slab|SUnreclaim|VmallocUsed)' /proc/meminfo | sed 's/^/MEM /'
 rmmod cowstat
+
+# Whole workloads: ~12 minutes of TCG time, so not in make check's smoke run.
+$(dirname "$0")/bench-workloads.sh
