@@ -14,14 +14,39 @@
 #include <linux/sched.h>
 #include <linux/uidgid.h>
 #include <linux/seqlock.h>
+#include <linux/cgroup.h>
 
 /*
- * One row per task (thread), kept after the task exits: 136 bytes (more
- * with lockdep, whose map is in @seq), the fault path's fields first.
- * One writer at a time, always with preemption disabled: the owning task
- * from probe context, or the table lock holder while the row has no owner
- * (a new row; a reset hands a row out again only after an RCU grace
- * period).  Everyone else reads the row under @seq.
+ * What the faults of a row, or of a cgroup, did: the columns of /proc/cowstat
+ * and /proc/cowstat_cgroups between the ids and the comm.
+ */
+struct cowstat_counts {
+	/* Frequent events: 64-bit. */
+	u64		faults;
+	u64		copies;
+	u64		reuses;
+	u64		shared;
+	u64		bytes;
+	/* Rare events: 32-bit, wrapping. */
+	u32		unshare;
+	u32		zero;
+	u32		other;
+	u32		ksm;
+	u32		thp;
+	u32		hugetlb;
+	u32		remote;
+	u32		large;
+	u32		thp_zero;
+};
+
+/*
+ * One row per task (thread) and cgroup, kept after the task exits or moves
+ * to another cgroup: 152 bytes (more with lockdep, whose map is in @seq),
+ * the fault path's fields first.  One writer at a time, always with
+ * preemption disabled: the owning task from probe context, or the table
+ * lock holder while the row has no owner (a new row; a reset hands a row
+ * out again only after an RCU grace period).  Everyone else reads the row
+ * under @seq.
  */
 struct cowstat_row {
 	u32		next;		/* hash chain, as a row index */
@@ -33,30 +58,17 @@ struct cowstat_row {
 	u16		fault_seq;	/* owner's min_flt + maj_flt at @pending, low bits */
 	pid_t		tgid;
 	pid_t		ppid;		/* parent's tgid at the first fault */
-	u32		unshare;
 	u64		start_time;	/* task->start_time: tells recycled pids apart */
 	unsigned long	pending;	/* PTE pointer | COWSTAT_PENDING_* */
+	u64		cgroup;		/* cgroup v2 id of the task at these faults */
+	struct cowstat_counts counts;
 	char		comm[TASK_COMM_LEN];
-	/* Frequent events: 64-bit. */
-	u64		faults;
-	u64		copies;
-	u64		reuses;
-	u64		shared;
-	u64		bytes;
-	/* Rare events: 32-bit, wrapping. */
-	u32		zero;
-	u32		other;
-	u32		ksm;
-	u32		thp;
-	u32		hugetlb;
-	u32		remote;
-	u32		large;
-	u32		thp_zero;
 };
 
 #define COWSTAT_ROW_USED	0x1
 #define COWSTAT_ROW_EXITED	0x2
 #define COWSTAT_ROW_EPOCH	0x4	/* the table's epoch when the row was taken */
+#define COWSTAT_ROW_MOVED	0x8	/* with EXITED: the task went on in another cgroup */
 
 /* What a fault that has not finished yet is waiting for; kept in @pending. */
 #define COWSTAT_PENDING_PRIVATE	0x1	/* do_wp_page on a private mapping */
@@ -134,17 +146,35 @@ static __always_inline struct cowstat_row *cowstat_row_find(pid_t pid, u64 start
 	return cowstat_row_walk(pid, start_time, COWSTAT_MAX_WALK);
 }
 
-struct cowstat_row *cowstat_row_insert(struct task_struct *task);
+/*
+ * The cgroup v2 id of @task (current, in a probe).  Probe handlers run with
+ * preemption disabled, an RCU-sched read-side section, and css_sets and
+ * cgroups are freed only after a grace period.
+ */
+static __always_inline u64 cowstat_task_cgroup(struct task_struct *task)
+{
+#ifdef CONFIG_CGROUPS
+	return cgroup_id(rcu_dereference_sched(task->cgroups)->dfl_cgrp);
+#else
+	return 1;	/* the id of the root cgroup */
+#endif
+}
+
+struct cowstat_row *cowstat_row_insert(struct task_struct *task, u64 cgroup);
 
 /*
- * The row of @task (always current), created at its first fault.  NULL when
- * the table is full of live tasks: the caller counts the event as dropped.
+ * The row of @task (always current) in its cgroup: created at its first
+ * fault, and again at its first fault in another cgroup.  NULL when the
+ * table is full of live tasks: the caller counts the event as dropped.
  */
 static __always_inline struct cowstat_row *cowstat_row_get(struct task_struct *task)
 {
 	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
+	u64 cgroup = cowstat_task_cgroup(task);
 
-	return likely(row) ? row : cowstat_row_insert(task);
+	if (likely(row && row->cgroup == cgroup))
+		return row;
+	return cowstat_row_insert(task, cgroup);
 }
 
 struct cowstat_table_stats {
@@ -198,9 +228,42 @@ static inline u16 cowstat_task_fault_seq(struct task_struct *task)
 static inline void cowstat_resolve_pending(struct cowstat_row *row)
 {
 	if ((row->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE)
-		row->other++;
+		row->counts.other++;
 	row->pending = 0;
 }
+
+/*
+ * cgroups.c: the totals of the rows that eviction took out of the table,
+ * per cgroup.  Written under the table's lock; read under cowstat_cgroups.seq.
+ */
+struct cowstat_cgroup {
+	u64			id;		/* cgroup v2 id */
+	u32			next;		/* hash chain, as an index */
+	u32			lru_prev;	/* least recently folded first */
+	u32			lru_next;
+	u32			tasks;		/* rows folded in */
+	struct cowstat_counts	counts;
+};
+
+struct cowstat_cgroup_table {
+	struct cowstat_cgroup	*entries;	/* the first @used are in use */
+	u32			*buckets;
+	unsigned int		capacity;
+	unsigned int		hash_bits;
+	unsigned int		used;
+	u32			lru_first;
+	u32			lru_last;
+	u64			evicted;
+	seqcount_t		seq;		/* odd while a writer changes any of this */
+};
+
+extern struct cowstat_cgroup_table cowstat_cgroups;
+
+int cowstat_cgroups_init(unsigned int capacity);
+void cowstat_cgroups_exit(void);
+void cowstat_cgroups_fold(const struct cowstat_row *row);
+void cowstat_cgroups_clear(void);
+void cowstat_counts_add(struct cowstat_counts *sum, const struct cowstat_counts *c);
 
 /* probes.c */
 int cowstat_probes_check_params(void);

@@ -17,34 +17,40 @@
 #include <linux/string.h>
 #include "cowstat.h"
 
-#define COWSTAT_MIN_TASKS	16
-#define COWSTAT_MAX_TASKS	(4U << 20)
+/* Bounds of max_tasks and max_cgroups. */
+#define COWSTAT_MIN_ROWS	16
+#define COWSTAT_MAX_ROWS	(4U << 20)
 
 /* Rows are preallocated at load so that the fault path never allocates. */
 static unsigned int max_tasks = 32768;
 
-static int max_tasks_set(const char *val, const struct kernel_param *kp)
+static int table_size_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int n;
 	int ret;
 
 	ret = kstrtouint(val, 0, &n);
-	if (ret || n < COWSTAT_MIN_TASKS || n > COWSTAT_MAX_TASKS) {
-		pr_err("max_tasks=%s: must be a number from %u to %u\n",
-		       val, COWSTAT_MIN_TASKS, COWSTAT_MAX_TASKS);
+	if (ret || n < COWSTAT_MIN_ROWS || n > COWSTAT_MAX_ROWS) {
+		pr_err("%s=%s: must be a number from %u to %u\n",
+		       kp->name, val, COWSTAT_MIN_ROWS, COWSTAT_MAX_ROWS);
 		return -EINVAL;
 	}
 	*(unsigned int *)kp->arg = n;
 	return 0;
 }
 
-static const struct kernel_param_ops max_tasks_ops = {
-	.set	= max_tasks_set,
+static const struct kernel_param_ops table_size_ops = {
+	.set	= table_size_set,
 	.get	= param_get_uint,
 };
 
-module_param_cb(max_tasks, &max_tasks_ops, &max_tasks, 0444);
-MODULE_PARM_DESC(max_tasks, "Rows in the task table, 136 bytes each (default 32768)");
+module_param_cb(max_tasks, &table_size_ops, &max_tasks, 0444);
+MODULE_PARM_DESC(max_tasks, "Rows in the task table, 152 bytes each (default 32768)");
+
+/* Totals of evicted rows, per cgroup: a fleet host has hundreds of cgroups. */
+static unsigned int max_cgroups = 4096;
+module_param_cb(max_cgroups, &table_size_ops, &max_cgroups, 0444);
+MODULE_PARM_DESC(max_cgroups, "Entries in the per-cgroup table, 112 bytes each (default 4096)");
 
 /* "faults" attaches only the do_wp_page probe: the cheapest mode. */
 static char *mode = "full";
@@ -68,21 +74,28 @@ static int __init cowstat_init(void)
 		pr_err("cannot allocate %u rows\n", max_tasks);
 		return ret;
 	}
+	ret = cowstat_cgroups_init(max_cgroups);
+	if (ret) {
+		pr_err("cannot allocate %u cgroup entries\n", max_cgroups);
+		goto out_free_table;
+	}
 	ret = cowstat_proc_init();
 	if (ret) {
 		pr_err("cannot create /proc/cowstat\n");
-		goto out_free_table;
+		goto out_free_cgroups;
 	}
 	ret = cowstat_probes_init(faults_only);
 	if (ret)
 		goto out_remove_proc;
 
-	pr_info("counting write-protect faults in /proc/cowstat (%u rows, mode %s)\n",
-		max_tasks, mode);
+	pr_info("counting write-protect faults in /proc/cowstat (%u rows, %u cgroups, mode %s)\n",
+		max_tasks, max_cgroups, mode);
 	return 0;
 
 out_remove_proc:
 	cowstat_proc_exit();
+out_free_cgroups:
+	cowstat_cgroups_exit();
 out_free_table:
 	cowstat_table_exit();
 	return ret;
@@ -92,6 +105,7 @@ static void __exit cowstat_exit(void)
 {
 	cowstat_probes_exit();
 	cowstat_proc_exit();
+	cowstat_cgroups_exit();
 	cowstat_table_exit();
 	pr_info("unloaded\n");
 }

@@ -162,10 +162,13 @@ static __always_inline struct cowstat_row *outcome_row(void)
 		row = this_cpu_read(last_fault.row);
 		/*
 		 * Eviction or a reset may have handed the row to another task
-		 * since.  A reset clears USED before its grace period: a probe
-		 * that saw it set is one the reset waits for.
+		 * since, or the task moved on to a new row in another cgroup
+		 * (the old one is EXITED).  A reset clears USED before its
+		 * grace period: a probe that saw it set is one the reset waits
+		 * for.
 		 */
-		if ((READ_ONCE(row->flags) & COWSTAT_ROW_USED) &&
+		if ((READ_ONCE(row->flags) & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) ==
+		    COWSTAT_ROW_USED &&
 		    READ_ONCE(row->pid) == task->pid &&
 		    READ_ONCE(row->start_time) == task->start_time)
 			return row;
@@ -197,17 +200,17 @@ static void on_wp_fault(struct vm_fault *vmf)
 	cowstat_row_write_begin(row);
 	if (row->pending)
 		cowstat_resolve_pending(row);
-	row->faults++;
+	row->counts.faults++;
 	if (unlikely(vma->vm_mm != current->mm))
-		row->remote++;
+		row->counts.remote++;
 	if (unlikely(vmf->flags & FAULT_FLAG_UNSHARE)) {
-		row->unshare++;
+		row->counts.unshare++;
 	} else if (wp_vma_is_shared(vma)) {
 		/* A uffd-wp PTE goes to handle_userfault before anything else. */
 		if (unlikely(userfaultfd_pte_wp(vma, vmf->orig_pte)))
-			row->other++;
+			row->counts.other++;
 		else
-			row->shared++;
+			row->counts.shared++;
 	} else {
 		row->pending = (unsigned long)vmf->pte | COWSTAT_PENDING_PRIVATE;
 		row->fault_seq = cowstat_task_fault_seq(current);
@@ -235,14 +238,14 @@ static void on_reuse(pte_t *ptep, pte_t entry, unsigned long caller)
 	if (!row || !cow_caller(&reuse_callers, caller))
 		return;
 	cowstat_row_write_begin(row);
-	row->reuses++;
+	row->counts.reuses++;
 	/*
 	 * Since 6.15 a page of a PTE-mapped large folio can be reused.  Its
 	 * head or tail flag says so: page_folio() would add a fake-head test
 	 * that only HVO'd hugetlb pages, never PTE-mapped here, need.
 	 */
 	if (PageCompound(pte_page(entry)))
-		row->large++;
+		row->counts.large++;
 	row->pending = 0;
 	cowstat_row_write_end(row);
 }
@@ -311,14 +314,14 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 		    !cow_caller(&copy_callers, caller))
 			return;
 		cowstat_row_write_begin(row);
-		row->copies++;
-		row->bytes += PAGE_SIZE;
+		row->counts.copies++;
+		row->counts.bytes += PAGE_SIZE;
 		switch (copied_page_kind(vma, ptep_get(ptep))) {
 		case 1:
-			row->zero++;
+			row->counts.zero++;
 			break;
 		case 2:
-			row->ksm++;
+			row->counts.ksm++;
 			break;
 		}
 		row->pending = 0;
@@ -328,8 +331,8 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 		if (!hugetlb_pending_at(pending, vma, address))
 			return;
 		cowstat_row_write_begin(row);
-		row->hugetlb++;
-		row->bytes += vma_kernel_pagesize(vma);
+		row->counts.hugetlb++;
+		row->counts.bytes += vma_kernel_pagesize(vma);
 		row->pending = 0;
 		cowstat_row_write_end(row);
 		break;
@@ -458,10 +461,10 @@ static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 		return 0;
 	cowstat_row_write_begin(row);
 	if (!(ret & VM_FAULT_FALLBACK) && kind != COWSTAT_PENDING_THP) {
-		row->thp++;
+		row->counts.thp++;
 		if (kind == COWSTAT_PENDING_THP_FILLED) {
-			row->thp_zero++;
-			row->bytes += HPAGE_PMD_SIZE;
+			row->counts.thp_zero++;
+			row->counts.bytes += HPAGE_PMD_SIZE;
 		}
 	}
 	row->pending = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/cowstat: the table as text, and "reset" to clear it.
+ * /proc/cowstat: the table as text, and "reset" to clear it;
+ * /proc/cowstat_cgroups: its totals per cgroup.
  *
  * The format is an ABI (Documentation/ABI/testing/procfs-cowstat): a
  * version line, a header line whose first field is "pid", then one row per
@@ -10,19 +11,24 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/bitops.h>
 #include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/math64.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include "cowstat.h"
 
-#define COWSTAT_FORMAT_VERSION	1
+/* 2: the cgroup column, state M, and /proc/cowstat_cgroups. */
+#define COWSTAT_FORMAT_VERSION	2
 
 #define WP	COWSTAT_NEEDS(WP)
 #define REUSE	COWSTAT_NEEDS(REUSE)
@@ -32,7 +38,7 @@
 #define THP_REUSE	COWSTAT_NEEDS(THP_REUSE)
 #define THP_FILL	COWSTAT_NEEDS(THP_FILL)
 
-#define AT(field)	offsetof(struct cowstat_row, field)
+#define AT(field)	offsetof(struct cowstat_counts, field)
 
 struct cowstat_col {
 	const char	*name;
@@ -60,24 +66,40 @@ static const struct cowstat_col cols[] = {
 
 #define NR_COLS	ARRAY_SIZE(cols)
 
+/* The counter columns this kernel's probes can fill, fixed at open. */
+struct cowstat_colset {
+	unsigned long	probes;		/* attached when the file was opened */
+	unsigned int	nr_shown;
+	u8		shown[NR_COLS];	/* indices in cols[] of the columns printed */
+};
+
 struct cowstat_iter {
 	unsigned int		idx;
 	struct pid_namespace	*ns;		/* of the /proc mount read */
-	unsigned long		probes;		/* attached when the file was opened */
-	unsigned int		nr_shown;
-	u8			shown[NR_COLS];	/* indices in cols[] of the columns printed */
+	struct cowstat_colset	cs;
 	bool			see_all;
 	uid_t			uid;
 	struct cowstat_row	snap;
 	char			line[];		/* COWSTAT_LINE_MAX */
 };
 
-/* The 64-bit counters are faults..bytes; the rest are 32-bit. */
-static inline u64 col_value(const struct cowstat_row *row, const struct cowstat_col *col)
+static void colset_init(struct cowstat_colset *cs)
 {
-	const void *p = (const char *)row + col->offset;
+	unsigned int i;
 
-	if (col->offset >= AT(faults) && col->offset <= AT(bytes))
+	cs->probes = cowstat_probes_attached();
+	cs->nr_shown = 0;
+	for (i = 0; i < NR_COLS; i++)
+		if ((cs->probes & cols[i].needs) == cols[i].needs)
+			cs->shown[cs->nr_shown++] = i;
+}
+
+/* The 64-bit counters are faults..bytes; the rest are 32-bit. */
+static inline u64 col_value(const struct cowstat_counts *c, const struct cowstat_col *col)
+{
+	const void *p = (const char *)c + col->offset;
+
+	if (col->offset <= AT(bytes))
 		return *(const u64 *)p;
 	return *(const u32 *)p;
 }
@@ -100,7 +122,7 @@ static void settle_pending(struct cowstat_row *row)
 		ended = false;
 	rcu_read_unlock();
 	if (ended)
-		row->other++;
+		row->counts.other++;
 }
 
 /*
@@ -150,8 +172,8 @@ static bool translate_ids(struct cowstat_row *row, struct pid_namespace *ns)
 	return visible;
 }
 
-/* Longest row: 5 ids, the state, every counter, a fully escaped comm. */
-#define COWSTAT_LINE_MAX	(6 * 21 + 2 + NR_COLS * 21 + TASK_COMM_LEN * 4 + 2)
+/* Longest row: 6 ids, the state, every counter, a fully escaped comm. */
+#define COWSTAT_LINE_MAX	(7 * 21 + 2 + NR_COLS * 21 + TASK_COMM_LEN * 4 + 2)
 
 /* "00" to "99", filled in by cowstat_proc_init(). */
 static char digit_pairs[200] __ro_after_init;
@@ -214,33 +236,69 @@ static char *put_comm(char *p, const char *comm, const char *comm_end)
 	return p;
 }
 
-static void show_header(struct seq_file *m, struct cowstat_iter *it)
+/* The version line, with the counts of the table it describes. */
+static void show_version(struct seq_file *m, const struct cowstat_colset *cs,
+			 const char *rows, unsigned int used, unsigned int capacity,
+			 u64 evicted)
 {
 	struct cowstat_table_stats st;
 	const char *sep = "";
 	unsigned int i;
 
 	cowstat_table_stats(&st);
-	seq_printf(m, "cowstat %d tasks=%u capacity=%u dropped=%llu evicted=%llu page_size=%lu probes=",
-		   COWSTAT_FORMAT_VERSION, st.used, st.capacity,
-		   st.dropped + cowstat_probes_missed(), st.evicted, PAGE_SIZE);
+	seq_printf(m, "cowstat %d %s=%u capacity=%u dropped=%llu evicted=%llu page_size=%lu probes=",
+		   COWSTAT_FORMAT_VERSION, rows, used, capacity,
+		   st.dropped + cowstat_probes_missed(), evicted, PAGE_SIZE);
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
-		if (it->probes & BIT(i)) {
+		if (cs->probes & BIT(i)) {
 			seq_printf(m, "%s%s", sep, cowstat_probe_name(i));
 			sep = ",";
 		}
 	}
-	seq_puts(m, "\npid\ttgid\tppid\tuid\tstart\tstate");
-	for (i = 0; i < it->nr_shown; i++)
-		seq_printf(m, "\t%s", cols[it->shown[i]].name);
+	seq_putc(m, '\n');
+}
+
+static void show_col_names(struct seq_file *m, const struct cowstat_colset *cs)
+{
+	unsigned int i;
+
+	for (i = 0; i < cs->nr_shown; i++)
+		seq_printf(m, "\t%s", cols[cs->shown[i]].name);
+}
+
+static char *put_counts(char *p, const struct cowstat_colset *cs, const struct cowstat_counts *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < cs->nr_shown; i++) {
+		*p++ = '\t';
+		p = put_dec(p, col_value(c, &cols[cs->shown[i]]));
+	}
+	return p;
+}
+
+static void show_header(struct seq_file *m, struct cowstat_iter *it)
+{
+	struct cowstat_table_stats st;
+
+	cowstat_table_stats(&st);
+	show_version(m, &it->cs, "tasks", st.used, st.capacity, st.evicted);
+	seq_puts(m, "pid\ttgid\tppid\tuid\tstart\tcgroup\tstate");
+	show_col_names(m, &it->cs);
 	seq_puts(m, "\tcomm\n");
+}
+
+static char row_state(const struct cowstat_row *row)
+{
+	if (row->flags & COWSTAT_ROW_MOVED)
+		return 'M';
+	return row->flags & COWSTAT_ROW_EXITED ? 'X' : 'R';
 }
 
 static int cowstat_show(struct seq_file *m, void *v)
 {
 	struct cowstat_iter *it = m->private;
 	struct cowstat_row *row = &it->snap;
-	unsigned int i;
 	char *p;
 
 	if (v == SEQ_START_TOKEN) {
@@ -269,11 +327,10 @@ static int cowstat_show(struct seq_file *m, void *v)
 	*p++ = '\t';
 	p = put_dec(p, row->start_time);
 	*p++ = '\t';
-	*p++ = row->flags & COWSTAT_ROW_EXITED ? 'X' : 'R';
-	for (i = 0; i < it->nr_shown; i++) {
-		*p++ = '\t';
-		p = put_dec(p, col_value(row, &cols[it->shown[i]]));
-	}
+	p = put_dec(p, row->cgroup);
+	*p++ = '\t';
+	*p++ = row_state(row);
+	p = put_counts(p, &it->cs, &row->counts);
 	*p++ = '\t';
 	p = put_comm(p, row->comm, row->comm + sizeof(row->comm));
 	*p++ = '\n';
@@ -321,15 +378,11 @@ static const struct seq_operations cowstat_seq_ops = {
 static int cowstat_open(struct inode *inode, struct file *file)
 {
 	struct cowstat_iter *it;
-	unsigned int i;
 
 	it = __seq_open_private(file, &cowstat_seq_ops, sizeof(*it) + COWSTAT_LINE_MAX);
 	if (!it)
 		return -ENOMEM;
-	it->probes = cowstat_probes_attached();
-	for (i = 0; i < NR_COLS; i++)
-		if ((it->probes & cols[i].needs) == cols[i].needs)
-			it->shown[it->nr_shown++] = i;
+	colset_init(&it->cs);
 	it->ns = proc_pid_ns(file_inode(file)->i_sb);
 	/* Like hidepid: others' rows need CAP_SYS_ADMIN or CAP_PERFMON. */
 	/*
@@ -373,7 +426,260 @@ static const struct proc_ops cowstat_proc_ops = {
 	.proc_write	= cowstat_write,
 };
 
-static struct proc_dir_entry *cowstat_pde;
+/* ---- /proc/cowstat_cgroups ---- */
+
+/* A cgroup's totals while a read adds them up. */
+struct cgroup_sum {
+	u64			id;
+	u32			next;		/* hash chain, as an index */
+	u32			tasks;
+	struct cowstat_counts	counts;
+};
+
+struct cgroups_iter {
+	struct cowstat_colset	cs;
+	struct cgroup_sum	*sums;
+	unsigned int		nr_sums;
+	unsigned int		max_sums;
+	u32			*buckets;
+	unsigned int		hash_bits;
+	struct cowstat_row	snap;
+	char			line[];		/* CGROUPS_LINE_MAX */
+};
+
+/* The id, the tasks and every counter. */
+#define CGROUPS_LINE_MAX	((2 + NR_COLS) * 21 + 1)
+
+/* A read that saw rows evicted meanwhile adds up again, this many times. */
+#define CGROUPS_READ_TRIES	4
+
+static struct cgroup_sum *cgroup_sum(struct cgroups_iter *it, u64 id)
+{
+	u32 *bucket = &it->buckets[hash_64(id, it->hash_bits)];
+	struct cgroup_sum *sum;
+	u32 i;
+
+	for (i = *bucket; i != COWSTAT_NIL; i = sum->next) {
+		sum = &it->sums[i];
+		if (sum->id == id)
+			return sum;
+	}
+	if (it->nr_sums == it->max_sums)
+		return NULL;
+	sum = &it->sums[it->nr_sums];
+	memset(sum, 0, sizeof(*sum));
+	sum->id = id;
+	sum->next = *bucket;
+	*bucket = it->nr_sums++;
+	return sum;
+}
+
+static void free_sums(struct cgroups_iter *it)
+{
+	kvfree(it->sums);
+	kvfree(it->buckets);
+	it->sums = NULL;
+	it->buckets = NULL;
+	it->nr_sums = 0;
+}
+
+static int alloc_sums(struct cgroups_iter *it, unsigned int max_sums)
+{
+	free_sums(it);
+	it->max_sums = max_sums;
+	it->hash_bits = ilog2(roundup_pow_of_two(max_sums)) + 1;
+	it->sums = kvmalloc_array(max_sums, sizeof(*it->sums), GFP_KERNEL);
+	it->buckets = kvmalloc_array(1U << it->hash_bits, sizeof(u32), GFP_KERNEL);
+	return it->sums && it->buckets ? 0 : -ENOMEM;
+}
+
+/*
+ * Add up each cgroup's totals: its entry of evicted rows, and its rows in
+ * the table.  -ENOSPC if there are more cgroups than @it has room for.
+ */
+static int add_up(struct cgroups_iter *it)
+{
+	const struct cowstat_cgroup_table *t = &cowstat_cgroups;
+	struct cowstat_row *row = &it->snap;
+	struct cowstat_cgroup entry;
+	struct cgroup_sum *sum;
+	unsigned int i, used;
+	unsigned long pos;
+
+	it->nr_sums = 0;
+	memset32(it->buckets, COWSTAT_NIL, 1U << it->hash_bits);
+	used = min(READ_ONCE(t->used), t->capacity);
+	for (i = 0; i < used; i++) {
+		/* May be torn by a fold: the caller's seqcount check says so. */
+		memcpy(&entry, &t->entries[i], sizeof(entry));
+		sum = cgroup_sum(it, entry.id);
+		if (!sum)
+			return -ENOSPC;
+		sum->tasks += entry.tasks;
+		cowstat_counts_add(&sum->counts, &entry.counts);
+	}
+	for (pos = 0; cowstat_table_next(pos, &i); pos = i + 1) {
+		if (!cowstat_row_snapshot(i, row))
+			continue;
+		if (!(row->flags & COWSTAT_ROW_EXITED))
+			settle_pending(row);
+		sum = cgroup_sum(it, row->cgroup);
+		if (!sum)
+			return -ENOSPC;
+		sum->tasks++;
+		cowstat_counts_add(&sum->counts, &row->counts);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int cmp_sum_id(const void *a, const void *b)
+{
+	u64 x = ((const struct cgroup_sum *)a)->id, y = ((const struct cgroup_sum *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A reader in a cgroup namespace sees the cgroups inside it that exist: a
+ * removed cgroup cannot be placed, and cgroup_get_from_id() checks the
+ * caller's namespace.
+ */
+static void keep_visible_cgroups(struct cgroups_iter *it)
+{
+	unsigned int i, n = 0;
+	struct cgroup *cgrp;
+
+	if (current->nsproxy->cgroup_ns->root_cset->dfl_cgrp == &cgrp_dfl_root.cgrp)
+		return;
+	for (i = 0; i < it->nr_sums; i++) {
+		cgrp = cgroup_get_from_id(it->sums[i].id);
+		if (IS_ERR(cgrp))
+			continue;
+		cgroup_put(cgrp);
+		it->sums[n++] = it->sums[i];
+	}
+	it->nr_sums = n;
+}
+
+/*
+ * Every cgroup's totals, consistent unless rows were evicted during each of
+ * CGROUPS_READ_TRIES attempts; then rows evicted meanwhile may be missing.
+ */
+static int collect_sums(struct cgroups_iter *it)
+{
+	unsigned int tries = 0, seq;
+	struct cowstat_table_stats st;
+	int ret;
+
+	cowstat_table_stats(&st);
+	ret = alloc_sums(it, cowstat_cgroups.capacity + st.used + 64);
+	while (!ret) {
+		seq = read_seqcount_begin(&cowstat_cgroups.seq);
+		ret = add_up(it);
+		if (ret == -ENOSPC) {
+			ret = alloc_sums(it, it->max_sums * 2);
+			continue;
+		}
+		if (!read_seqcount_retry(&cowstat_cgroups.seq, seq) ||
+		    ++tries == CGROUPS_READ_TRIES)
+			break;
+	}
+	if (ret)
+		return ret;
+	sort(it->sums, it->nr_sums, sizeof(*it->sums), cmp_sum_id, NULL);
+	keep_visible_cgroups(it);
+	return 0;
+}
+
+static void *cgroups_start(struct seq_file *m, loff_t *pos)
+{
+	struct cgroups_iter *it = m->private;
+	int ret;
+
+	if (*pos == 0) {
+		ret = collect_sums(it);
+		if (ret)
+			return ERR_PTR(ret);
+		return SEQ_START_TOKEN;
+	}
+	return *pos <= it->nr_sums ? &it->sums[*pos - 1] : NULL;
+}
+
+static void *cgroups_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct cgroups_iter *it = m->private;
+
+	(*pos)++;
+	return *pos <= it->nr_sums ? &it->sums[*pos - 1] : NULL;
+}
+
+static void cgroups_stop(struct seq_file *m, void *v)
+{
+}
+
+static int cgroups_show(struct seq_file *m, void *v)
+{
+	struct cgroups_iter *it = m->private;
+	const struct cgroup_sum *sum = v;
+	char *p;
+
+	if (v == SEQ_START_TOKEN) {
+		show_version(m, &it->cs, "cgroups", READ_ONCE(cowstat_cgroups.used),
+			     cowstat_cgroups.capacity, READ_ONCE(cowstat_cgroups.evicted));
+		seq_puts(m, "cgroup\ttasks");
+		show_col_names(m, &it->cs);
+		seq_putc(m, '\n');
+		return 0;
+	}
+	p = it->line;
+	p = put_dec(p, sum->id);
+	*p++ = '\t';
+	p = put_dec(p, sum->tasks);
+	p = put_counts(p, &it->cs, &sum->counts);
+	*p++ = '\n';
+	seq_write(m, it->line, p - it->line);
+	return 0;
+}
+
+static const struct seq_operations cgroups_seq_ops = {
+	.start	= cgroups_start,
+	.next	= cgroups_next,
+	.stop	= cgroups_stop,
+	.show	= cgroups_show,
+};
+
+/* Totals of everyone's tasks: for readers who may see every row. */
+static int cgroups_open(struct inode *inode, struct file *file)
+{
+	struct cgroups_iter *it;
+
+	if (!ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) &&
+	    !ns_capable_noaudit(&init_user_ns, CAP_PERFMON))
+		return -EPERM;
+	it = __seq_open_private(file, &cgroups_seq_ops, sizeof(*it) + CGROUPS_LINE_MAX);
+	if (!it)
+		return -ENOMEM;
+	colset_init(&it->cs);
+	return 0;
+}
+
+static int cgroups_release(struct inode *inode, struct file *file)
+{
+	struct cgroups_iter *it = ((struct seq_file *)file->private_data)->private;
+
+	free_sums(it);
+	return seq_release_private(inode, file);
+}
+
+static const struct proc_ops cgroups_proc_ops = {
+	.proc_open	= cgroups_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= cgroups_release,
+};
+
+static struct proc_dir_entry *cowstat_pde, *cgroups_pde;
 
 int cowstat_proc_init(void)
 {
@@ -384,10 +690,16 @@ int cowstat_proc_init(void)
 		digit_pairs[2 * i + 1] = '0' + i % 10;
 	}
 	cowstat_pde = proc_create("cowstat", 0644, NULL, &cowstat_proc_ops);
-	return cowstat_pde ? 0 : -ENOMEM;
+	cgroups_pde = proc_create("cowstat_cgroups", 0444, NULL, &cgroups_proc_ops);
+	if (!cowstat_pde || !cgroups_pde) {
+		cowstat_proc_exit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void cowstat_proc_exit(void)
 {
+	proc_remove(cgroups_pde);
 	proc_remove(cowstat_pde);
 }

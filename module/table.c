@@ -29,7 +29,7 @@
 #include <linux/cred.h>
 #include "cowstat.h"
 
-static_assert(sizeof(struct cowstat_row) == 136 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+static_assert(sizeof(struct cowstat_row) == 152 || IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
 
 struct cowstat_index cowstat_index __read_mostly;
 
@@ -108,11 +108,13 @@ static struct cowstat_row *take_row(void)
 	tbl.exit_count--;
 	row = &cowstat_index.rows[i];
 	unlink_row(row);
+	/* Its task has exited or moved on: its counts are final. */
+	cowstat_cgroups_fold(row);
 	tbl.evicted++;
 	return row;
 }
 
-static void init_row(struct cowstat_row *row, struct task_struct *task)
+static void init_row(struct cowstat_row *row, struct task_struct *task, u64 cgroup)
 {
 	struct task_struct *parent;
 
@@ -128,45 +130,13 @@ static void init_row(struct cowstat_row *row, struct task_struct *task)
 	parent = rcu_dereference(task->real_parent);
 	row->ppid = parent ? parent->tgid : 0;
 	rcu_read_unlock();
+	row->cgroup = cgroup;
 	memcpy(row->comm, task->comm, sizeof(row->comm));
 	row->comm[sizeof(row->comm) - 1] = '\0';
 	WRITE_ONCE(row->start_time, task->start_time);
 	smp_wmb();	/* the key's other fields before its pid */
 	WRITE_ONCE(row->pid, task->pid);
 	cowstat_row_write_end(row);
-}
-
-/*
- * cowstat_row_get()'s slow path, at @task's first fault (@task is current):
- * take a row.  NULL when the table is full of live tasks; the caller counts
- * the event as dropped.
- */
-struct cowstat_row *cowstat_row_insert(struct task_struct *task)
-{
-	struct cowstat_row *row;
-	unsigned long flags;
-	u32 *bucket;
-
-	if (task->flags & PF_EXITING)
-		return NULL;
-
-	raw_spin_lock_irqsave(&tbl.lock, flags);
-	/* Authoritative second look: chains do not move under the lock. */
-	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
-	if (!row && unlikely(READ_ONCE(fail_rows))) {
-		WRITE_ONCE(fail_rows, fail_rows - 1);
-	} else if (!row) {
-		row = take_row();
-		if (row) {
-			init_row(row, task);
-			bucket = cowstat_bucket(task->pid);
-			row->next = *bucket;
-			/* The row is complete before lookups can reach it. */
-			smp_store_release(bucket, row_index(row));
-		}
-	}
-	raw_spin_unlock_irqrestore(&tbl.lock, flags);
-	return row;
 }
 
 /*
@@ -187,6 +157,16 @@ static struct cowstat_row *row_find_exact(pid_t pid, u64 start_time)
 	return row;
 }
 
+/* Mark @row final and queue it for eviction; the table lock is held. */
+static void enqueue_exited(struct cowstat_row *row)
+{
+	lockdep_assert_held(&tbl.lock);
+	WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED);
+	tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % cowstat_index.capacity] =
+		row_index(row);
+	tbl.exit_count++;
+}
+
 /* Queue @row for eviction, if it is still @pid's and in the table. */
 static void queue_exited(struct cowstat_row *row, pid_t pid, u64 start_time)
 {
@@ -195,12 +175,8 @@ static void queue_exited(struct cowstat_row *row, pid_t pid, u64 start_time)
 	raw_spin_lock_irqsave(&tbl.lock, flags);
 	/* A reset may have retired the row meanwhile; it is not ours to queue then. */
 	if (row_current(row) && !(row->flags & COWSTAT_ROW_EXITED) &&
-	    row->pid == pid && row->start_time == start_time) {
-		WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED);
-		tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % cowstat_index.capacity] =
-			row_index(row);
-		tbl.exit_count++;
-	}
+	    row->pid == pid && row->start_time == start_time)
+		enqueue_exited(row);
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 }
 
@@ -212,6 +188,48 @@ static void row_final_write(struct cowstat_row *row, struct task_struct *task)
 	memcpy(row->comm, task->comm, sizeof(row->comm));
 	row->comm[sizeof(row->comm) - 1] = '\0';
 	cowstat_row_write_end(row);
+}
+
+/*
+ * cowstat_row_get()'s slow path (@task is current): at @task's first fault,
+ * or its first in cgroup @cgroup since it moved there, take a row.  A moved
+ * task's old row is final, like an exited one: it leaves the hash, shown
+ * until evicted, and its counts then go to its cgroup's totals.  NULL when
+ * the table is full of live tasks; the caller counts the event as dropped.
+ */
+struct cowstat_row *cowstat_row_insert(struct task_struct *task, u64 cgroup)
+{
+	struct cowstat_row *row;
+	unsigned long flags;
+	u32 *bucket;
+
+	if (task->flags & PF_EXITING)
+		return NULL;
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	/* Authoritative second look: chains do not move under the lock. */
+	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
+	if (row && row->cgroup != cgroup) {
+		row_final_write(row, task);
+		unlink_row(row);
+		WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_MOVED);
+		enqueue_exited(row);
+		row = NULL;
+	}
+	if (!row && unlikely(READ_ONCE(fail_rows))) {
+		WRITE_ONCE(fail_rows, fail_rows - 1);
+	} else if (!row) {
+		row = take_row();
+		if (row) {
+			init_row(row, task, cgroup);
+			bucket = cowstat_bucket(task->pid);
+			row->next = *bucket;
+			/* The row is complete before lookups can reach it. */
+			smp_store_release(bucket, row_index(row));
+		}
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	return row;
 }
 
 /* sched_process_exit: settle what is pending and queue the row for eviction. */
@@ -315,6 +333,7 @@ void cowstat_table_reset(void)
 	tbl.exit_count = 0;
 	tbl.evicted = 0;
 	atomic64_set(&tbl.dropped, 0);
+	cowstat_cgroups_clear();
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 
 	for (i = 0; i < cap; i = end) {
