@@ -23,6 +23,13 @@ if [ -z "$ko" ] || [ ! -r "$ko" ] || [ -e /proc/cowstat ]; then
 fi
 kernel_log_mark
 
+# "pid start" of each live (R) row.
+live_rows()
+{
+	awk -F'\t' 'NR == 2 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		NR > 2 && $c["state"] == "R" { print $c["pid"], $c["start"] }' /proc/cowstat
+}
+
 # A fork-heavy background load: every subshell copies some pages.
 workload_pid=
 start_workload()
@@ -352,9 +359,9 @@ else
 		if [ -z "$line" ] || [ $d -gt 1 ] || [ $d -lt -1 ]; then
 			ended="$ended $pid:$start"
 		fi
-	done < <(awk -F'\t' 'NR > 2 && $6 == "R" { print $1, $5 }' /proc/cowstat)
-	stale=$(awk -F'\t' -v ended="$ended" 'BEGIN { n = split(ended, e, " "); for (i = 1; i <= n; i++) gone[e[i]] = 1 }
-		NR > 2 && $6 == "R" && (($1 ":" $5) in gone) { print $1 }' /proc/cowstat)
+	done < <(live_rows)
+	stale=$(live_rows | awk -v ended="$ended" 'BEGIN { n = split(ended, e, " "); for (i = 1; i <= n; i++) gone[e[i]] = 1 }
+		(($1 ":" $2) in gone) { print $1 }')
 	[ -z "$stale" ] || { ktap_print_msg "rows of ended tasks still R: $stale"; bad=1; }
 	rm -f /tmp/cowstat.readers
 	rmmod cowstat

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define COWSTAT_PROC		"/proc/cowstat"
+#define COWSTAT_CGROUPS_PROC	"/proc/cowstat_cgroups"
 #define COWSTAT_MAX_COLS	64
 
 struct cowstat_table {
@@ -130,7 +131,8 @@ static inline void cowstat_table_free(struct cowstat_table *t)
 
 /*
  * Parse @text in place.  Returns 0, -EPROTO when the text is not a cowstat
- * table (no version line, or no header starting with "pid"), or -ENOMEM.
+ * table (no version line, or no header starting with "pid" or "cgroup"), or
+ * -ENOMEM.
  * With @t->fields and @t->fields_cap set beforehand it allocates nothing.
  */
 static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
@@ -154,7 +156,8 @@ static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
 		return -EPROTO;
 	*next = '\0';
 	t->ncols = cowstat_split(line, t->cols, COWSTAT_MAX_COLS);
-	if (strcmp(t->cols[0], "pid"))
+	/* /proc/cowstat's header starts with "pid", /proc/cowstat_cgroups' with "cgroup". */
+	if (strcmp(t->cols[0], "pid") && strcmp(t->cols[0], "cgroup"))
 		return -EPROTO;
 
 	for (line = next + 1; (line = strchr(line, '\n')); line++)
@@ -219,7 +222,17 @@ static inline long long cowstat_version_field(const struct cowstat_table *t,
 	return -1;
 }
 
-/* The newest row of task @pid (largest start), or -1. */
+/* Of rows with one key, the current one: R (live), then X, then M (moved). */
+static inline int cowstat_state_rank(const char *state)
+{
+	return !strcmp(state, "R") ? 2 : !strcmp(state, "X");
+}
+
+/*
+ * The newest row of task @pid (largest start), or -1.  Rows can share a
+ * key: a task that moved to another cgroup continues in a new row, and
+ * after an exec from a thread the old leader's exited row has the same key.
+ */
 static inline int cowstat_find(const struct cowstat_table *t, int pid)
 {
 	int r, best = -1, cpid = cowstat_col(t, "pid"), cstart = cowstat_col(t, "start");
@@ -230,10 +243,10 @@ static inline int cowstat_find(const struct cowstat_table *t, int pid)
 		if (atoi(cowstat_field(t, r, cpid)) != pid)
 			continue;
 		start = cowstat_u64(t, r, cstart);
-		/* After an exec from a thread, the old leader's exited row has the same key. */
 		if (best < 0 || start > cowstat_u64(t, best, cstart) ||
 		    (start == cowstat_u64(t, best, cstart) &&
-		     !strcmp(cowstat_field(t, r, cstate), "R")))
+		     cowstat_state_rank(cowstat_field(t, r, cstate)) >
+		     cowstat_state_rank(cowstat_field(t, best, cstate))))
 			best = r;
 	}
 	return best;

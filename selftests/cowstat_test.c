@@ -26,11 +26,13 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/genetlink.h>
+#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
 #include <linux/userfaultfd.h>
@@ -162,7 +164,7 @@ FIXTURE_TEARDOWN(cowstat)
 TEST_F(cowstat, format)
 {
 	static const char *const always[] = {
-		"pid", "tgid", "ppid", "uid", "start", "state", "faults",
+		"pid", "tgid", "ppid", "uid", "start", "cgroup", "state", "faults",
 		"shared", "unshare", "remote", "comm",
 	};
 	/* A column is shown exactly when the probes it needs are attached. */
@@ -186,7 +188,7 @@ TEST_F(cowstat, format)
 
 	ASSERT_NE(NULL, text) TH_LOG("read %s: %m", COWSTAT_PROC);
 	ASSERT_EQ(0, cowstat_table_parse(&t, text)) TH_LOG("not a cowstat table:\n%.200s", text);
-	EXPECT_EQ(1, t.version);
+	EXPECT_EQ(2, t.version);
 	EXPECT_LE(0, cowstat_version_field(&t, "tasks"));
 	EXPECT_LT(0, cowstat_version_field(&t, "capacity"));
 	EXPECT_LE(0, cowstat_version_field(&t, "dropped"));
@@ -1477,6 +1479,304 @@ TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
 	EXPECT_EQ((uint64_t)wpcopy, c.v[CS_COPIES])
 		TH_LOG("wpcopy_count %lld, cowstat copies %llu", wpcopy,
 		       (unsigned long long)c.v[CS_COPIES]);
+}
+
+/* ---- Cgroups ---- */
+
+#define CGROUP2_ROOT	"/sys/fs/cgroup"
+
+/*
+ * A cgroup of our own under the cgroup2 root, for leaves made by the tests
+ * (cgroup v2 puts tasks in leaves only), removed again at teardown.
+ */
+FIXTURE(cgroups) {
+	struct region r;
+	char dir[64];
+	char made[6][80];	/* leaves made, to remove children first */
+	int nr_made;
+};
+
+FIXTURE_SETUP(cgroups)
+{
+	struct statfs sf;
+
+	FIXTURE_PREAMBLE();
+	if (statfs(CGROUP2_ROOT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+		SKIP(return, "no cgroup2 at %s", CGROUP2_ROOT);
+	if (access(COWSTAT_CGROUPS_PROC, R_OK))
+		SKIP(return, "%s missing: a module without per-cgroup totals",
+		     COWSTAT_CGROUPS_PROC);
+	snprintf(self->dir, sizeof(self->dir), CGROUP2_ROOT "/cowstat-test.%d", getpid());
+	ASSERT_EQ(0, mkdir(self->dir, 0755)) TH_LOG("mkdir %s: %m", self->dir);
+	self->r.n = NPAGES;
+	self->r.p = cowstat_map_pages(NPAGES);
+	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %m");
+	memset(self->r.p, 1, NPAGES * page_size);
+}
+
+FIXTURE_TEARDOWN(cgroups)
+{
+	while (self->nr_made > 0)
+		rmdir(self->made[--self->nr_made]);
+	rmdir(self->dir);
+	if (self->r.p)
+		munmap(self->r.p, self->r.n * page_size);
+}
+
+/* Make cgroup @name under the test's own; its id (the directory's inode), 0 on error. */
+static uint64_t make_cgroup(FIXTURE_DATA(cgroups) *self, const char *name)
+{
+	char *path = self->made[self->nr_made];
+	struct stat st;
+
+	snprintf(path, sizeof(self->made[0]), "%s/%s", self->dir, name);
+	if (mkdir(path, 0755) || stat(path, &st))
+		return 0;
+	self->nr_made++;
+	return st.st_ino;
+}
+
+static int open_procs(FIXTURE_DATA(cgroups) *self, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", self->dir, name);
+	return open(path, O_WRONLY);
+}
+
+/* What cgroup @id totals in /proc/cowstat_cgroups; 1 found, 0 not, -1 error. */
+static int cgroup_totals(uint64_t id, struct cowstat_counts *c, uint64_t *tasks)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_CGROUPS_PROC, NULL);
+	int r, i, found = 0;
+
+	memset(c, 0, sizeof(*c));
+	*tasks = 0;
+	if (!text || cowstat_table_parse(&t, text)) {
+		free(text);
+		return -1;
+	}
+	for (r = 0; r < t.nrows && !found; r++) {
+		if (cowstat_get(&t, r, "cgroup") != id)
+			continue;
+		for (i = 0; i < CS_NR_COUNTERS; i++)
+			c->v[i] = cowstat_get(&t, r, cowstat_counter_name[i]);
+		*tasks = cowstat_get(&t, r, "tasks");
+		found = 1;
+	}
+	cowstat_table_free(&t);
+	free(text);
+	return found;
+}
+
+/* Fault in this much stack below us, so that a later call faults on none. */
+static void __attribute__((noinline)) prefault_stack(void)
+{
+	volatile char pad[16384];
+	size_t i;
+
+	for (i = 0; i < sizeof(pad); i += 512)
+		pad[i] = 0;
+}
+
+/*
+ * A child that, after the faults any child takes where it was forked,
+ * writes pages [0, n1) of @r in the cgroup behind @fd1, then pages
+ * [n1, n1 + n2) in the one behind @fd2 (if n2), and exits.  Writing "0"
+ * moves the writer; the fds are opened beforehand, so the child takes no
+ * fault between the moves but its writes to @r, which it shares with us.
+ */
+static pid_t write_in_cgroups(const struct region *r, int fd1, size_t n1, int fd2, size_t n2)
+{
+	pid_t pid = fork();
+	size_t i;
+
+	if (pid)
+		return pid;
+	cowstat_touch_rseq();
+	prefault_stack();
+	if (write(fd1, "0", 1) != 1)
+		_exit(1);
+	for (i = 0; i < n1; i++)
+		((volatile char *)r->p)[i * page_size] = 2;
+	if (n2 && write(fd2, "0", 1) != 1)
+		_exit(1);
+	for (i = n1; i < n1 + n2; i++)
+		((volatile char *)r->p)[i * page_size] = 2;
+	_exit(0);
+}
+
+static int wait_ok(pid_t pid)
+{
+	int status;
+
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* Every column of @id's totals is exactly @want, with @tasks tasks. */
+static void check_cgroup(struct __test_metadata *_metadata, uint64_t id, uint64_t tasks,
+			 const struct cowstat_counts *want)
+{
+	struct cowstat_counts got;
+	uint64_t got_tasks;
+	int i;
+
+	ASSERT_EQ(1, cgroup_totals(id, &got, &got_tasks)) TH_LOG("no totals for cgroup %llu",
+								  (unsigned long long)id);
+	EXPECT_EQ(tasks, got_tasks);
+	for (i = 0; i < CS_NR_COUNTERS; i++) {
+		EXPECT_EQ(want->v[i], got.v[i]) {
+			TH_LOG("cgroup %llu: %s is %llu, expected %llu", (unsigned long long)id,
+			       cowstat_counter_name[i], (unsigned long long)got.v[i],
+			       (unsigned long long)want->v[i]);
+		}
+	}
+}
+
+/* n private pages copied: what a cgroup whose one task wrote them totals. */
+#define COPIED(n) WANT([CS_FAULTS] = (n), [CS_COPIES] = (n), [CS_BYTES] = (n) * page_size)
+
+/*
+ * A task that writes pages it shares with its parent copies each of them,
+ * and its cgroup totals exactly those faults; a second cgroup, the same.
+ */
+TEST_F(cgroups, exact_per_cgroup)
+{
+	uint64_t a = make_cgroup(self, "a"), b = make_cgroup(self, "b");
+	int fa = open_procs(self, "a"), fb = open_procs(self, "b");
+
+	ASSERT_NE(0, a);
+	ASSERT_NE(0, b);
+	ASSERT_LE(0, fa);
+	ASSERT_LE(0, fb);
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fa, 7, -1, 0)));
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fb, 19, -1, 0)));
+	check_cgroup(_metadata, a, 1, &COPIED(7));
+	check_cgroup(_metadata, b, 1, &COPIED(19));
+	close(fa);
+	close(fb);
+}
+
+/* A task that moves mid-run: each cgroup gets the faults taken in it. */
+TEST_F(cgroups, migrated_task_splits)
+{
+	uint64_t a = make_cgroup(self, "a"), b = make_cgroup(self, "b");
+	int fa = open_procs(self, "a"), fb = open_procs(self, "b");
+	struct cowstat_table t = { 0 };
+	const char *state;
+	char *text;
+	pid_t pid;
+	int r, in_a = 0, in_b = 0;
+
+	ASSERT_NE(0, a);
+	ASSERT_NE(0, b);
+	ASSERT_LE(0, fa);
+	ASSERT_LE(0, fb);
+	pid = write_in_cgroups(&self->r, fa, 5, fb, 11);
+	ASSERT_TRUE(wait_ok(pid));
+	check_cgroup(_metadata, a, 1, &COPIED(5));
+	check_cgroup(_metadata, b, 1, &COPIED(11));
+	/*
+	 * Rows of one key: the stints where it was forked and in a, both
+	 * moved, then the one in b, where it exited.
+	 */
+	text = cowstat_slurp(COWSTAT_PROC, NULL);
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, cowstat_table_parse(&t, text));
+	for (r = 0; r < t.nrows; r++) {
+		if (cowstat_get(&t, r, "pid") != (uint64_t)pid)
+			continue;
+		state = cowstat_field(&t, r, cowstat_col(&t, "state"));
+		in_a += cowstat_get(&t, r, "cgroup") == a;
+		in_b += cowstat_get(&t, r, "cgroup") == b;
+		EXPECT_STREQ(cowstat_get(&t, r, "cgroup") == b ? "X" : "M", state);
+	}
+	EXPECT_EQ(1, in_a);
+	EXPECT_EQ(1, in_b);
+	cowstat_table_free(&t);
+	free(text);
+	close(fa);
+	close(fb);
+}
+
+/*
+ * Nested cgroups: counts are per leaf, and a parent with no tasks of its
+ * own has no totals (the tool sums a subtree).
+ */
+TEST_F(cgroups, nested_counts_per_leaf)
+{
+	uint64_t n = make_cgroup(self, "n"), x = make_cgroup(self, "n/x");
+	uint64_t y = make_cgroup(self, "n/y"), tasks;
+	int fx = open_procs(self, "n/x"), fy = open_procs(self, "n/y");
+	struct cowstat_counts none;
+
+	ASSERT_NE(0, n);
+	ASSERT_NE(0, x);
+	ASSERT_NE(0, y);
+	ASSERT_LE(0, fx);
+	ASSERT_LE(0, fy);
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fx, 3, -1, 0)));
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fy, 13, -1, 0)));
+	check_cgroup(_metadata, x, 1, &COPIED(3));
+	check_cgroup(_metadata, y, 1, &COPIED(13));
+	EXPECT_EQ(0, cgroup_totals(n, &none, &tasks));
+	close(fx);
+	close(fy);
+}
+
+/* Totals outlive the cgroup: rmdir after its tasks exit leaves them. */
+TEST_F(cgroups, removed_cgroup_kept)
+{
+	uint64_t a = make_cgroup(self, "a");
+	int fa = open_procs(self, "a");
+
+	ASSERT_NE(0, a);
+	ASSERT_LE(0, fa);
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fa, 9, -1, 0)));
+	close(fa);
+	ASSERT_EQ(0, rmdir(self->made[--self->nr_made])) TH_LOG("rmdir: %m");
+	check_cgroup(_metadata, a, 1, &COPIED(9));
+}
+
+/*
+ * A reader in a cgroup namespace rooted at cgroup a sees a's subtree, and
+ * not cgroup b beside it.
+ */
+TEST_F(cgroups, namespace_sees_own_subtree)
+{
+	uint64_t a = make_cgroup(self, "a"), x = make_cgroup(self, "a/x");
+	uint64_t b = make_cgroup(self, "b");
+	int fx = open_procs(self, "a/x"), fb = open_procs(self, "b");
+	int fa = open_procs(self, "a/x");	/* the reader joins a leaf of a */
+	struct cowstat_counts c;
+	uint64_t tasks;
+	pid_t pid;
+
+	ASSERT_NE(0, a);
+	ASSERT_NE(0, x);
+	ASSERT_NE(0, b);
+	ASSERT_LE(0, fx);
+	ASSERT_LE(0, fb);
+	ASSERT_LE(0, fa);
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fx, 2, -1, 0)));
+	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fb, 2, -1, 0)));
+	pid = fork();
+	if (pid == 0) {
+		/* 1: x missing, 2: b visible, 3: setup failed. */
+		if (write(fa, "0", 1) != 1 || unshare(CLONE_NEWCGROUP))
+			_exit(3);
+		if (cgroup_totals(x, &c, &tasks) != 1)
+			_exit(1);
+		_exit(cgroup_totals(b, &c, &tasks) != 0 ? 2 : 0);
+	}
+	ASSERT_LT(0, pid);
+	/* Exit 1: its own subtree missing; 2: another cgroup visible; 3: setup. */
+	ASSERT_TRUE(wait_ok(pid)) TH_LOG("the reader in the cgroup namespace failed");
+	close(fx);
+	close(fb);
+	close(fa);
 }
 
 TEST_HARNESS_MAIN
