@@ -5,7 +5,8 @@
 # unload with /proc/cowstat held open, the table bound with "dropped",
 # refused rows (fail_rows), the kind of each hot probe, probes=kprobe,
 # the refusal of an argument layout the kernel's BTF contradicts, and
-# resets, exec from threads and readers all at once.
+# resets, exec from threads and readers all at once, and per-cgroup totals
+# across eviction.
 # Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe;
 # $COWSTAT_WRONG_LAYOUT_KO is one built with -DCOWSTAT_TEST_WRONG_LAYOUT.
 
@@ -13,7 +14,7 @@ here=$(dirname "$(readlink -f "$0")")
 tracing=/sys/kernel/tracing
 . "$here/ktap.sh"
 
-plan=11
+plan=12
 ktap_print_header
 ktap_set_plan $plan
 [ "$(id -u)" = 0 ] || ktap_skip_plan $plan test "must run as root"
@@ -42,7 +43,7 @@ stop_workload() { kill "$workload_pid" 2>/dev/null; wait "$workload_pid" 2>/dev/
 # 1. Bad parameters are refused at load time, with a message in the log.
 t=module_params_rejected
 bad=0
-for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=cowstat_no_such_symbol \
+for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc max_cgroups=15 wp_symbol=cowstat_no_such_symbol \
 	   'wp_symbol=do_wp_pag*' 'reuse_symbol=ptep_set_access_flag?' 'commit_symbol=!ptep_clear_flush'; do
 	if insmod "$ko" "$arg" 2>/dev/null; then
 		ktap_print_msg "insmod $arg succeeded"; bad=1; rmmod cowstat
@@ -50,6 +51,7 @@ for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc wp_symbol=c
 	[ -e /proc/cowstat ] && { ktap_print_msg "/proc/cowstat left behind by insmod $arg"; bad=1; }
 done
 dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { ktap_print_msg "no max_tasks message"; bad=1; }
+dmesg | tail -n 20 | grep -q "max_cgroups=15: must be a number from 16 to" || { ktap_print_msg "no max_cgroups message"; bad=1; }
 dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { ktap_print_msg "no wp_symbol message"; bad=1; }
 dmesg | tail -n 20 | grep -q "wp_symbol=do_wp_pag\*: must be a symbol name, not a pattern" ||
 	{ ktap_print_msg "no message for a pattern in wp_symbol"; bad=1; }
@@ -147,7 +149,7 @@ else
 	[ $((dropped1 - dropped0)) = "$expect" ] ||
 		{ ktap_print_msg "dropped moved by $((dropped1 - dropped0)), the rowless pids took $expect faults"; bad=1; }
 	# Exited rows go first: end five children, then a new task evicts one.
-	live_before=$(awk 'FNR > 2 && $6 == "R"' /proc/cowstat | wc -l)
+	live_before=$(live_rows | wc -l)
 	set -- $pids
 	kill "$1" "$2" "$3" "$4" "$5" 2>/dev/null
 	wait "$1" "$2" "$3" "$4" "$5" 2>/dev/null
@@ -155,7 +157,7 @@ else
 	read_header
 	evicted=$hdr_evicted
 	[ "$evicted" -ge 1 ] || { ktap_print_msg "no row was evicted"; bad=1; }
-	live_after=$(awk 'FNR > 2 && $6 == "R"' /proc/cowstat | wc -l)
+	live_after=$(live_rows | wc -l)
 	[ "$live_after" -ge $((live_before - 5)) ] ||
 		{ ktap_print_msg "live rows went from $live_before to $live_after"; bad=1; }
 	kill $pids 2>/dev/null
@@ -368,7 +370,50 @@ else
 	ktap_test_status $bad $t
 fi
 
-# 11. Nothing the tests did left a warning, and the module is gone.
+# 11. Rows evicted from a 16-row table leave their counts in their cgroup's
+#     totals, even after the cgroup is removed; when 16 cgroup entries are
+#     not enough, the least recently folded one goes, counted in "evicted".
+t=cgroup_totals_survive_eviction
+cg=/sys/fs/cgroup/cowstat-module.$$
+totals() { awk -F'\t' -v id="$1" 'NR > 2 && $1 == id' /proc/cowstat_cgroups; }
+rows_in() { awk -F'\t' -v id="$1" 'NR == 2 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	NR > 2 && $c["cgroup"] == id' /proc/cowstat | wc -l; }
+churn() { local i; for i in $(seq "$1"); do /bin/true; done; }
+if [ ! -e /sys/fs/cgroup/cgroup.procs ]; then
+	ktap_test_skip $t "no cgroup2 at /sys/fs/cgroup"
+else
+	bad=0
+	insmod "$ko" max_tasks=16 max_cgroups=16
+	mkdir -p "$cg/a"
+	id=$(stat -c %i "$cg/a")
+	sh -c "echo 0 > $cg/a/cgroup.procs; /bin/true; /bin/true"
+	before=$(totals "$id")
+	rmdir "$cg/a"
+	churn 40
+	after=$(totals "$id")
+	[ -n "$before" ] && [ "$(rows_in "$id")" = 0 ] ||
+		{ ktap_print_msg "cgroup $id: totals '$before', $(rows_in "$id") rows after churn"; bad=1; }
+	[ "$before" = "$after" ] || { ktap_print_msg "totals went from '$before' to '$after'"; bad=1; }
+	for i in $(seq 20); do
+		mkdir "$cg/c$i"
+		sh -c "echo 0 > $cg/c$i/cgroup.procs; /bin/true"
+		rmdir "$cg/c$i"
+	done
+	churn 40
+	read -r line < /proc/cowstat_cgroups
+	case " $line " in
+	*" cgroups=16 "*) ;;
+	*) ktap_print_msg "not full: $line"; bad=1 ;;
+	esac
+	evicted=${line##*evicted=}
+	[ "${evicted%% *}" -ge 5 ] || { ktap_print_msg "evicted ${evicted%% *}, 21 cgroups in 16 entries"; bad=1; }
+	[ -z "$(totals "$id")" ] || { ktap_print_msg "the stalest cgroup, $id, was kept"; bad=1; }
+	rmdir "$cg"
+	rmmod cowstat
+	ktap_test_status $bad $t
+fi
+
+# 12. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
 warnings=$(kernel_log_problems)
 [ -z "$warnings" ] && [ ! -e /proc/cowstat ]
