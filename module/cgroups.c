@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hash.h>
+#include <linux/minmax.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -126,22 +127,37 @@ void cowstat_cgroups_fold(const struct cowstat_row *row)
 	write_seqcount_end(&cowstat_cgroups.seq);
 }
 
-/* Forget every entry, in O(buckets): entries are handed out again in order. */
+/* Forget every entry: entries are handed out again in order. */
 static void forget_entries(void)
 {
-	memset32(cowstat_cgroups.buckets, COWSTAT_NIL, 1U << cowstat_cgroups.hash_bits);
 	cowstat_cgroups.used = 0;
 	cowstat_cgroups.lru_first = COWSTAT_NIL;
 	cowstat_cgroups.lru_last = COWSTAT_NIL;
 	cowstat_cgroups.evicted = 0;
 }
 
-/* A reset, under the table's lock. */
+static void clear_buckets(u32 *buckets)
+{
+	memset32(buckets, COWSTAT_NIL, 1U << cowstat_cgroups.hash_bits);
+}
+
+/*
+ * A reset, under the table's lock, in O(1) with interrupts off: the
+ * buckets cleared beforehand take the place of those in use, which
+ * cowstat_cgroups_clear_spare() then clears, after the lock.
+ */
 void cowstat_cgroups_clear(void)
 {
 	write_seqcount_begin(&cowstat_cgroups.seq);
+	swap(cowstat_cgroups.buckets, cowstat_cgroups.spare_buckets);
 	forget_entries();
 	write_seqcount_end(&cowstat_cgroups.seq);
+}
+
+/* The reset's second half: only it, holding the reset mutex, uses the spare. */
+void cowstat_cgroups_clear_spare(void)
+{
+	clear_buckets(cowstat_cgroups.spare_buckets);
 }
 
 int cowstat_cgroups_init(unsigned int capacity)
@@ -151,19 +167,26 @@ int cowstat_cgroups_init(unsigned int capacity)
 	cowstat_cgroups.entries = kvcalloc(capacity, sizeof(*cowstat_cgroups.entries), GFP_KERNEL);
 	cowstat_cgroups.buckets = kvmalloc_array(1U << cowstat_cgroups.hash_bits, sizeof(u32),
 						 GFP_KERNEL);
-	if (!cowstat_cgroups.entries || !cowstat_cgroups.buckets) {
+	cowstat_cgroups.spare_buckets = kvmalloc_array(1U << cowstat_cgroups.hash_bits,
+						       sizeof(u32), GFP_KERNEL);
+	if (!cowstat_cgroups.entries || !cowstat_cgroups.buckets ||
+	    !cowstat_cgroups.spare_buckets) {
 		cowstat_cgroups_exit();
 		return -ENOMEM;
 	}
 	seqcount_init(&cowstat_cgroups.seq);
+	clear_buckets(cowstat_cgroups.buckets);
+	clear_buckets(cowstat_cgroups.spare_buckets);
 	forget_entries();
 	return 0;
 }
 
 void cowstat_cgroups_exit(void)
 {
+	kvfree(cowstat_cgroups.spare_buckets);
 	kvfree(cowstat_cgroups.buckets);
 	kvfree(cowstat_cgroups.entries);
+	cowstat_cgroups.spare_buckets = NULL;
 	cowstat_cgroups.buckets = NULL;
 	cowstat_cgroups.entries = NULL;
 }

@@ -241,13 +241,14 @@ struct cowstat_cgroup {
 	u32			next;		/* hash chain, as an index */
 	u32			lru_prev;	/* least recently folded first */
 	u32			lru_next;
-	u32			tasks;		/* rows folded in */
+	u64			tasks;		/* rows folded in */
 	struct cowstat_counts	counts;
 };
 
 struct cowstat_cgroup_table {
 	struct cowstat_cgroup	*entries;	/* the first @used are in use */
 	u32			*buckets;
+	u32			*spare_buckets;	/* cleared, for the next reset */
 	unsigned int		capacity;
 	unsigned int		hash_bits;
 	unsigned int		used;
@@ -263,6 +264,7 @@ int cowstat_cgroups_init(unsigned int capacity);
 void cowstat_cgroups_exit(void);
 void cowstat_cgroups_fold(const struct cowstat_row *row);
 void cowstat_cgroups_clear(void);
+void cowstat_cgroups_clear_spare(void);
 void cowstat_counts_add(struct cowstat_counts *sum, const struct cowstat_counts *c);
 
 /* probes.c */

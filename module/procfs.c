@@ -239,16 +239,14 @@ static char *put_comm(char *p, const char *comm, const char *comm_end)
 /* The version line, with the counts of the table it describes. */
 static void show_version(struct seq_file *m, const struct cowstat_colset *cs,
 			 const char *rows, unsigned int used, unsigned int capacity,
-			 u64 evicted)
+			 u64 dropped, u64 evicted)
 {
-	struct cowstat_table_stats st;
 	const char *sep = "";
 	unsigned int i;
 
-	cowstat_table_stats(&st);
 	seq_printf(m, "cowstat %d %s=%u capacity=%u dropped=%llu evicted=%llu page_size=%lu probes=",
 		   COWSTAT_FORMAT_VERSION, rows, used, capacity,
-		   st.dropped + cowstat_probes_missed(), evicted, PAGE_SIZE);
+		   dropped + cowstat_probes_missed(), evicted, PAGE_SIZE);
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
 		if (cs->probes & BIT(i)) {
 			seq_printf(m, "%s%s", sep, cowstat_probe_name(i));
@@ -282,7 +280,7 @@ static void show_header(struct seq_file *m, struct cowstat_iter *it)
 	struct cowstat_table_stats st;
 
 	cowstat_table_stats(&st);
-	show_version(m, &it->cs, "tasks", st.used, st.capacity, st.evicted);
+	show_version(m, &it->cs, "tasks", st.used, st.capacity, st.dropped, st.evicted);
 	seq_puts(m, "pid\ttgid\tppid\tuid\tstart\tcgroup\tstate");
 	show_col_names(m, &it->cs);
 	seq_puts(m, "\tcomm\n");
@@ -432,7 +430,7 @@ static const struct proc_ops cowstat_proc_ops = {
 struct cgroup_sum {
 	u64			id;
 	u32			next;		/* hash chain, as an index */
-	u32			tasks;
+	u64			tasks;
 	struct cowstat_counts	counts;
 };
 
@@ -503,20 +501,24 @@ static int add_up(struct cgroups_iter *it)
 	struct cowstat_row *row = &it->snap;
 	struct cowstat_cgroup entry;
 	struct cgroup_sum *sum;
-	unsigned int i, used;
+	unsigned int i, used, seq;
 	unsigned long pos;
 
 	it->nr_sums = 0;
 	memset32(it->buckets, COWSTAT_NIL, 1U << it->hash_bits);
 	used = min(READ_ONCE(t->used), t->capacity);
 	for (i = 0; i < used; i++) {
-		/* May be torn by a fold: the caller's seqcount check says so. */
-		memcpy(&entry, &t->entries[i], sizeof(entry));
+		/* Each entry whole; a fold between two is the caller's to see. */
+		do {
+			seq = read_seqcount_begin(&t->seq);
+			memcpy(&entry, &t->entries[i], sizeof(entry));
+		} while (read_seqcount_retry(&t->seq, seq));
 		sum = cgroup_sum(it, entry.id);
 		if (!sum)
 			return -ENOSPC;
 		sum->tasks += entry.tasks;
 		cowstat_counts_add(&sum->counts, &entry.counts);
+		cond_resched();
 	}
 	for (pos = 0; cowstat_table_next(pos, &i); pos = i + 1) {
 		if (!cowstat_row_snapshot(i, row))
@@ -554,6 +556,7 @@ static void keep_visible_cgroups(struct cgroups_iter *it)
 		return;
 	for (i = 0; i < it->nr_sums; i++) {
 		cgrp = cgroup_get_from_id(it->sums[i].id);
+		cond_resched();
 		if (IS_ERR(cgrp))
 			continue;
 		cgroup_put(cgrp);
@@ -564,16 +567,16 @@ static void keep_visible_cgroups(struct cgroups_iter *it)
 
 /*
  * Every cgroup's totals, consistent unless rows were evicted during each of
- * CGROUPS_READ_TRIES attempts; then rows evicted meanwhile may be missing.
+ * CGROUPS_READ_TRIES attempts; then a row evicted meanwhile may be missing
+ * or counted twice.  Room for the cgroups grows as needed: a table of
+ * millions of rows usually has a few hundred cgroups.
  */
 static int collect_sums(struct cgroups_iter *it)
 {
 	unsigned int tries = 0, seq;
-	struct cowstat_table_stats st;
 	int ret;
 
-	cowstat_table_stats(&st);
-	ret = alloc_sums(it, cowstat_cgroups.capacity + st.used + 64);
+	ret = alloc_sums(it, READ_ONCE(cowstat_cgroups.used) + 256);
 	while (!ret) {
 		seq = read_seqcount_begin(&cowstat_cgroups.seq);
 		ret = add_up(it);
@@ -622,11 +625,14 @@ static int cgroups_show(struct seq_file *m, void *v)
 {
 	struct cgroups_iter *it = m->private;
 	const struct cgroup_sum *sum = v;
+	struct cowstat_table_stats st;
 	char *p;
 
 	if (v == SEQ_START_TOKEN) {
+		cowstat_table_stats(&st);
 		show_version(m, &it->cs, "cgroups", READ_ONCE(cowstat_cgroups.used),
-			     cowstat_cgroups.capacity, READ_ONCE(cowstat_cgroups.evicted));
+			     cowstat_cgroups.capacity, st.dropped,
+			     READ_ONCE(cowstat_cgroups.evicted));
 		seq_puts(m, "cgroup\ttasks");
 		show_col_names(m, &it->cs);
 		seq_putc(m, '\n');

@@ -210,10 +210,19 @@ struct cowstat_row *cowstat_row_insert(struct task_struct *task, u64 cgroup)
 	/* Authoritative second look: chains do not move under the lock. */
 	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
 	if (row && row->cgroup != cgroup) {
-		row_final_write(row, task);
+		/*
+		 * Only a row of ours that is in the table ends here.  One a
+		 * reset is about to retire, or one already queued (the old
+		 * leader's, found by a thread that execs before the exec
+		 * tracepoint unlinks it), just leaves the hash: queueing it
+		 * again would put it in the ring twice.
+		 */
+		if (row_current(row) && !(row->flags & COWSTAT_ROW_EXITED)) {
+			row_final_write(row, task);
+			WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_MOVED);
+			enqueue_exited(row);
+		}
 		unlink_row(row);
-		WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_MOVED);
-		enqueue_exited(row);
 		row = NULL;
 	}
 	if (!row && unlikely(READ_ONCE(fail_rows))) {
@@ -335,6 +344,7 @@ void cowstat_table_reset(void)
 	atomic64_set(&tbl.dropped, 0);
 	cowstat_cgroups_clear();
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	cowstat_cgroups_clear_spare();
 
 	for (i = 0; i < cap; i = end) {
 		end = min(i + COWSTAT_RESET_BATCH, cap);

@@ -50,10 +50,10 @@ for arg in max_tasks=0 max_tasks=15 max_tasks=99999999 max_tasks=abc max_cgroups
 	fi
 	[ -e /proc/cowstat ] && { ktap_print_msg "/proc/cowstat left behind by insmod $arg"; bad=1; }
 done
-dmesg | tail -n 20 | grep -q "max_tasks=0: must be a number from 16 to" || { ktap_print_msg "no max_tasks message"; bad=1; }
-dmesg | tail -n 20 | grep -q "max_cgroups=15: must be a number from 16 to" || { ktap_print_msg "no max_cgroups message"; bad=1; }
-dmesg | tail -n 20 | grep -q "cannot probe cowstat_no_such_symbol" || { ktap_print_msg "no wp_symbol message"; bad=1; }
-dmesg | tail -n 20 | grep -q "wp_symbol=do_wp_pag\*: must be a symbol name, not a pattern" ||
+dmesg | tail -n 60 | grep -q "max_tasks=0: must be a number from 16 to" || { ktap_print_msg "no max_tasks message"; bad=1; }
+dmesg | tail -n 60 | grep -q "max_cgroups=15: must be a number from 16 to" || { ktap_print_msg "no max_cgroups message"; bad=1; }
+dmesg | tail -n 60 | grep -q "cannot probe cowstat_no_such_symbol" || { ktap_print_msg "no wp_symbol message"; bad=1; }
+dmesg | tail -n 60 | grep -q "wp_symbol=do_wp_pag\*: must be a symbol name, not a pattern" ||
 	{ ktap_print_msg "no message for a pattern in wp_symbol"; bad=1; }
 ktap_test_status $bad $t
 
@@ -316,8 +316,8 @@ exit(status)' || { ktap_print_msg "hugetlb copy-on-write failed"; bad=1; }
 	ktap_test_status $bad $t
 fi
 
-# 10. Resets from three tasks at once, threads that exec, forks and readers,
-#    in a 16-row table: every read ends within 30 s (a reader that spins on
+# 10. Resets from three tasks at once, threads that exec, a task that moves
+#    between cgroups, forks and readers, in a 16-row table: every read ends within 30 s (a reader that spins on
 #    a torn row never ends; a loaded 1-vCPU guest took 6 s for one read of
 #    16 rows under this load, yielding to a dozen tasks), and afterwards every
 #    live (R) row is a live task with that start time -- an exec'd thread's
@@ -343,6 +343,17 @@ else
 	storm_pids="$storm_pids $!"
 	( while [ $SECONDS -lt $storm_end ]; do COWSTAT_EXEC_FROM_THREAD=3 "$prog"; done ) &
 	storm_pids="$storm_pids $!"
+	# A task that moves between two cgroups, forking, splits its row at
+	# every move: while resets retire rows and a full table evicts them.
+	if [ -e /sys/fs/cgroup/cgroup.procs ]; then
+		mv_cg=/sys/fs/cgroup/cowstat-storm.$$
+		mkdir -p "$mv_cg/a" "$mv_cg/b"
+		( while [ $SECONDS -lt $storm_end ]; do
+			echo 0 > "$mv_cg/a/cgroup.procs"; ( v=1; : "$v" )
+			echo 0 > "$mv_cg/b/cgroup.procs"; ( v=2; : "$v" )
+		  done; echo 0 > /sys/fs/cgroup/cgroup.procs ) &
+		storm_pids="$storm_pids $!"
+	fi
 	start_workload
 	wait $storm_pids
 	# No more resets: these rows must all be right when the table is read.
@@ -366,6 +377,7 @@ else
 		(($1 ":" $2) in gone) { print $1 }')
 	[ -z "$stale" ] || { ktap_print_msg "rows of ended tasks still R: $stale"; bad=1; }
 	rm -f /tmp/cowstat.readers
+	[ -n "${mv_cg:-}" ] && rmdir "$mv_cg/a" "$mv_cg/b" "$mv_cg"
 	rmmod cowstat
 	ktap_test_status $bad $t
 fi
