@@ -5,6 +5,7 @@
  * It keys on the header line, never on column positions, so a newer module
  * with more columns still parses; columns this code does not know are kept
  * as strings.  Parsing is in place: the text buffer must outlive the table.
+ * /proc/cowstat_cgroups (format 2) has the same layout, keyed by "cgroup".
  */
 #ifndef COWSTAT_TABLE_H
 #define COWSTAT_TABLE_H
@@ -17,10 +18,11 @@
 #include <unistd.h>
 
 #define COWSTAT_PROC		"/proc/cowstat"
+#define COWSTAT_CGROUPS_PROC	"/proc/cowstat_cgroups"
 #define COWSTAT_MAX_COLS	64
 
 struct cowstat_table {
-	char		*version_line;	/* "cowstat 1 tasks=... probes=..." */
+	char		*version_line;	/* "cowstat 2 tasks=... probes=..." */
 	int		version;
 	int		ncols;
 	char		*cols[COWSTAT_MAX_COLS];
@@ -130,10 +132,12 @@ static inline void cowstat_table_free(struct cowstat_table *t)
 
 /*
  * Parse @text in place.  Returns 0, -EPROTO when the text is not a cowstat
- * table (no version line, or no header starting with "pid"), or -ENOMEM.
- * With @t->fields and @t->fields_cap set beforehand it allocates nothing.
+ * table (no version line, or no header starting with @first_col), or
+ * -ENOMEM.  With @t->fields and @t->fields_cap set beforehand it allocates
+ * nothing.
  */
-static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
+static inline int cowstat_table_parse_as(struct cowstat_table *t, char *text,
+					 const char *first_col)
 {
 	char *line, *next, **fields = t->fields;
 	size_t cap = fields ? t->fields_cap : 0, lines = 0;
@@ -154,7 +158,7 @@ static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
 		return -EPROTO;
 	*next = '\0';
 	t->ncols = cowstat_split(line, t->cols, COWSTAT_MAX_COLS);
-	if (strcmp(t->cols[0], "pid"))
+	if (strcmp(t->cols[0], first_col))
 		return -EPROTO;
 
 	for (line = next + 1; (line = strchr(line, '\n')); line++)
@@ -177,6 +181,12 @@ static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
 			t->nrows++;
 	}
 	return 0;
+}
+
+/* /proc/cowstat: the header starts with "pid". */
+static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
+{
+	return cowstat_table_parse_as(t, text, "pid");
 }
 
 /* Index of column @name, or -1 if this module does not report it. */
