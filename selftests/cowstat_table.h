@@ -229,7 +229,21 @@ static inline long long cowstat_version_field(const struct cowstat_table *t,
 	return -1;
 }
 
-/* The newest row of task @pid (largest start), or -1. */
+/*
+ * How current a row of a task is: its live row, then its exited one, then
+ * the rows it left behind by moving to another cgroup (state M, format 2).
+ */
+static inline int cowstat_state_rank(const char *state)
+{
+	return !strcmp(state, "R") ? 2 : strcmp(state, "M") ? 1 : 0;
+}
+
+/*
+ * The newest row of task @pid (largest start), or -1.  Rows with the same
+ * start are the same task: after an exec from a thread, the old leader's
+ * exited row; after a move to another cgroup, its M rows.  Of those, the
+ * most current.
+ */
 static inline int cowstat_find(const struct cowstat_table *t, int pid)
 {
 	int r, best = -1, cpid = cowstat_col(t, "pid"), cstart = cowstat_col(t, "start");
@@ -240,10 +254,10 @@ static inline int cowstat_find(const struct cowstat_table *t, int pid)
 		if (atoi(cowstat_field(t, r, cpid)) != pid)
 			continue;
 		start = cowstat_u64(t, r, cstart);
-		/* After an exec from a thread, the old leader's exited row has the same key. */
 		if (best < 0 || start > cowstat_u64(t, best, cstart) ||
 		    (start == cowstat_u64(t, best, cstart) &&
-		     !strcmp(cowstat_field(t, r, cstate), "R")))
+		     cowstat_state_rank(cowstat_field(t, r, cstate)) >
+		     cowstat_state_rank(cowstat_field(t, best, cstate))))
 			best = r;
 	}
 	return best;
