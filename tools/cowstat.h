@@ -13,6 +13,7 @@
 #include "../selftests/cowstat_table.h"
 
 #define COWSTAT_VERSION	"1.0"
+#define COWSTAT_FORMAT	2	/* the newest /proc/cowstat format this tool knows */
 
 /* Exit codes, documented in cowstat(8). */
 #define EXIT_OK		0
@@ -35,14 +36,16 @@ double parse_seconds(const char *opt, const char *arg, double min, double max);
 long parse_count(const char *opt, const char *arg, long min, long max);
 int utf8_len(const unsigned char *s);
 
-/* A parsed /proc/cowstat: the text it points into, and derived facts. */
+/* A parsed /proc/cowstat or /proc/cowstat_cgroups, and derived facts. */
 struct snapshot {
 	struct cowstat_table	t;
 	char			*text;
+	bool			cgroups;	/* /proc/cowstat_cgroups: a row per cgroup */
 	long			page_size;
 	int			first_counter;	/* first column after "state" */
 	int			comm;		/* the "comm" column */
 	int			col_pid, col_tgid, col_ppid, col_uid, col_start, col_state;
+	int			col_cgroup;	/* -1 before format 2 */
 	uint64_t		*num;		/* every number, parsed once: nrows * ncols */
 	bool			counter[COWSTAT_MAX_COLS];	/* summed, sorted largest first */
 	char			error[160];	/* why snapshot_parse() failed */
@@ -62,6 +65,7 @@ struct tally {
 	pid_t		pid, tgid, ppid;
 	uint32_t	uid;
 	uint64_t	start;
+	uint64_t	cgroup;		/* its id; 0: none or several */
 	char		state;
 	char		comm[64];	/* unescaped, for people and JSON */
 	char		comm_raw[80];	/* as in /proc/cowstat: escaped, for TSV */
@@ -72,12 +76,6 @@ struct tally {
 void tally_row(const struct snapshot *s, int r, struct tally *out);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
 
-/* The same task in two snapshots: an index by (pid, start), and the change. */
-struct task_index;
-struct task_index *task_index(const struct snapshot *s);
-int task_find(const struct task_index *x, pid_t pid, uint64_t start);
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r);
-
 /* Selecting, merging and ordering rows; show, run and top share these. */
 struct row_filter {
 	pid_t		pid;		/* 0: any */
@@ -86,6 +84,16 @@ struct row_filter {
 };
 
 bool tally_matches(const struct tally *t, const struct row_filter *f);
+int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows);
+
+/* The same task, or cgroup, in two snapshots: an index by key, and the change. */
+struct tally_index;
+struct tally_index *tally_index(const struct snapshot *s, const struct row_filter *f);
+const struct tally *tally_find(const struct tally_index *x, const struct tally *key);
+void tally_index_free(struct tally_index *x);
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		 const struct tally *then);
+
 /* Sort keys other than counters (which are column indexes). */
 enum {
 	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,

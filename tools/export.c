@@ -118,20 +118,22 @@ static int by_faults(const void *pa, const void *pb)
 
 /*
  * The rows as series: one per task (labelled pid, start, tgid and comm; pid
- * and start identify a task, pids being recycled), or one per comm, at most
- * @max_series of them, the rest summed into comm="[other]".  Returns the
- * count; the series are sorted by their labels.
+ * and start identify a task, pids being recycled, and a task's rows are
+ * summed), or one per comm, at most @max_series of them, the rest summed
+ * into comm="[other]".  Returns the count; the series are sorted by their
+ * labels.
  */
 static int build_series(const struct snapshot *s, struct series *out, bool per_task,
 			int max_series)
 {
+	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	char label[PROM_LABEL_MAX];
-	int r, i, n = 0, kept;
+	int r, i, n = select_tallies(s, NULL, rows), kept;
 
-	for (r = 0; r < s->t.nrows; r++) {
-		struct series *x = &out[n++];
+	for (r = 0; r < n; r++) {
+		struct series *x = &out[r];
 
-		tally_row(s, r, &x->t);
+		x->t = rows[r];
 		prometheus_label_value(x->t.comm, label, sizeof(label));
 		if (per_task)
 			snprintf(x->labels, sizeof(x->labels),
@@ -140,6 +142,7 @@ static int build_series(const struct snapshot *s, struct series *out, bool per_t
 		else
 			snprintf(x->labels, sizeof(x->labels), "comm=\"%s\"", label);
 	}
+	free(rows);
 	qsort(out, n, sizeof(*out), by_labels);
 	if (per_task)
 		return n;

@@ -155,9 +155,9 @@ int cmd_run(int argc, char **argv)
 	const char *output = NULL;
 	struct print_opts print = { .human = true, .header = true, .total = true };
 	struct snapshot before, after;
-	struct task_index *index;
+	struct tally_index *index;
 	struct tally *rows, *mine;
-	int opt, r, c, n = 0, m = 0, code = EXIT_OK;
+	int opt, r, c, n, m = 0, code = EXIT_OK;
 	pid_t pid = 0, self = -1;	/* -1: no subreaper's adoptions */
 	long long dropped;
 	char how[128];
@@ -211,21 +211,20 @@ int cmd_run(int argc, char **argv)
 	 * started after it, or with -p what each task did while attached.
 	 */
 	snapshot_load(&after);
-	index = task_index(&before);
+	index = tally_index(&before, NULL);
 	rows = xmalloc((after.t.nrows + 1) * sizeof(*rows));
 	mine = xmalloc((after.t.nrows + 1) * sizeof(*mine));
-	for (r = 0; r < after.t.nrows; r++) {
-		tally_row(&after, r, &rows[n]);
-		if (rows[n].start >= t0)
-			n++;
-	}
+	n = select_tallies(&after, NULL, rows);
+	for (r = 0, c = 0; r < n; r++)
+		if (rows[r].start >= t0)
+			rows[c++] = rows[r];
+	n = c;
 	for (r = 0; r < n; r++) {
 		if (!in_run(rows, n, rows[r].tgid, pid, self, 0))
 			continue;
 		mine[m] = rows[r];
 		if (!t0)
-			tally_since(&after, &mine[m], &before,
-				    task_find(index, mine[m].pid, mine[m].start));
+			tally_since(&after, &mine[m], &before, tally_find(index, &mine[m]));
 		for (c = 0, busy = t0; c < after.t.ncols && !busy; c++)
 			busy = mine[m].v[c] > 0;
 		m += busy;
@@ -247,7 +246,7 @@ int cmd_run(int argc, char **argv)
 	if (dropped > 0)
 		fprintf(stderr, "cowstat: warning: %lld faults were not recorded (table full: raise max_tasks)\n",
 			dropped);
-	free(index);
+	tally_index_free(index);
 	free(rows);
 	free(mine);
 	snapshot_free(&before);

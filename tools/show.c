@@ -60,24 +60,21 @@ struct view {
 };
 
 /*
- * The rows of @s, or with @prev what each task did since @prev (the tasks
- * that did nothing left out), filtered, merged, sorted and printed.
+ * The rows of @s, one per task, or with @prev what each did since @prev
+ * (those that did nothing left out), filtered, merged, sorted and printed.
  */
 static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 		      const struct view *v)
 {
-	struct task_index *index = prev ? task_index(prev) : NULL;
+	struct tally_index *index = prev ? tally_index(prev, &v->filter) : NULL;
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
-	int r, c, n = 0;
+	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
 	bool busy;
 
-	for (r = 0; r < s->t.nrows; r++) {
-		tally_row(s, r, &rows[n]);
-		if (!tally_matches(&rows[n], &v->filter))
-			continue;
+	for (r = 0; r < all; r++) {
+		rows[n] = rows[r];
 		if (prev)
-			tally_since(s, &rows[n], prev,
-				    task_find(index, rows[n].pid, rows[n].start));
+			tally_since(s, &rows[n], prev, tally_find(index, &rows[n]));
 		for (c = 0, busy = !prev; c < s->t.ncols && !busy; c++)
 			busy = rows[n].v[c] > 0;
 		n += busy;
@@ -91,7 +88,7 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 		n = v->top;
 	print_tallies(stdout, s, rows, n, &v->print);
 	free(rows);
-	free(index);
+	tally_index_free(index);
 }
 
 int cmd_show(int argc, char **argv)

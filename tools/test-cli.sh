@@ -199,7 +199,7 @@ want="$("$cowstat" --version)"
 for c in show run workload top export reset; do
 	expect "version_of_$c" "$want" "$cowstat" $c -V
 done
-expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 1)" "$cowstat" -V
+expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 2)" "$cowstat" -V
 
 # reset: without the module, exit 3 and how to load it.
 if [ -e /proc/cowstat ]; then
@@ -339,5 +339,56 @@ expect show_color_auto_piped "$("$cowstat" show -H --top 1 -f "$tmp/recycled.tab
 	"$cowstat" show -H --top 1 -f "$tmp/recycled.tab"
 expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
 	"$cowstat" show -T --color=always -f "$tmp/recycled.tab"
+
+# Format 2: a cgroup id per row, state M, a task's rows summed, and
+# /proc/cowstat_cgroups.
+row() { local IFS=$'\t'; echo "$*"; }
+A=7 B=8 U=9 gone=10	# cgroup ids
+V2='cowstat 2 tasks=5 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page'
+H2=$(row pid tgid ppid uid start cgroup state faults copies bytes comm)
+# Task 30 moved from a.service to b.service; 31 exited in a cgroup since removed.
+table v2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" \
+	"$(row 31 31 1 0 200 "$gone" X 2 2 8192 cc)" "$(row 30 30 1 0 100 "$B" R 5 1 4096 sh)" \
+	"$(row 32 32 1 1000 300 "$U" R 7 3 12288 bash)"
+VC='cowstat 2 cgroups=4 capacity=64 dropped=0 evicted=1 page_size=4096 probes=do_wp_page'
+HC=$(row cgroup tasks faults copies bytes)
+table cgroups.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 1 5 1 4096)" \
+	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
+
+expect show_sums_a_moved_task "$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 30 30 1 0 R 8 3 12288 sh)
+$(row 32 32 1 1000 R 7 3 12288 bash)
+$(row 31 31 1 0 X 2 2 8192 cc)
+$(row total - - - - 17 8 32768 -)" "$cowstat" show -f "$tmp/v2.tab"
+expect_rc file_of_cgroups 4 "cgroups.tab is not a valid cowstat table: a table of cgroups, not of tasks" \
+	"$cowstat" show -f "$tmp/cgroups.tab"
+expect_rc format_3_note 0 "has format 3; this cowstat knows format 2" \
+	"$cowstat" show -f <(sed 's/^cowstat 2/cowstat 3/' "$tmp/v2.tab")
+
+# top per task: a task's rows summed on both sides; task 30 moved meanwhile.
+table move1.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" R 3 2 8192 sh)" "$(row 32 32 1 0 300 "$U" R 1 1 4096 bash)"
+table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 30 1 0 100 "$B" R 9 1 4096 sh)" \
+	"$(row 32 32 1 0 300 "$U" R 4 2 8192 bash)"
+expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
+	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 3 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
+
+# export --per-task: a task that moved is one series.
+"$cowstat" export -p -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
+expect prometheus_per_task_sums_a_moved_task 'cowstat_faults_total{pid="30",start="100",tgid="30",comm="sh"} 8' \
+	grep '^cowstat_faults_total{pid="30"' "$tmp/v2task.prom"
+expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); dup_series $tmp/v2task.prom"
+
+# run -p on format 2: a task that moved while watched is one row.
+sleep 0.5 &
+sleeper=$!
+table attach1.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" R 3 1 4096 sleep)"
+table attach2.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" M 3 1 4096 sleep)" \
+	"$(row "$sleeper" "$sleeper" 1 0 100 "$B" R 4 2 8192 sleep)"
+feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
+expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
+$(row tgid threads uid state faults copies bytes comm)
+$(row "$sleeper" 1 0 R 4 2 8192 sleep)
+$(row total 1 - - 4 2 8192 -)" cat "$tmp/attach.out"
 
 ktap_finished

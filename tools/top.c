@@ -115,8 +115,8 @@ static int merge_rates(const struct snapshot *s, struct rate *rates, int n)
 }
 
 /*
- * The rows of @cur with their rates since @prev (NULL: none yet) over @dt
- * seconds, into @rates, largest bytes/s first; only the rows that faulted
+ * The tasks of @cur with their rates since @prev (NULL: none yet) over @dt
+ * seconds, into @rates, largest bytes/s first; only those that faulted
  * unless @all.  Returns the count.  O(n log n): the previous rows are
  * looked up in a sorted index, not scanned once per row.
  */
@@ -124,23 +124,26 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 	      struct rate *rates)
 {
 	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
-	int cf = cowstat_col(&cur->t, "faults"), r, n = 0;
-	struct task_index *index = task_index(prev);
+	int cf = cowstat_col(&cur->t, "faults"), r, n = 0, all_rows;
+	struct tally_index *index = tally_index(prev, NULL);
+	struct tally *rows = xmalloc((cur->t.nrows + 1) * sizeof(*rows));
 	struct tally d;
 
-	for (r = 0; r < cur->t.nrows; r++) {
+	all_rows = select_tallies(cur, NULL, rows);
+	for (r = 0; r < all_rows; r++) {
 		struct rate *x = &rates[n];
 
-		tally_row(cur, r, &x->t);
+		x->t = rows[r];
 		d = x->t;
-		tally_since(cur, &d, prev, task_find(index, x->t.pid, x->t.start));
+		tally_since(cur, &d, prev, tally_find(index, &x->t));
 		x->bytes_s = cb >= 0 ? d.v[cb] / dt : 0;
 		x->copies_s = cc >= 0 ? d.v[cc] / dt : 0;
 		x->faults_s = cf >= 0 ? d.v[cf] / dt : 0;
 		if (x->faults_s > 0 || all)
 			n++;
 	}
-	free(index);
+	tally_index_free(index);
+	free(rows);
 	qsort(rates, n, sizeof(*rates), by_rate);
 	return n;
 }
