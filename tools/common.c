@@ -13,6 +13,7 @@
 #include "cowstat.h"
 
 const char *cowstat_proc_path = COWSTAT_PROC;
+const char *cowstat_cgroups_path = COWSTAT_CGROUPS_PROC;
 
 /* ---- Errors and memory ---- */
 
@@ -399,10 +400,31 @@ void snapshot_load(struct snapshot *s)
 	if (ret == -ENOENT && !strcmp(cowstat_proc_path, COWSTAT_PROC))
 		fatal_no_module();
 	if (!ret && s->cgroups)
-		ret = bad_table(s, "a table of cgroups, not of tasks");
+		ret = bad_table(s, "a table of cgroups (give it with --cgroups-file)");
 	if (ret)
 		fatal_unreadable(s, cowstat_proc_path, COWSTAT_PROC, ret);
 	note_newer_format(s, cowstat_proc_path);
+}
+
+/* /proc/cowstat_cgroups, or the --cgroups-file; exits with a clear message. */
+void cgroups_load(struct snapshot *s)
+{
+	int ret = snapshot_read(s, cowstat_cgroups_path);
+	bool proc = !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC);
+
+	if (ret == -ENOENT && proc && access(COWSTAT_PROC, F_OK))
+		fatal_no_module();
+	if (ret == -ENOENT && proc)
+		fatal(EXIT_NOMODULE, "%s not found: the loaded cowstat module predates per-cgroup totals (format 2); load a newer one",
+		      COWSTAT_CGROUPS_PROC);
+	if ((ret == -EPERM || ret == -EACCES) && proc)
+		fatal(EXIT_NOMODULE, "%s: %s (it needs CAP_SYS_ADMIN or CAP_PERFMON)",
+		      COWSTAT_CGROUPS_PROC, strerror(-ret));
+	if (!ret && !s->cgroups)
+		ret = bad_table(s, "a table of tasks, not of cgroups (give it with --file)");
+	if (ret)
+		fatal_unreadable(s, cowstat_cgroups_path, COWSTAT_CGROUPS_PROC, ret);
+	note_newer_format(s, cowstat_cgroups_path);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -542,7 +564,8 @@ struct tally_index {
 
 /*
  * An index of the rows of @s (NULL: an empty one) that @f selects (NULL:
- * all), for tally_find(): the same rows of a task as in the other snapshot.
+ * all), for tally_find(): the same rows as the other snapshot's, or a task
+ * that moved into a --cgroup subtree would have its time outside deducted.
  */
 struct tally_index *tally_index(const struct snapshot *s, const struct row_filter *f)
 {
@@ -600,7 +623,8 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 bool tally_matches(const struct tally *t, const struct row_filter *f)
 {
 	return (!f->pid || t->pid == f->pid) && (!f->tgid || t->tgid == f->tgid) &&
-	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm));
+	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm)) &&
+	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
 }
 
 /*
@@ -668,6 +692,7 @@ static const struct {
 } fixed_keys[] = {
 	{ "pid", SORT_PID }, { "tgid", SORT_TGID }, { "ppid", SORT_PPID }, { "uid", SORT_UID },
 	{ "start", SORT_START }, { "state", SORT_STATE }, { "comm", SORT_COMM },
+	{ "cgroup", SORT_CGROUP },
 };
 
 /*
@@ -689,7 +714,7 @@ int sort_column(const struct snapshot *s, const char *name)
 		if (!strcmp(name, fixed_keys[i].name))
 			return fixed_keys[i].key;
 	fatal(EXIT_USAGE, "--sort %s: no such column (see the header of %s)", name,
-	      cowstat_proc_path);
+	      s->cgroups ? cowstat_cgroups_path : cowstat_proc_path);
 }
 
 static int sort_key;
@@ -727,6 +752,9 @@ static int cmp_tally(const void *pa, const void *pb)
 	case SORT_COMM_RAW:
 		d = strcmp(a->comm_raw, b->comm_raw);
 		break;
+	case SORT_CGROUP:
+		d = strcmp(cgroup_path(a->cgroup), cgroup_path(b->cgroup));
+		break;
 	default:			/* a counter, largest first */
 		d = CMP(b->v[sort_key], a->v[sort_key]);
 	}
@@ -734,10 +762,12 @@ static int cmp_tally(const void *pa, const void *pb)
 		d = CMP(a->pid, b->pid);
 	if (!d)
 		d = CMP(a->start, b->start);
+	if (!d)
+		d = CMP(a->cgroup, b->cgroup);			/* --by-cgroup rows */
 	return d ? d : strcmp(a->comm_raw, b->comm_raw);	/* --by-comm rows */
 }
 
-/* Counters sort largest first, the SORT_* keys ascending; ties by pid, start, comm. */
+/* Counters sort largest first, the SORT_* keys ascending; ties by pid, start, cgroup, comm. */
 void sort_tallies(struct tally *rows, int n, int key)
 {
 	sort_key = key;
@@ -834,10 +864,20 @@ static void json_counters(FILE *f, const struct snapshot *s, const struct tally 
 	}
 }
 
+/* "cgroup_id":N,"cgroup":"path", or null for rows of several cgroups (--by-comm). */
+static void json_cgroup(FILE *f, const struct tally *t)
+{
+	fprintf(f, "\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)t->cgroup);
+	if (t->cgroup)
+		json_string(f, cgroup_path(t->cgroup));
+	else
+		fputs("null", f);
+}
+
 /*
  * One object: the table's figures, then rows with the same keys whether
- * per task or per process (a process's pid, ppid, uid and start are its
- * main thread's), then the totals.
+ * per task or per process (a process's pid, ppid, uid, start and cgroup are
+ * its main thread's), or per cgroup, then the totals.
  */
 static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		       const struct tally *total)
@@ -846,7 +886,7 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 	int i;
 
 	fprintf(f, "{\"version\":%d,\"page_size\":%ld", s->t.version, s->page_size);
-	json_version_field(f, s, "tasks");
+	json_version_field(f, s, s->cgroups ? "cgroups" : "tasks");
 	json_version_field(f, s, "capacity");
 	json_version_field(f, s, "dropped");
 	json_version_field(f, s, "evicted");
@@ -855,17 +895,30 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
 
+		fputs(i ? ",{" : "{", f);
+		if (s->cgroups) {
+			json_cgroup(f, t);
+			json_counters(f, s, t);
+			fputc('}', f);
+			continue;
+		}
 		state[0] = t->state;
-		fprintf(f, "%s{\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
-			i ? "," : "", t->pid, t->tgid, t->ppid, t->uid,
-			(unsigned long long)t->start, t->threads);
+		fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
+			t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start,
+			t->threads);
 		json_string(f, state);
 		fputs(",\"comm\":", f);
 		json_string(f, t->comm);
+		if (s->col_cgroup >= 0) {
+			fputc(',', f);
+			json_cgroup(f, t);
+		}
 		json_counters(f, s, t);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"totals\":{\"rows\":%d,\"threads\":%d", n, total->threads);
+	fprintf(f, "],\"totals\":{\"rows\":%d", n);
+	if (!s->cgroups)
+		fprintf(f, ",\"threads\":%d", total->threads);
 	json_counters(f, s, total);
 	fputs("}}\n", f);
 }
@@ -890,6 +943,12 @@ static void print_label(FILE *f, const struct tally *t, const struct print_opts 
 		else
 			fprintf(f, tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
 		break;
+	case BY_CGROUP:
+		if (!t)
+			fprintf(f, tsv ? "cgroup_id" : "%9s", "cgroup_id");
+		else
+			fprintf(f, tsv ? "%llu" : "%9llu", (unsigned long long)t->cgroup);
+		break;
 	default:
 		if (!t)
 			fprintf(f, tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
@@ -911,6 +970,8 @@ static void print_total_label(FILE *f, const struct tally *total, const struct p
 		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
 	else if (o->by == BY_COMM)
 		fprintf(f, tsv ? "total\t-" : "%7s %5s", "total", "-");
+	else if (o->by == BY_CGROUP)
+		fprintf(f, tsv ? "total" : "%9s", "total");
 	else
 		fprintf(f, tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
 			"-", "-");
@@ -958,6 +1019,8 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	int width[COWSTAT_MAX_COLS] = { 0 };
 	bool tsv = o->format == FORMAT_TSV;
 	char num[32], sep = tsv ? '\t' : ' ';
+	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
+	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	struct tally total;
 	int i, c;
 
@@ -966,6 +1029,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		tally_add(s, &total, &rows[i]);
 	if (o->format == FORMAT_JSON) {
 		print_json(f, s, rows, n, &total);
+		free(name);
 		return;
 	}
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
@@ -986,7 +1050,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		for (c = 0; c < s->t.ncols; c++)
 			if (is_counter_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
-		fprintf(f, "%ccomm%s\n", sep, o->color ? COLOR_OFF : "");
+		fprintf(f, "%c%s%s\n", sep, name_col, o->color ? COLOR_OFF : "");
 	}
 	for (i = 0; i < n + o->total; i++) {
 		const struct tally *t = i < n ? &rows[i] : &total;
@@ -1005,6 +1069,11 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 			cell(t, c, !tsv && o->human && c == bytes, num, sizeof(num));
 			fprintf(f, "%c%*s", sep, width[c], num);
 		}
-		fprintf(f, "%c%s%s\n", sep, i < n ? t->comm_raw : "-", *on ? COLOR_OFF : "");
+		if (i < n && o->by == BY_CGROUP)
+			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
+		else
+			snprintf(name, CGROUP_PATH_ESCAPED_MAX, "%s", i < n ? t->comm_raw : "-");
+		fprintf(f, "%c%s%s\n", sep, name, *on ? COLOR_OFF : "");
 	}
+	free(name);
 }

@@ -24,7 +24,10 @@
 
 /* ---- common.c ---- */
 
+struct cgroup_set;
+
 extern const char *cowstat_proc_path;	/* --file, for recorded tables */
+extern const char *cowstat_cgroups_path;	/* --cgroups-file */
 
 void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void *xmalloc(size_t size);
@@ -55,6 +58,7 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v);
 int snapshot_parse(struct snapshot *s, char *text, size_t len);
 int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
+void cgroups_load(struct snapshot *s);	/* the same for /proc/cowstat_cgroups */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
@@ -81,6 +85,7 @@ struct row_filter {
 	pid_t		pid;		/* 0: any */
 	pid_t		tgid;		/* 0: any */
 	const char	*comm;		/* NULL: any; as shown, or decoded */
+	const struct cgroup_set	*cgroups;	/* NULL: any */
 };
 
 bool tally_matches(const struct tally *t, const struct row_filter *f);
@@ -98,6 +103,7 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 enum {
 	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
 	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8, SORT_COMM_RAW = -9,
+	SORT_CGROUP = -10,
 };
 
 int sort_column(const struct snapshot *s, const char *name);
@@ -118,12 +124,21 @@ struct print_opts {
 	bool		header;		/* a header row (--no-header: false) */
 	bool		total;		/* a total row (--no-total: false) */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
-	enum { BY_TASK, BY_PROCESS, BY_COMM } by;	/* what a row is */
+	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
 };
 
 bool use_color(const char *when, int fd);
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   const struct print_opts *o);
+
+/* ---- cgroup.c: cgroup ids as paths under the cgroup2 root the reader sees ---- */
+
+#define CGROUP_ROOT_ENV	"COWSTAT_CGROUP_ROOT"	/* a directory to read instead */
+#define CGROUP_PATH_ESCAPED_MAX	(4 * 4096 + 32)	/* PATH_MAX bytes, each as \ooo */
+const char *cgroup_path(uint64_t id);
+void cgroup_path_escaped(uint64_t id, char *out, size_t size);
+struct cgroup_set *cgroup_subtree(const char *path);
+bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
 
 /* export.c, exposed for the unit tests */
 #define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */

@@ -341,9 +341,16 @@ expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
 	"$cowstat" show -T --color=always -f "$tmp/recycled.tab"
 
 # Format 2: a cgroup id per row, state M, a task's rows summed, and
-# /proc/cowstat_cgroups.
+# /proc/cowstat_cgroups.  The ids are the inode numbers of a tree made here,
+# which COWSTAT_CGROUP_ROOT puts in the place of the cgroup2 mount.
+cg=$tmp/cg
+mkdir -p "$cg/system.slice/a.service" "$cg/system.slice/b.service" "$cg/user.slice/user-1000.slice"
+A=$(stat -c %i "$cg/system.slice/a.service")
+B=$(stat -c %i "$cg/system.slice/b.service")
+U=$(stat -c %i "$cg/user.slice/user-1000.slice")
+gone=$(($(find "$cg" -printf '%i\n' | sort -n | tail -1) + 1))	# a removed cgroup's
+export COWSTAT_CGROUP_ROOT=$cg
 row() { local IFS=$'\t'; echo "$*"; }
-A=7 B=8 U=9 gone=10	# cgroup ids
 V2='cowstat 2 tasks=5 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page'
 H2=$(row pid tgid ppid uid start cgroup state faults copies bytes comm)
 # Task 30 moved from a.service to b.service; 31 exited in a cgroup since removed.
@@ -360,8 +367,65 @@ $(row 30 30 1 0 R 8 3 12288 sh)
 $(row 32 32 1 1000 R 7 3 12288 bash)
 $(row 31 31 1 0 X 2 2 8192 cc)
 $(row total - - - - 17 8 32768 -)" "$cowstat" show -f "$tmp/v2.tab"
-expect_rc file_of_cgroups 4 "cgroups.tab is not a valid cowstat table: a table of cgroups, not of tasks" \
+expect show_by_cgroup "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$A" 2 13 10 40960 /system.slice/a.service)
+$(row "$U" 4 20 3 12288 /user.slice/user-1000.slice)
+$(row "$gone" 1 2 2 8192 "$gone (deleted)")
+$(row "$B" 1 5 1 4096 /system.slice/b.service)
+$(row total 8 40 16 65536 -)" "$cowstat" show -G --cgroups-file "$tmp/cgroups.tab"
+expect show_by_cgroup_subtree_total "$(printf '%9s %5s %6s %6s %5s %s\n' cgroup_id tasks faults copies bytes cgroup \
+	"$A" 2 13 10 40K /system.slice/a.service "$B" 1 5 1 4.0K /system.slice/b.service total 3 18 11 44K -)" \
+	"$cowstat" show -H -G --cgroup /system.slice --cgroups-file "$tmp/cgroups.tab"
+expect show_by_cgroup_sort_by_path "/system.slice/a.service /system.slice/b.service /user.slice/user-1000.slice $gone (deleted)" \
+	bash -c "'$cowstat' show -G -s cgroup -g / --no-header --no-total --cgroups-file '$tmp/cgroups.tab' |
+		 cut -f6 | paste -sd' '"
+expect show_cgroup_sums_a_moved_task "$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 30 30 1 0 R 8 3 12288 sh)
+$(row total - - - - 8 3 12288 -)" "$cowstat" show --cgroup /system.slice -f "$tmp/v2.tab"
+expect show_cgroup_leaf_keeps_the_M_row "$(row 30 30 1 0 M 3 2 8192 sh)" \
+	"$cowstat" show -g /system.slice/a.service --no-header --no-total -f "$tmp/v2.tab"
+expect show_sort_by_cgroup "30 32 31" pids_of -s cgroup -f "$tmp/v2.tab"
+expect show_json_cgroup_per_task '[[30, '"$B"', "/system.slice/b.service", 8], [32, '"$U"', "/user.slice/user-1000.slice", 7], [31, '"$gone"', "'"$gone"' (deleted)", 2]]' \
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps([[r["pid"], r["cgroup_id"], r["cgroup"], r["faults"]] for r in d["rows"]]))' \
+	< <("$cowstat" show -j -s faults -f "$tmp/v2.tab")
+expect show_json_by_cgroup '{"version": 2, "cgroups": 4, "capacity": 64, "evicted": 1} ["cgroup_id", "cgroup", "tasks", "faults", "copies", "bytes"] {"rows": 2, "tasks": 3, "faults": 18, "copies": 11, "bytes": 45056}' \
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps({k: d[k] for k in ("version", "cgroups", "capacity", "evicted")}), json.dumps(list(d["rows"][0])), json.dumps(d["totals"]))' \
+	< <("$cowstat" show -j -G -g /system.slice --cgroups-file "$tmp/cgroups.tab")
+table cgroups2.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 2 9 3 12288)" \
+	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
+expect show_by_cgroup_interval "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$B" 1 4 2 8192 /system.slice/b.service)
+$(row total 1 4 2 8192 -)" \
+	feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
+	"$cowstat" show -G -i 0.1 1 --cgroups-file "$tmp/live.tab"
+
+# Without a cgroup2 mount, ids, and a note once; the errors say which file is which.
+expect show_by_cgroup_without_mount "$(printf '%s\n' "$A" "$B" "$U" "$gone" | sort -n | paste -sd' ')" bash -c \
+	"COWSTAT_CGROUP_ROOT='$tmp/none' '$cowstat' show -G -s cgroup --no-header --no-total --cgroups-file '$tmp/cgroups.tab' |
+	 cut -f6 | sort -n | paste -sd' '"
+expect without_mount_note_once 1 bash -c "COWSTAT_CGROUP_ROOT='$tmp/none' '$cowstat' show -j -G \
+	--cgroups-file '$tmp/cgroups.tab' 2>&1 >/dev/null | grep -c 'cgroups are shown as ids'"
+expect_rc cgroup_no_such_path 4 "--cgroup /nope: no such cgroup" \
+	"$cowstat" show -g /nope -f "$tmp/v2.tab"
+expect_rc cgroup_needs_format_2 4 "--cgroup /system.slice: $tmp/faults.tab has no cgroup column (format 1)" \
+	"$cowstat" show -g /system.slice -f "$tmp/faults.tab"
+expect_rc by_cgroup_has_no_tasks 2 "show: --by-cgroup has no tasks to select" \
+	"$cowstat" show -G -p 1 --cgroups-file "$tmp/cgroups.tab"
+expect_rc cgroups_file_missing 4 "$tmp/none.tab: No such file or directory" \
+	"$cowstat" show -G --cgroups-file "$tmp/none.tab"
+expect_rc cgroups_file_of_tasks 4 "v2.tab is not a valid cowstat table: a table of tasks, not of cgroups" \
+	"$cowstat" show -G --cgroups-file "$tmp/v2.tab"
+expect_rc file_of_cgroups 4 "cgroups.tab is not a valid cowstat table: a table of cgroups (give it with --cgroups-file)" \
 	"$cowstat" show -f "$tmp/cgroups.tab"
+if [ -e /proc/cowstat ]; then
+	ktap_test_skip by_cgroup_without_module "the module is loaded"
+else
+	expect_rc by_cgroup_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" show -G
+fi
 expect_rc format_3_note 0 "has format 3; this cowstat knows format 2" \
 	"$cowstat" show -f <(sed 's/^cowstat 2/cowstat 3/' "$tmp/v2.tab")
 
@@ -371,6 +435,11 @@ table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 
 	"$(row 32 32 1 0 300 "$U" R 4 2 8192 bash)"
 expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
 	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 3 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
+expect show_interval_cgroup_a_task_moved_in "$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 30 30 1 0 R 9 1 4096 sh)
+$(row total - - - - 9 1 4096 -)" \
+	feed "$tmp/move1.tab" "$tmp/move2.tab" "$tmp/live.tab" \
+	"$cowstat" show -i 0.1 1 -s faults -g /system.slice/b.service -f "$tmp/live.tab"
 
 # export --per-task: a task that moved is one series.
 "$cowstat" export -p -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
@@ -390,5 +459,11 @@ expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended;
 $(row tgid threads uid state faults copies bytes comm)
 $(row "$sleeper" 1 0 R 4 2 8192 sleep)
 $(row total 1 - - 4 2 8192 -)" cat "$tmp/attach.out"
+
+# Completion: --cgroup from the cgroup tree, --sort from the per-cgroup header.
+expect completion_cgroup_paths "/system.slice/a.service /system.slice/b.service" \
+	complete_words "$cowstat" show --cgroup /system.slice/
+expect completion_sort_cgroup_columns "tasks" complete_words "$cowstat" show -G --cgroups-file "$tmp/cgroups.tab" -s t
+unset COWSTAT_CGROUP_ROOT
 
 ktap_finished

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cowstat.h"
 
@@ -375,6 +377,40 @@ static void test_format3_columns(void)
 	snapshot_free(&s);
 }
 
+/* Paths from a tree made here, its inode numbers the ids. */
+static void test_cgroup_paths(const char *root)
+{
+	char dir[512], escaped[64], deleted[64];
+	struct cgroup_set *set;
+	struct stat st;
+	uint64_t a, b, u;
+
+	snprintf(dir, sizeof(dir), "%s/system.slice/a b.service", root);
+	stat(dir, &st);
+	a = st.st_ino;
+	snprintf(dir, sizeof(dir), "%s/system.slice/b.service", root);
+	stat(dir, &st);
+	b = st.st_ino;
+	snprintf(dir, sizeof(dir), "%s/user.slice", root);
+	stat(dir, &st);
+	u = st.st_ino;
+	ok(!strcmp(cgroup_path(a), "/system.slice/a b.service") &&
+	   !strcmp(cgroup_path(u), "/user.slice"), "cgroup paths: relative to the root");
+	stat(root, &st);
+	ok(!strcmp(cgroup_path(st.st_ino), "/"), "cgroup paths: the root is /");
+	snprintf(deleted, sizeof(deleted), "%llu (deleted)", (unsigned long long)(a + b + u));
+	ok(!strcmp(cgroup_path(a + b + u), deleted), "cgroup paths: an unknown id is (deleted)");
+	set = cgroup_subtree("system.slice/");
+	ok(cgroup_set_has(set, a) && cgroup_set_has(set, b) && !cgroup_set_has(set, u),
+	   "--cgroup: a subtree, with or without slashes");
+	free(set);
+	snprintf(dir, sizeof(dir), "%s/odd\tname\\x\ny z", root);
+	stat(dir, &st);
+	cgroup_path_escaped(st.st_ino, escaped, sizeof(escaped));
+	ok(!strcmp(escaped, "/odd\\011name\\134x\\012y z"),
+	   "cgroup paths: tab, backslash, newline escaped for tables");
+}
+
 /* A parsed table of @rows tasks with about @faults each. */
 static void make_table(struct snapshot *s, int rows, unsigned int faults)
 {
@@ -439,8 +475,42 @@ static void test_top_rates(void)
 	snapshot_free(&cur);
 }
 
+/* A cgroup tree to resolve ids in, for the whole run: the map is read once. */
+static char *make_cgroup_tree(void)
+{
+	static const char *const dirs[] = {
+		"system.slice", "system.slice/a b.service", "system.slice/b.service", "user.slice",
+		"odd\tname\\x\ny z",
+	};
+	char *root = xstrdup("/tmp/cowstat-unit.XXXXXX"), dir[512];
+	unsigned int i;
+
+	if (!mkdtemp(root)) {
+		free(root);
+		return NULL;
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+		mkdir(dir, 0755);
+	}
+	setenv(CGROUP_ROOT_ENV, root, 1);
+	return root;
+}
+
+static void remove_cgroup_tree(char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		printf("# could not remove %s\n", root);
+	free(root);
+}
+
 int main(void)
 {
+	char *root = make_cgroup_tree();
+
 	printf("TAP version 13\n");
 	test_parse_sample();
 	test_odd_comms();
@@ -456,6 +526,12 @@ int main(void)
 	test_format2_cgroups();
 	test_format2_since();
 	test_format3_columns();
+	if (root)
+		test_cgroup_paths(root);
+	else
+		printf("ok %d # SKIP cgroup paths: mkdtemp: %s\n", ++nr, strerror(errno));
+	if (root)
+		remove_cgroup_tree(root);
 	printf("1..%d\n", nr);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", passed, failed);
 	return failed != 0;
