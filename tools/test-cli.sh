@@ -275,7 +275,7 @@ complete_words()	# WORD...: what completing the last word offers
 }
 here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
-expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --file --help --version" \
+expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
 	complete_words "$cowstat" top -
 expect completion_optional_argument "--color" complete_words "$cowstat" show --col
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
@@ -429,6 +429,19 @@ fi
 expect_rc format_3_note 0 "has format 3; this cowstat knows format 2" \
 	"$cowstat" show -f <(sed 's/^cowstat 2/cowstat 3/' "$tmp/v2.tab")
 
+# top --by-cgroup: rates per cgroup id, from the per-cgroup table; equal
+# rates in the order of the ids.
+expect top_by_cgroup "cowstat top - 4 cgroups, 0/s copied, 0 dropped
+
+$(printf '%9s %7s %10s %10s %10s %10s %s' cgroup_id tasks faults/s copies/s copied/s copied cgroup)
+$(printf '%9s %7s %10s %10s %10s %10s %s\n' "$A" 2 0 0 0 40K /system.slice/a.service \
+	"$B" 1 0 0 0 4.0K /system.slice/b.service "$U" 4 0 0 0 12K /user.slice/user-1000.slice \
+	"$gone" 1 0 0 0 8.0K "$gone (deleted)" | sort -n)" \
+	"$cowstat" top -b -n 1 -d 0.1 -G --cgroups-file "$tmp/cgroups.tab"
+expect top_by_cgroup_order "$B" bash -c "$(declare -f feed); feed '$tmp/cgroups.tab' '$tmp/cgroups2.tab' '$tmp/live.tab' \
+	'$cowstat' top -b -n 1 -d 0.1 -G --cgroups-file '$tmp/live.tab' | awk 'NR == 4 { print \$1 }'"
+expect_rc top_by_cgroup_no_pids 2 "top: --by-cgroup has no processes" \
+	"$cowstat" top -b -G -p 1 --cgroups-file "$tmp/cgroups.tab"
 # top per task: a task's rows summed on both sides; task 30 moved meanwhile.
 table move1.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" R 3 2 8192 sh)" "$(row 32 32 1 0 300 "$U" R 1 1 4096 bash)"
 table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 30 1 0 100 "$B" R 9 1 4096 sh)" \

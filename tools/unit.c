@@ -334,15 +334,24 @@ static void test_format2_shared_parser(void)
 
 static void test_format2_cgroups(void)
 {
-	struct snapshot s;
-	int tasks;
+	static const char later[] = VC HC
+		"7\t2\t4\t3\t12288\n8\t4\t15\t7\t28672\n10\t1\t2\t1\t4096\n";
+	struct snapshot s, next;
+	struct rate rates[4];
+	int n, tasks;
 
 	ok(snapshot_parse(&s, dup_text(cgroups), strlen(cgroups)) == 0 && s.cgroups &&
 	   s.col_pid < 0 && s.t.nrows == 3, "cowstat_cgroups: parses, a table of cgroups");
 	tasks = cowstat_col(&s.t, "tasks");
 	ok(!is_counter_col(&s, s.col_cgroup) && is_counter_col(&s, tasks),
 	   "cowstat_cgroups: cgroup is an id, tasks a counter");
+	snapshot_parse(&next, dup_text(later), strlen(later));
+	n = top_rates(&next, &s, 2.0, false, rates);
+	ok(n == 2 && rates[0].t.cgroup == 8 && rates[0].faults_s == 2 && rates[0].bytes_s == 4096 &&
+	   rates[1].t.cgroup == 10 && rates[1].faults_s == 1,
+	   "top --by-cgroup: rates per cgroup id, a new cgroup counted from 0");
 	snapshot_free(&s);
+	snapshot_free(&next);
 }
 
 /* What each task did since: the rows of a task summed on both sides. */
