@@ -144,7 +144,8 @@ bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
 #define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
 void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
-void prometheus_write(const struct snapshot *s, bool per_task, int max_series);
+enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
+void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
 
 /* top.c, exposed for the unit tests */
 struct rate {

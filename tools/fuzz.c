@@ -50,8 +50,9 @@ static void print_all(const struct snapshot *s)
 	n = merge_by_comm(s, rows, s->t.nrows);
 	tsv.by = BY_COMM;
 	print_tallies(devnull, s, rows, n, &tsv);
-	prometheus_write(s, false, 3);
-	prometheus_write(s, true, 100);
+	prometheus_write(s, SERIES_BY_COMM, 3);
+	prometheus_write(s, SERIES_BY_TASK, 100);
+	prometheus_write(s, SERIES_BY_CGROUP, 3);
 	top_rates(s, s, 0.5, true, rates);
 	tally_index_free(index);
 	free(rates);

@@ -454,11 +454,24 @@ $(row total - - - - 9 1 4096 -)" \
 	feed "$tmp/move1.tab" "$tmp/move2.tab" "$tmp/live.tab" \
 	"$cowstat" show -i 0.1 1 -s faults -g /system.slice/b.service -f "$tmp/live.tab"
 
-# export --per-task: a task that moved is one series.
+# export: by cgroup by default, bounded by --max-series; by comm with -f alone.
+"$cowstat" export -p --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroup.prom"
+"$cowstat" export -p -m 2 --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroupmax.prom"
 "$cowstat" export -p -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
+promtool_ok prometheus_by_cgroup_valid "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_default "cowstat_copies_total{cgroup=\"/system.slice/a.service\"} 10
+cowstat_copies_total{cgroup=\"/system.slice/b.service\"} 1
+cowstat_copies_total{cgroup=\"/user.slice/user-1000.slice\"} 3
+cowstat_copies_total{cgroup=\"$gone (deleted)\"} 2" grep '^cowstat_copies' "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_figures $'cowstat_cgroups 4\ncowstat_cgroups_capacity 64\ncowstat_dropped_total 0\ncowstat_cgroups_evicted_total 1' \
+	grep -E '^cowstat_(cgroups|dropped|cgroups_capacity|cgroups_evicted)' "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_max_series $'cowstat_faults_total{cgroup="/user.slice/user-1000.slice"} 20
+cowstat_faults_total{cgroup="[other]"} 20' grep '^cowstat_faults' "$tmp/cgroupmax.prom"
 expect prometheus_per_task_sums_a_moved_task 'cowstat_faults_total{pid="30",start="100",tgid="30",comm="sh"} 8' \
 	grep '^cowstat_faults_total{pid="30"' "$tmp/v2task.prom"
-expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); dup_series $tmp/v2task.prom"
+expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); for f in $tmp/cgroup*.prom $tmp/v2task.prom; do dup_series \$f; done"
+expect prometheus_by_comm_option "$(grep '^cowstat_copies' "$tmp/comm.prom")" bash -c \
+	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_copies'"
 
 # run -p on format 2: a task that moved while watched is one row.
 sleep 0.5 &

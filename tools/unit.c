@@ -149,7 +149,7 @@ static void test_prometheus_output(void)
 
 	snapshot_parse(&s, dup_text(sample), strlen(sample));
 	stdout = open_memstream(&mem, &len);
-	prometheus_write(&s, true, 100);
+	prometheus_write(&s, SERIES_BY_TASK, 100);
 	fclose(stdout);
 	stdout = saved;
 	for (line = strtok(mem, "\n"); line; line = strtok(NULL, "\n")) {
@@ -420,6 +420,27 @@ static void test_cgroup_paths(const char *root)
 	   "cgroup paths: tab, backslash, newline escaped for tables");
 }
 
+/* Export by cgroup: one series each, labelled with the path; [other] past the bound. */
+static void test_prometheus_by_cgroup(void)
+{
+	struct snapshot s;
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *saved = stdout;
+
+	snapshot_parse(&s, dup_text(cgroups), strlen(cgroups));
+	stdout = open_memstream(&mem, &len);
+	prometheus_write(&s, SERIES_BY_CGROUP, 2);
+	fclose(stdout);
+	stdout = saved;
+	ok(strstr(mem, "cowstat_faults_total{cgroup=\"[other]\"} 4\n") &&
+	   strstr(mem, "cowstat_faults_total{cgroup=\"8 (deleted)\"} 11\n") &&
+	   strstr(mem, "cowstat_cgroups_capacity 64\n") && !strstr(mem, "cowstat_tasks "),
+	   "Prometheus by cgroup: path labels, at most N series, the table's figures");
+	free(mem);
+	snapshot_free(&s);
+}
+
 /* A parsed table of @rows tasks with about @faults each. */
 static void make_table(struct snapshot *s, int rows, unsigned int faults)
 {
@@ -539,6 +560,7 @@ int main(void)
 		test_cgroup_paths(root);
 	else
 		printf("ok %d # SKIP cgroup paths: mkdtemp: %s\n", ++nr, strerror(errno));
+	test_prometheus_by_cgroup();
 	if (root)
 		remove_cgroup_tree(root);
 	printf("1..%d\n", nr);
