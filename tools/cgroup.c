@@ -139,9 +139,9 @@ const char *cgroup_path(uint64_t id)
  * bytes as \ooo, as /proc/cowstat writes a comm, so a row stays one line
  * of fields.  A cgroup's name can hold any byte but '/' and NUL.
  */
-void cgroup_path_escaped(uint64_t id, char *out, size_t size)
+void path_escape(const char *path, char *out, size_t size)
 {
-	const unsigned char *p = (const unsigned char *)cgroup_path(id);
+	const unsigned char *p = (const unsigned char *)path;
 	size_t n = 0;
 
 	for (; *p && n + 5 < size; p++) {
@@ -151,6 +151,11 @@ void cgroup_path_escaped(uint64_t id, char *out, size_t size)
 			out[n++] = *p;
 	}
 	out[n] = '\0';
+}
+
+void cgroup_path_escaped(uint64_t id, char *out, size_t size)
+{
+	path_escape(cgroup_path(id), out, size);
 }
 
 /* ---- Subtrees, for --cgroup PATH ---- */
@@ -211,4 +216,27 @@ static int by_u64(const void *pa, const void *pb)
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id)
 {
 	return set->all || (set->n && bsearch(&id, set->ids, set->n, sizeof(id), by_u64));
+}
+
+/* The cgroup v2 path of process @pid ("0::/path" in /proc/PID/cgroup) into @out. */
+bool cgroup_of_pid(pid_t pid, char *out, size_t size)
+{
+	char name[64], *line = NULL;
+	size_t len = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "/proc/%d/cgroup", pid);
+	f = fopen(name, "re");
+	while (f && !found && getline(&line, &len, f) > 0) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(out, size, "%s", line + 3);
+		found = true;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return found;
 }

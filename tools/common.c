@@ -880,7 +880,7 @@ static void json_cgroup(FILE *f, const struct tally *t)
  * its main thread's), or per cgroup, then the totals.
  */
 static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
-		       const struct tally *total)
+		       const struct tally *total, const struct print_opts *o)
 {
 	char state[2] = "";
 	int i;
@@ -891,6 +891,10 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 	json_version_field(f, s, "dropped");
 	json_version_field(f, s, "evicted");
 	json_probes(f, s);
+	if (o->cgroup) {
+		fputs(",\"cgroup\":", f);
+		json_string(f, o->cgroup);
+	}
 	fputs(",\"rows\":[", f);
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
@@ -1028,7 +1032,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
 	if (o->format == FORMAT_JSON) {
-		print_json(f, s, rows, n, &total);
+		print_json(f, s, rows, n, &total, o);
 		free(name);
 		return;
 	}

@@ -125,6 +125,7 @@ struct print_opts {
 	bool		total;		/* a total row (--no-total: false) */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
 	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
+	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */
 };
 
 bool use_color(const char *when, int fd);
@@ -136,9 +137,11 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 #define CGROUP_ROOT_ENV	"COWSTAT_CGROUP_ROOT"	/* a directory to read instead */
 #define CGROUP_PATH_ESCAPED_MAX	(4 * 4096 + 32)	/* PATH_MAX bytes, each as \ooo */
 const char *cgroup_path(uint64_t id);
+void path_escape(const char *path, char *out, size_t size);
 void cgroup_path_escaped(uint64_t id, char *out, size_t size);
 struct cgroup_set *cgroup_subtree(const char *path);
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
+bool cgroup_of_pid(pid_t pid, char *out, size_t size);
 
 /* export.c, exposed for the unit tests */
 #define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */

@@ -101,17 +101,22 @@ cowstat_faults_total{comm="sh"} 10' grep '^cowstat_faults' "$tmp/max.prom"
 
 # run: the report goes to stderr (JSON too), or to -o FILE, which is
 # opened before the command runs; a killed command is reported as killed.
+# The cgroup it names is the command's, which is ours.
+here_cgroup=$(sed -n 's/^0:://p' /proc/self/cgroup)
+in_cgroup=${here_cgroup:+, in cgroup $here_cgroup}
 expect run_json_leaves_stdout_to_the_command hi "$cowstat" run -j -f "$tmp/faults.tab" -- echo hi
 cp "$tmp/err" "$tmp/run.json"
 expect run_json_report_on_stderr '{"rows": []}' python3 -c \
 	'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"rows": d["rows"]}))' "$tmp/run.json"
+expect run_json_names_the_cgroup "$here_cgroup" python3 -c \
+	'import json, sys; print(json.load(open(sys.argv[1])).get("cgroup", ""))' "$tmp/run.json"
 expect_rc run_bad_output_fails_before_the_command 4 "$tmp/no/such/dir/report: No such file" \
 	"$cowstat" run -o "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
 expect run_bad_output_did_not_run_the_command "" ls "$tmp/ran"
-expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed); copy-on-write" \
+expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed)$in_cgroup; copy-on-write" \
 	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -9 $$'
 "$cowstat" run -T -o "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
-expect run_output_file $'cowstat: sh exited with status 3; copy-on-write by it and its descendants:
+expect run_output_file "cowstat: sh exited with status 3$in_cgroup; copy-on-write by it and its descendants:"$'
 tgid\tthreads\tuid\tstate\tfaults\tcomm
 total\t0\t-\t-\t0\t-' cat "$tmp/report"
 
@@ -301,7 +306,7 @@ table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep
 	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
 feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
 	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
-expect run_attach_pid "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
+expect run_attach_pid "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 tgid	threads	uid	state	faults	comm
 $sleeper	1	0	R	2	sleep
 $((sleeper + 1))	1	0	X	4	child
@@ -481,7 +486,7 @@ table attach2.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" M 3 1 40
 	"$(row "$sleeper" "$sleeper" 1 0 100 "$B" R 4 2 8192 sleep)"
 feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
 	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
-expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
+expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 $(row tgid threads uid state faults copies bytes comm)
 $(row "$sleeper" 1 0 R 4 2 8192 sleep)
 $(row total 1 - - 4 2 8192 -)" cat "$tmp/attach.out"
