@@ -5,6 +5,7 @@
  * It keys on the header line, never on column positions, so a newer module
  * with more columns still parses; columns this code does not know are kept
  * as strings.  Parsing is in place: the text buffer must outlive the table.
+ * /proc/cowstat_cgroups (format 2) has the same layout, keyed by "cgroup".
  */
 #ifndef COWSTAT_TABLE_H
 #define COWSTAT_TABLE_H
@@ -21,7 +22,7 @@
 #define COWSTAT_MAX_COLS	64
 
 struct cowstat_table {
-	char		*version_line;	/* "cowstat 1 tasks=... probes=..." */
+	char		*version_line;	/* "cowstat 2 tasks=... probes=..." */
 	int		version;
 	int		ncols;
 	char		*cols[COWSTAT_MAX_COLS];
@@ -131,11 +132,12 @@ static inline void cowstat_table_free(struct cowstat_table *t)
 
 /*
  * Parse @text in place.  Returns 0, -EPROTO when the text is not a cowstat
- * table (no version line, or no header starting with "pid" or "cgroup"), or
- * -ENOMEM.
- * With @t->fields and @t->fields_cap set beforehand it allocates nothing.
+ * table (no version line, or no header starting with @first_col), or
+ * -ENOMEM.  With @t->fields and @t->fields_cap set beforehand it allocates
+ * nothing.
  */
-static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
+static inline int cowstat_table_parse_as(struct cowstat_table *t, char *text,
+					 const char *first_col)
 {
 	char *line, *next, **fields = t->fields;
 	size_t cap = fields ? t->fields_cap : 0, lines = 0;
@@ -156,8 +158,7 @@ static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
 		return -EPROTO;
 	*next = '\0';
 	t->ncols = cowstat_split(line, t->cols, COWSTAT_MAX_COLS);
-	/* /proc/cowstat's header starts with "pid", /proc/cowstat_cgroups' with "cgroup". */
-	if (strcmp(t->cols[0], "pid") && strcmp(t->cols[0], "cgroup"))
+	if (strcmp(t->cols[0], first_col))
 		return -EPROTO;
 
 	for (line = next + 1; (line = strchr(line, '\n')); line++)
@@ -180,6 +181,12 @@ static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
 			t->nrows++;
 	}
 	return 0;
+}
+
+/* /proc/cowstat: the header starts with "pid". */
+static inline int cowstat_table_parse(struct cowstat_table *t, char *text)
+{
+	return cowstat_table_parse_as(t, text, "pid");
 }
 
 /* Index of column @name, or -1 if this module does not report it. */
@@ -222,16 +229,20 @@ static inline long long cowstat_version_field(const struct cowstat_table *t,
 	return -1;
 }
 
-/* Of rows with one key, the current one: R (live), then X, then M (moved). */
+/*
+ * How current a row of a task is: its live row, then its exited one, then
+ * the rows it left behind by moving to another cgroup (state M, format 2).
+ */
 static inline int cowstat_state_rank(const char *state)
 {
-	return !strcmp(state, "R") ? 2 : !strcmp(state, "X");
+	return !strcmp(state, "R") ? 2 : strcmp(state, "M") ? 1 : 0;
 }
 
 /*
- * The newest row of task @pid (largest start), or -1.  Rows can share a
- * key: a task that moved to another cgroup continues in a new row, and
- * after an exec from a thread the old leader's exited row has the same key.
+ * The newest row of task @pid (largest start), or -1.  Rows with the same
+ * start are the same task: after an exec from a thread, the old leader's
+ * exited row; after a move to another cgroup, its M rows.  Of those, the
+ * most current.
  */
 static inline int cowstat_find(const struct cowstat_table *t, int pid)
 {

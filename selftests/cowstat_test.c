@@ -1553,7 +1553,7 @@ static int cgroup_totals(uint64_t id, struct cowstat_counts *c, uint64_t *tasks)
 
 	memset(c, 0, sizeof(*c));
 	*tasks = 0;
-	if (!text || cowstat_table_parse(&t, text)) {
+	if (!text || cowstat_table_parse_as(&t, text, "cgroup")) {
 		free(text);
 		return -1;
 	}

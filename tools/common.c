@@ -13,6 +13,7 @@
 #include "cowstat.h"
 
 const char *cowstat_proc_path = COWSTAT_PROC;
+const char *cowstat_cgroups_path = COWSTAT_CGROUPS_PROC;
 
 /* ---- Errors and memory ---- */
 
@@ -49,7 +50,7 @@ char *xstrdup(const char *s)
 /* The same -V for cowstat and each of its commands. */
 void print_version(void)
 {
-	printf("cowstat %s (/proc/cowstat format 1)\n", COWSTAT_VERSION);
+	printf("cowstat %s (/proc/cowstat format %d)\n", COWSTAT_VERSION, COWSTAT_FORMAT);
 }
 
 /* Exit 3, saying how to load the module. */
@@ -133,7 +134,7 @@ int common_option(int opt, void (*usage)(FILE *f))
 /* ---- Snapshots ---- */
 
 static const char *const fixed_cols[] = {
-	"pid", "tgid", "ppid", "uid", "start", "state", "comm",
+	"pid", "tgid", "ppid", "uid", "start", "cgroup", "state", "comm",
 };
 
 bool is_counter_col(const struct snapshot *s, int c)
@@ -180,7 +181,8 @@ static int bad_table(struct snapshot *s, const char *fmt, ...)
 
 static const char *const known_counters[] = {
 	"faults", "copies", "reuses", "shared", "unshare", "other", "zero", "ksm", "thp",
-	"hugetlb", "remote", "bytes",
+	"hugetlb", "remote", "bytes", "large", "thp_zero",
+	"tasks",	/* /proc/cowstat_cgroups: task rows counted in the cgroup */
 };
 
 static bool in_list(const char *name, const char *const *list, size_t n)
@@ -201,9 +203,15 @@ static uint64_t column_max(const char *name)
 	if (!strcmp(name, "uid"))
 		return UINT32_MAX;
 	if (in_list(name, fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0])) &&
-	    strcmp(name, "start"))
+	    strcmp(name, "start") && strcmp(name, "cgroup"))
 		return 0;
 	return UINT64_MAX;
+}
+
+/* Numbers that identify rather than count: never summed. */
+static bool is_id_col(const char *name)
+{
+	return !strcmp(name, "start") || !strcmp(name, "cgroup");
 }
 
 /* Lines: no NUL, no control bytes but tab, CRLF read as LF, N fields each. */
@@ -262,11 +270,18 @@ static int check_values(struct snapshot *s)
 			if (!strcmp(t->cols[c], t->cols[d]))
 				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
 		max = column_max(t->cols[c]);
-		s->counter[c] = max == UINT64_MAX && strcmp(t->cols[c], "start");
-		/* a newer module's column is a counter if it holds numbers only */
-		known = !s->counter[c] ||
+		known = max != UINT64_MAX || is_id_col(t->cols[c]) ||
 			in_list(t->cols[c], known_counters,
 				sizeof(known_counters) / sizeof(known_counters[0]));
+		/*
+		 * A column this tool does not know is a counter if it holds
+		 * numbers only, but only in the formats it knows: the format
+		 * goes up when a column that is not a counter is added.
+		 */
+		s->counter[c] = max == UINT64_MAX && !is_id_col(t->cols[c]) &&
+				(known || t->version <= COWSTAT_FORMAT);
+		if (!known && !s->counter[c])
+			continue;	/* a newer format's column: text to this tool */
 		nonzero = !strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid");
 		for (r = 0; !strcmp(t->cols[c], "state") && r < t->nrows; r++)
 			if (strlen(cowstat_field(t, r, c)) != 1)
@@ -293,11 +308,20 @@ static int check_values(struct snapshot *s)
 	return 0;
 }
 
-static int check_tasks(struct snapshot *s);
+/* The first field of line 2, the header: "pid", or "cgroup" for /proc/cowstat_cgroups. */
+static bool header_starts_with(const char *text, const char *name)
+{
+	const char *header = strchr(text, '\n');
+	size_t len = strlen(name);
+
+	return header && !strncmp(header + 1, name, len) &&
+	       (header[1 + len] == '\t' || header[1 + len] == '\n');
+}
 
 /*
- * Parse @text (@len bytes, NUL-terminated) into @s, in place.  0, -ENOMEM,
- * or -EPROTO with the reason in @s->error.
+ * Parse @text (@len bytes, NUL-terminated) into @s, in place: /proc/cowstat
+ * or /proc/cowstat_cgroups, which the header tells apart.  0, -ENOMEM, or
+ * -EPROTO with the reason in @s->error.
  */
 int snapshot_parse(struct snapshot *s, char *text, size_t len)
 {
@@ -308,9 +332,10 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 	s->text = text;
 	ret = check_lines(s, text, len);
 	if (!ret) {
-		ret = cowstat_table_parse(&s->t, text);
+		s->cgroups = header_starts_with(text, "cgroup");
+		ret = cowstat_table_parse_as(&s->t, text, s->cgroups ? "cgroup" : "pid");
 		if (ret == -EPROTO)
-			bad_table(s, "no 'cowstat N' line and header starting with 'pid'");
+			bad_table(s, "no 'cowstat N' line and header starting with 'pid' or 'cgroup'");
 	}
 	if (!ret)
 		ret = check_values(s);
@@ -325,7 +350,8 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 	s->col_uid = cowstat_col(&s->t, "uid");
 	s->col_start = cowstat_col(&s->t, "start");
 	s->col_state = cowstat_col(&s->t, "state");
-	return check_tasks(s);
+	s->col_cgroup = cowstat_col(&s->t, "cgroup");
+	return 0;
 }
 
 /* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
@@ -344,23 +370,61 @@ int snapshot_read(struct snapshot *s, const char *path)
 	return ret;
 }
 
+/* Exit with why @path (/proc/... or a file given with an option) could not be read. */
+static void fatal_unreadable(const struct snapshot *s, const char *path, const char *proc,
+			     int ret)
+{
+	bool is_proc = !strcmp(path, proc);
+
+	if (ret == -EPROTO)
+		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", path, s->error);
+	fatal(is_proc && (ret == -EACCES || ret == -EPERM) ? EXIT_NOMODULE : EXIT_ERROR,
+	      "%s: %s", path, strerror(-ret));		/* a file given with an option: 4 */
+}
+
+/* A table newer than this tool: say once that its new columns are shown as they are. */
+static void note_newer_format(const struct snapshot *s, const char *path)
+{
+	static bool said;
+
+	if (s->t.version > COWSTAT_FORMAT && !said)
+		fprintf(stderr, "cowstat: note: %s has format %d; this cowstat knows format %d and shows its columns as they are\n",
+			path, s->t.version, COWSTAT_FORMAT);
+	said = said || s->t.version > COWSTAT_FORMAT;
+}
+
 void snapshot_load(struct snapshot *s)
 {
 	int ret = snapshot_read(s, cowstat_proc_path);
 
-	bool proc = !strcmp(cowstat_proc_path, COWSTAT_PROC);
-
-	if (ret == -ENOENT && proc)
+	if (ret == -ENOENT && !strcmp(cowstat_proc_path, COWSTAT_PROC))
 		fatal_no_module();
-	if (ret == -EPROTO)
-		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", cowstat_proc_path,
-		      s->error);
+	if (!ret && s->cgroups)
+		ret = bad_table(s, "a table of cgroups (give it with --cgroups-file)");
 	if (ret)
-		fatal(proc && ret == -EACCES ? EXIT_NOMODULE : EXIT_ERROR,	/* -f FILE: 4 */
-		      "%s: %s", cowstat_proc_path, strerror(-ret));
-	if (s->t.version != 1)
-		fprintf(stderr, "cowstat: note: %s has format %d; this cowstat knows format 1 and shows its columns as they are\n",
-			cowstat_proc_path, s->t.version);
+		fatal_unreadable(s, cowstat_proc_path, COWSTAT_PROC, ret);
+	note_newer_format(s, cowstat_proc_path);
+}
+
+/* /proc/cowstat_cgroups, or the --cgroups-file; exits with a clear message. */
+void cgroups_load(struct snapshot *s)
+{
+	int ret = snapshot_read(s, cowstat_cgroups_path);
+	bool proc = !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC);
+
+	if (ret == -ENOENT && proc && access(COWSTAT_PROC, F_OK))
+		fatal_no_module();
+	if (ret == -ENOENT && proc)
+		fatal(EXIT_NOMODULE, "%s not found: the loaded cowstat module predates per-cgroup totals (format 2); load a newer one",
+		      COWSTAT_CGROUPS_PROC);
+	if ((ret == -EPERM || ret == -EACCES) && proc)
+		fatal(EXIT_NOMODULE, "%s: %s (it needs CAP_SYS_ADMIN or CAP_PERFMON)",
+		      COWSTAT_CGROUPS_PROC, strerror(-ret));
+	if (!ret && !s->cgroups)
+		ret = bad_table(s, "a table of tasks, not of cgroups (give it with --file)");
+	if (ret)
+		fatal_unreadable(s, cowstat_cgroups_path, COWSTAT_CGROUPS_PROC, ret);
+	note_newer_format(s, cowstat_cgroups_path);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -393,6 +457,7 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	out->ppid = snap_u64(s, r, s->col_ppid);
 	out->uid = snap_u64(s, r, s->col_uid);
 	out->start = snap_u64(s, r, s->col_start);
+	out->cgroup = snap_u64(s, r, s->col_cgroup);
 	state = s->col_state >= 0 ? cowstat_field(&s->t, r, s->col_state) : "?";
 	out->state = state[0];
 	out->comm[0] = '\0';
@@ -414,91 +479,142 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 	for (c = 0; c < s->t.ncols; c++)
 		sum->v[c] += t->v[c];
 	sum->threads += t->threads;
-	if (t->state == 'R')
-		sum->state = 'R';
+	if (t->state == 'R' || sum->state == 'M')	/* M: a task's cgroup left behind */
+		sum->state = t->state;
 }
 
-/* ---- The same task in two snapshots ---- */
+/* ---- One row per task, or per cgroup ---- */
 
-/* The rows of a snapshot by task (pid, start), sorted for bsearch. */
-struct task_index {
-	int	n;
-	struct task_key {
-		pid_t		pid;
-		uint64_t	start;
-		int		row;
-	} keys[];
+/* Where a row of a snapshot goes: its task (pid, start), or its cgroup. */
+struct row_key {
+	pid_t		pid;		/* 0 in a table of cgroups */
+	uint64_t	start;
+	uint64_t	cgroup;		/* only in a table of cgroups */
+	int		row;
 };
 
-static int by_task(const void *pa, const void *pb)
+#define CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
+
+static int by_key(const void *pa, const void *pb)
 {
-	const struct task_key *a = pa, *b = pb;
+	const struct row_key *a = pa, *b = pb;
 
 	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	return a->start < b->start ? -1 : a->start > b->start;
+		return CMP(a->pid, b->pid);
+	if (a->start != b->start)
+		return CMP(a->start, b->start);
+	return CMP(a->cgroup, b->cgroup);
 }
 
-/* An index of @s (NULL: an empty one), for task_find(); free() it. */
-struct task_index *task_index(const struct snapshot *s)
+static void tally_key(const struct tally *t, struct row_key *k)
 {
-	int r, n = s ? s->t.nrows : 0;
-	struct task_index *x = xmalloc(sizeof(*x) + (n + 1) * sizeof(x->keys[0]));
-
-	for (r = 0; r < n; r++) {
-		x->keys[r].pid = snap_u64(s, r, s->col_pid);
-		x->keys[r].start = snap_u64(s, r, s->col_start);
-		x->keys[r].row = r;
-	}
-	x->n = n;
-	qsort(x->keys, n, sizeof(x->keys[0]), by_task);
-	return x;
+	k->pid = t->pid;
+	k->start = t->start;
+	k->cgroup = t->pid ? 0 : t->cgroup;
 }
 
-/* The row of task (@pid, @start), or -1: O(log n). */
-int task_find(const struct task_index *x, pid_t pid, uint64_t start)
+/* A row's state, the most current first: R, X, then M (its cgroup left behind). */
+static int state_rank(char state)
 {
-	struct task_key key = { .pid = pid, .start = start }, *found;
-
-	found = bsearch(&key, x->keys, x->n, sizeof(x->keys[0]), by_task);
-	return found ? found->row : -1;
-}
-
-/* No task twice: pid and start identify a task (with no start, pid alone). */
-static int check_tasks(struct snapshot *s)
-{
-	struct task_index *x = task_index(s);
-	struct task_key *a, *b;
-	int i, ret = 0;
-
-	for (i = 1; i < x->n && !ret; i++) {
-		a = &x->keys[i - 1];
-		b = &x->keys[i];
-		if (a->pid == b->pid && a->start == b->start && s->col_start >= 0)
-			ret = bad_table(s, "lines %d and %d: task %d, start %llu, twice",
-					(a->row < b->row ? a->row : b->row) + 3,
-					(a->row < b->row ? b->row : a->row) + 3, a->pid,
-					(unsigned long long)a->start);
-	}
-	free(x);
-	return ret;
+	return state == 'R' ? 2 : state != 'M';
 }
 
 /*
- * @t's counters less those of row @r of @prev (-1: none, all are new): what
- * the task did since.  A counter that went down was reset and counts from 0.
+ * The rows of @s that @f selects (NULL: all) into @rows, summed by key and
+ * sorted by it: one per task, its rows (one per cgroup it was in, or the old
+ * leader's after an exec from a thread) summed, with the pid, comm and
+ * cgroup of its most current row; or one per cgroup.  Returns the count.
  */
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r)
+int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows)
 {
-	uint64_t then;
+	struct row_key *keys = xmalloc((s->t.nrows + 1) * sizeof(*keys));
+	struct tally t, sum;
+	int r, n = 0, out = 0;
+
+	for (r = 0; r < s->t.nrows; r++) {
+		tally_row(s, r, &t);
+		if (f && !tally_matches(&t, f))
+			continue;
+		tally_key(&t, &keys[n]);
+		keys[n++].row = r;
+	}
+	qsort(keys, n, sizeof(*keys), by_key);
+	for (r = 0; r < n; r++) {
+		tally_row(s, keys[r].row, &t);
+		if (!out || by_key(&keys[r - 1], &keys[r])) {
+			rows[out++] = t;
+			continue;
+		}
+		sum = rows[out - 1];
+		tally_add(s, &sum, &t);
+		if (state_rank(t.state) > state_rank(rows[out - 1].state))
+			rows[out - 1] = t;	/* the task as it is now */
+		memcpy(rows[out - 1].v, sum.v, sizeof(sum.v));
+		rows[out - 1].state = sum.state;
+	}
+	free(keys);
+	return out;
+}
+
+/* A snapshot's rows by key, for what each task or cgroup did since. */
+struct tally_index {
+	int		n;
+	struct tally	*rows;
+};
+
+/*
+ * An index of the rows of @s (NULL: an empty one) that @f selects (NULL:
+ * all), for tally_find(): the same rows as the other snapshot's, or a task
+ * that moved into a --cgroup subtree would have its time outside deducted.
+ */
+struct tally_index *tally_index(const struct snapshot *s, const struct row_filter *f)
+{
+	struct tally_index *x = xmalloc(sizeof(*x));
+
+	x->rows = xmalloc(((s ? s->t.nrows : 0) + 1) * sizeof(*x->rows));
+	x->n = s ? select_tallies(s, f, x->rows) : 0;
+	return x;
+}
+
+static int by_tally_key(const void *pa, const void *pb)
+{
+	struct row_key a, b;
+
+	tally_key(pa, &a);
+	tally_key(pb, &b);
+	return by_key(&a, &b);
+}
+
+/* The task or cgroup of @key in the index, or NULL: O(log n). */
+const struct tally *tally_find(const struct tally_index *x, const struct tally *key)
+{
+	return bsearch(key, x->rows, x->n, sizeof(x->rows[0]), by_tally_key);
+}
+
+void tally_index_free(struct tally_index *x)
+{
+	if (x)
+		free(x->rows);
+	free(x);
+}
+
+/*
+ * @t's counters less those of @then, its task or cgroup in @prev (NULL:
+ * none, all are new): what it did since.  A counter that went down was
+ * reset and counts from 0.
+ */
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		 const struct tally *then)
+{
+	uint64_t was;
 	int c, pc;
 
-	for (c = 0; c < s->t.ncols && r >= 0; c++) {
+	for (c = 0; c < s->t.ncols && then; c++) {
 		pc = c < prev->t.ncols && !strcmp(prev->t.cols[c], s->t.cols[c]) ? c :
 		     cowstat_col(&prev->t, s->t.cols[c]);	/* the same column, mostly */
-		then = pc >= 0 && is_counter_col(prev, pc) ? snap_u64(prev, r, pc) : 0;
-		if (is_counter_col(s, c) && t->v[c] >= then)
-			t->v[c] -= then;
+		was = pc >= 0 && is_counter_col(prev, pc) ? then->v[pc] : 0;
+		if (is_counter_col(s, c) && t->v[c] >= was)
+			t->v[c] -= was;
 	}
 }
 
@@ -507,7 +623,8 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 bool tally_matches(const struct tally *t, const struct row_filter *f)
 {
 	return (!f->pid || t->pid == f->pid) && (!f->tgid || t->tgid == f->tgid) &&
-	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm));
+	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm)) &&
+	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
 }
 
 /*
@@ -563,6 +680,7 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
 		rows[out].ppid = 0;
 		rows[out].uid = 0;
 		rows[out].start = 0;
+		rows[out].cgroup = 0;
 		out++;
 	}
 	return out;
@@ -574,6 +692,7 @@ static const struct {
 } fixed_keys[] = {
 	{ "pid", SORT_PID }, { "tgid", SORT_TGID }, { "ppid", SORT_PPID }, { "uid", SORT_UID },
 	{ "start", SORT_START }, { "state", SORT_STATE }, { "comm", SORT_COMM },
+	{ "cgroup", SORT_CGROUP },
 };
 
 /*
@@ -595,10 +714,8 @@ int sort_column(const struct snapshot *s, const char *name)
 		if (!strcmp(name, fixed_keys[i].name))
 			return fixed_keys[i].key;
 	fatal(EXIT_USAGE, "--sort %s: no such column (see the header of %s)", name,
-	      cowstat_proc_path);
+	      s->cgroups ? cowstat_cgroups_path : cowstat_proc_path);
 }
-
-#define CMP(a, b)	((a) < (b) ? -1 : (a) > (b))
 
 static int sort_key;
 
@@ -635,6 +752,9 @@ static int cmp_tally(const void *pa, const void *pb)
 	case SORT_COMM_RAW:
 		d = strcmp(a->comm_raw, b->comm_raw);
 		break;
+	case SORT_CGROUP:
+		d = strcmp(cgroup_path(a->cgroup), cgroup_path(b->cgroup));
+		break;
 	default:			/* a counter, largest first */
 		d = CMP(b->v[sort_key], a->v[sort_key]);
 	}
@@ -642,10 +762,12 @@ static int cmp_tally(const void *pa, const void *pb)
 		d = CMP(a->pid, b->pid);
 	if (!d)
 		d = CMP(a->start, b->start);
+	if (!d)
+		d = CMP(a->cgroup, b->cgroup);			/* --by-cgroup rows */
 	return d ? d : strcmp(a->comm_raw, b->comm_raw);	/* --by-comm rows */
 }
 
-/* Counters sort largest first, the SORT_* keys ascending; ties by pid, start, comm. */
+/* Counters sort largest first, the SORT_* keys ascending; ties by pid, start, cgroup, comm. */
 void sort_tallies(struct tally *rows, int n, int key)
 {
 	sort_key = key;
@@ -742,38 +864,65 @@ static void json_counters(FILE *f, const struct snapshot *s, const struct tally 
 	}
 }
 
+/* "cgroup_id":N,"cgroup":"path", or null for rows of several cgroups (--by-comm). */
+static void json_cgroup(FILE *f, const struct tally *t)
+{
+	fprintf(f, "\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)t->cgroup);
+	if (t->cgroup)
+		json_string(f, cgroup_path(t->cgroup));
+	else
+		fputs("null", f);
+}
+
 /*
  * One object: the table's figures, then rows with the same keys whether
- * per task or per process (a process's pid, ppid, uid and start are its
- * main thread's), then the totals.
+ * per task or per process (a process's pid, ppid, uid, start and cgroup are
+ * its main thread's), or per cgroup, then the totals.
  */
 static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
-		       const struct tally *total)
+		       const struct tally *total, const struct print_opts *o)
 {
 	char state[2] = "";
 	int i;
 
 	fprintf(f, "{\"version\":%d,\"page_size\":%ld", s->t.version, s->page_size);
-	json_version_field(f, s, "tasks");
+	json_version_field(f, s, s->cgroups ? "cgroups" : "tasks");
 	json_version_field(f, s, "capacity");
 	json_version_field(f, s, "dropped");
 	json_version_field(f, s, "evicted");
 	json_probes(f, s);
+	if (o->cgroup) {
+		fputs(",\"cgroup\":", f);
+		json_string(f, o->cgroup);
+	}
 	fputs(",\"rows\":[", f);
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
 
+		fputs(i ? ",{" : "{", f);
+		if (s->cgroups) {
+			json_cgroup(f, t);
+			json_counters(f, s, t);
+			fputc('}', f);
+			continue;
+		}
 		state[0] = t->state;
-		fprintf(f, "%s{\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
-			i ? "," : "", t->pid, t->tgid, t->ppid, t->uid,
-			(unsigned long long)t->start, t->threads);
+		fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
+			t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start,
+			t->threads);
 		json_string(f, state);
 		fputs(",\"comm\":", f);
 		json_string(f, t->comm);
+		if (s->col_cgroup >= 0) {
+			fputc(',', f);
+			json_cgroup(f, t);
+		}
 		json_counters(f, s, t);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"totals\":{\"rows\":%d,\"threads\":%d", n, total->threads);
+	fprintf(f, "],\"totals\":{\"rows\":%d", n);
+	if (!s->cgroups)
+		fprintf(f, ",\"threads\":%d", total->threads);
 	json_counters(f, s, total);
 	fputs("}}\n", f);
 }
@@ -798,6 +947,12 @@ static void print_label(FILE *f, const struct tally *t, const struct print_opts 
 		else
 			fprintf(f, tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
 		break;
+	case BY_CGROUP:
+		if (!t)
+			fprintf(f, tsv ? "cgroup_id" : "%9s", "cgroup_id");
+		else
+			fprintf(f, tsv ? "%llu" : "%9llu", (unsigned long long)t->cgroup);
+		break;
 	default:
 		if (!t)
 			fprintf(f, tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
@@ -819,6 +974,8 @@ static void print_total_label(FILE *f, const struct tally *total, const struct p
 		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
 	else if (o->by == BY_COMM)
 		fprintf(f, tsv ? "total\t-" : "%7s %5s", "total", "-");
+	else if (o->by == BY_CGROUP)
+		fprintf(f, tsv ? "total" : "%9s", "total");
 	else
 		fprintf(f, tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
 			"-", "-");
@@ -866,6 +1023,8 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	int width[COWSTAT_MAX_COLS] = { 0 };
 	bool tsv = o->format == FORMAT_TSV;
 	char num[32], sep = tsv ? '\t' : ' ';
+	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
+	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	struct tally total;
 	int i, c;
 
@@ -873,7 +1032,8 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
 	if (o->format == FORMAT_JSON) {
-		print_json(f, s, rows, n, &total);
+		print_json(f, s, rows, n, &total, o);
+		free(name);
 		return;
 	}
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
@@ -894,7 +1054,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		for (c = 0; c < s->t.ncols; c++)
 			if (is_counter_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
-		fprintf(f, "%ccomm%s\n", sep, o->color ? COLOR_OFF : "");
+		fprintf(f, "%c%s%s\n", sep, name_col, o->color ? COLOR_OFF : "");
 	}
 	for (i = 0; i < n + o->total; i++) {
 		const struct tally *t = i < n ? &rows[i] : &total;
@@ -913,6 +1073,11 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 			cell(t, c, !tsv && o->human && c == bytes, num, sizeof(num));
 			fprintf(f, "%c%*s", sep, width[c], num);
 		}
-		fprintf(f, "%c%s%s\n", sep, i < n ? t->comm_raw : "-", *on ? COLOR_OFF : "");
+		if (i < n && o->by == BY_CGROUP)
+			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
+		else
+			snprintf(name, CGROUP_PATH_ESCAPED_MAX, "%s", i < n ? t->comm_raw : "-");
+		fprintf(f, "%c%s%s\n", sep, name, *on ? COLOR_OFF : "");
 	}
+	free(name);
 }

@@ -13,6 +13,7 @@
 #include "../selftests/cowstat_table.h"
 
 #define COWSTAT_VERSION	"1.0"
+#define COWSTAT_FORMAT	2	/* the newest /proc/cowstat format this tool knows */
 
 /* Exit codes, documented in cowstat(8). */
 #define EXIT_OK		0
@@ -23,7 +24,10 @@
 
 /* ---- common.c ---- */
 
+struct cgroup_set;
+
 extern const char *cowstat_proc_path;	/* --file, for recorded tables */
+extern const char *cowstat_cgroups_path;	/* --cgroups-file */
 
 void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void *xmalloc(size_t size);
@@ -35,14 +39,16 @@ double parse_seconds(const char *opt, const char *arg, double min, double max);
 long parse_count(const char *opt, const char *arg, long min, long max);
 int utf8_len(const unsigned char *s);
 
-/* A parsed /proc/cowstat: the text it points into, and derived facts. */
+/* A parsed /proc/cowstat or /proc/cowstat_cgroups, and derived facts. */
 struct snapshot {
 	struct cowstat_table	t;
 	char			*text;
+	bool			cgroups;	/* /proc/cowstat_cgroups: a row per cgroup */
 	long			page_size;
 	int			first_counter;	/* first column after "state" */
 	int			comm;		/* the "comm" column */
 	int			col_pid, col_tgid, col_ppid, col_uid, col_start, col_state;
+	int			col_cgroup;	/* -1 before format 2 */
 	uint64_t		*num;		/* every number, parsed once: nrows * ncols */
 	bool			counter[COWSTAT_MAX_COLS];	/* summed, sorted largest first */
 	char			error[160];	/* why snapshot_parse() failed */
@@ -52,6 +58,7 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v);
 int snapshot_parse(struct snapshot *s, char *text, size_t len);
 int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
+void cgroups_load(struct snapshot *s);	/* the same for /proc/cowstat_cgroups */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
@@ -62,6 +69,7 @@ struct tally {
 	pid_t		pid, tgid, ppid;
 	uint32_t	uid;
 	uint64_t	start;
+	uint64_t	cgroup;		/* its id; 0: none or several */
 	char		state;
 	char		comm[64];	/* unescaped, for people and JSON */
 	char		comm_raw[80];	/* as in /proc/cowstat: escaped, for TSV */
@@ -72,24 +80,30 @@ struct tally {
 void tally_row(const struct snapshot *s, int r, struct tally *out);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
 
-/* The same task in two snapshots: an index by (pid, start), and the change. */
-struct task_index;
-struct task_index *task_index(const struct snapshot *s);
-int task_find(const struct task_index *x, pid_t pid, uint64_t start);
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev, int r);
-
 /* Selecting, merging and ordering rows; show, run and top share these. */
 struct row_filter {
 	pid_t		pid;		/* 0: any */
 	pid_t		tgid;		/* 0: any */
 	const char	*comm;		/* NULL: any; as shown, or decoded */
+	const struct cgroup_set	*cgroups;	/* NULL: any */
 };
 
 bool tally_matches(const struct tally *t, const struct row_filter *f);
+int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows);
+
+/* The same task, or cgroup, in two snapshots: an index by key, and the change. */
+struct tally_index;
+struct tally_index *tally_index(const struct snapshot *s, const struct row_filter *f);
+const struct tally *tally_find(const struct tally_index *x, const struct tally *key);
+void tally_index_free(struct tally_index *x);
+void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		 const struct tally *then);
+
 /* Sort keys other than counters (which are column indexes). */
 enum {
 	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
 	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8, SORT_COMM_RAW = -9,
+	SORT_CGROUP = -10,
 };
 
 int sort_column(const struct snapshot *s, const char *name);
@@ -110,18 +124,31 @@ struct print_opts {
 	bool		header;		/* a header row (--no-header: false) */
 	bool		total;		/* a total row (--no-total: false) */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
-	enum { BY_TASK, BY_PROCESS, BY_COMM } by;	/* what a row is */
+	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
+	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */
 };
 
 bool use_color(const char *when, int fd);
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   const struct print_opts *o);
 
+/* ---- cgroup.c: cgroup ids as paths under the cgroup2 root the reader sees ---- */
+
+#define CGROUP_ROOT_ENV	"COWSTAT_CGROUP_ROOT"	/* a directory to read instead */
+#define CGROUP_PATH_ESCAPED_MAX	(4 * 4096 + 32)	/* PATH_MAX bytes, each as \ooo */
+const char *cgroup_path(uint64_t id);
+void path_escape(const char *path, char *out, size_t size);
+void cgroup_path_escaped(uint64_t id, char *out, size_t size);
+struct cgroup_set *cgroup_subtree(const char *path);
+bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
+bool cgroup_of_pid(pid_t pid, char *out, size_t size);
+
 /* export.c, exposed for the unit tests */
 #define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
 void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
-void prometheus_write(const struct snapshot *s, bool per_task, int max_series);
+enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
+void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
 
 /* top.c, exposed for the unit tests */
 struct rate {

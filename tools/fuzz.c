@@ -30,7 +30,7 @@ static void print_all(const struct snapshot *s)
 	struct print_opts json = { .format = FORMAT_JSON };
 	struct print_opts tsv = { .format = FORMAT_TSV, .header = true, .total = true,
 				  .by = BY_PROCESS };
-	struct task_index *index = task_index(s);
+	struct tally_index *index = tally_index(s, NULL);
 	unsigned int k;
 	int r, n;
 
@@ -45,15 +45,16 @@ static void print_all(const struct snapshot *s)
 	print_tallies(devnull, s, rows, n, &tsv);
 	for (r = 0; r < s->t.nrows; r++) {	/* show -i: the table since itself */
 		tally_row(s, r, &rows[r]);
-		tally_since(s, &rows[r], s, task_find(index, rows[r].pid, rows[r].start));
+		tally_since(s, &rows[r], s, tally_find(index, &rows[r]));
 	}
 	n = merge_by_comm(s, rows, s->t.nrows);
 	tsv.by = BY_COMM;
 	print_tallies(devnull, s, rows, n, &tsv);
-	prometheus_write(s, false, 3);
-	prometheus_write(s, true, 100);
+	prometheus_write(s, SERIES_BY_COMM, 3);
+	prometheus_write(s, SERIES_BY_TASK, 100);
+	prometheus_write(s, SERIES_BY_CGROUP, 3);
 	top_rates(s, s, 0.5, true, rates);
-	free(index);
+	tally_index_free(index);
 	free(rates);
 	free(rows);
 }

@@ -79,8 +79,13 @@ static bool in_run(const struct tally *rows, int n, pid_t tgid, pid_t cmd,
 	return false;
 }
 
-/* Run argv[0...] as our child; its exit status, and how it ended into @how. */
-static int run_command(char **argv, pid_t *pid, char *how, size_t size)
+/*
+ * Run argv[0...] as our child; its exit status, and how it ended into @how.
+ * Its cgroup into @cgroup, read while it runs (or is a zombie, not yet
+ * reaped), "" if it has none in cgroup v2.
+ */
+static int run_command(char **argv, pid_t *pid, char *how, size_t size, char *cgroup,
+		       size_t cgroup_size)
 {
 	int status, code;
 
@@ -95,6 +100,8 @@ static int run_command(char **argv, pid_t *pid, char *how, size_t size)
 		fprintf(stderr, "cowstat: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	if (!cgroup_of_pid(*pid, cgroup, cgroup_size))
+		cgroup[0] = '\0';
 	signal(SIGINT, SIG_IGN);	/* the command gets it; we report after */
 	signal(SIGQUIT, SIG_IGN);
 	while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
@@ -155,12 +162,12 @@ int cmd_run(int argc, char **argv)
 	const char *output = NULL;
 	struct print_opts print = { .human = true, .header = true, .total = true };
 	struct snapshot before, after;
-	struct task_index *index;
+	struct tally_index *index;
 	struct tally *rows, *mine;
-	int opt, r, c, n = 0, m = 0, code = EXIT_OK;
+	int opt, r, c, n, m = 0, code = EXIT_OK;
 	pid_t pid = 0, self = -1;	/* -1: no subreaper's adoptions */
 	long long dropped;
-	char how[128];
+	char how[128], cgroup[4096] = "", *in_cgroup;
 	uint64_t t0 = 0;
 	FILE *out;
 
@@ -199,11 +206,14 @@ int cmd_run(int argc, char **argv)
 	if (!out)
 		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
 	if (pid) {
+		if (!cgroup_of_pid(pid, cgroup, sizeof(cgroup)))
+			cgroup[0] = '\0';
 		attach(pid, how, sizeof(how));
 	} else {
 		t0 = monotonic_ns();
 		self = getpid();
-		code = run_command(&argv[optind], &pid, how, sizeof(how));
+		code = run_command(&argv[optind], &pid, how, sizeof(how), cgroup,
+				   sizeof(cgroup));
 	}
 
 	/*
@@ -211,21 +221,20 @@ int cmd_run(int argc, char **argv)
 	 * started after it, or with -p what each task did while attached.
 	 */
 	snapshot_load(&after);
-	index = task_index(&before);
+	index = tally_index(&before, NULL);
 	rows = xmalloc((after.t.nrows + 1) * sizeof(*rows));
 	mine = xmalloc((after.t.nrows + 1) * sizeof(*mine));
-	for (r = 0; r < after.t.nrows; r++) {
-		tally_row(&after, r, &rows[n]);
-		if (rows[n].start >= t0)
-			n++;
-	}
+	n = select_tallies(&after, NULL, rows);
+	for (r = 0, c = 0; r < n; r++)
+		if (rows[r].start >= t0)
+			rows[c++] = rows[r];
+	n = c;
 	for (r = 0; r < n; r++) {
 		if (!in_run(rows, n, rows[r].tgid, pid, self, 0))
 			continue;
 		mine[m] = rows[r];
 		if (!t0)
-			tally_since(&after, &mine[m], &before,
-				    task_find(index, mine[m].pid, mine[m].start));
+			tally_since(&after, &mine[m], &before, tally_find(index, &mine[m]));
 		for (c = 0, busy = t0; c < after.t.ncols && !busy; c++)
 			busy = mine[m].v[c] > 0;
 		m += busy;
@@ -236,8 +245,13 @@ int cmd_run(int argc, char **argv)
 
 	if (print.format == FORMAT_TABLE && !isatty(fileno(out)))
 		print.format = FORMAT_TSV;	/* no -j or -T: TSV into a pipe or file */
+	print.cgroup = cgroup[0] ? cgroup : NULL;
+	in_cgroup = xmalloc(CGROUP_PATH_ESCAPED_MAX);
+	path_escape(cgroup, in_cgroup, CGROUP_PATH_ESCAPED_MAX);
 	if (print.format != FORMAT_JSON)
-		fprintf(out, "cowstat: %s; copy-on-write by it and its descendants:\n", how);
+		fprintf(out, "cowstat: %s%s%s; copy-on-write by it and its descendants:\n", how,
+			cgroup[0] ? ", in cgroup " : "", in_cgroup);
+	free(in_cgroup);
 	print.by = threads ? BY_TASK : BY_PROCESS;
 	print_tallies(out, &after, mine, m, &print);
 	if (output && fclose(out))
@@ -247,7 +261,7 @@ int cmd_run(int argc, char **argv)
 	if (dropped > 0)
 		fprintf(stderr, "cowstat: warning: %lld faults were not recorded (table full: raise max_tasks)\n",
 			dropped);
-	free(index);
+	tally_index_free(index);
 	free(rows);
 	free(mine);
 	snapshot_free(&before);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cowstat show: /proc/cowstat as a table for people, TSV for scripts, or
- * JSON, sorted, filtered, and optionally summed per process.
+ * JSON, sorted, filtered, and optionally summed per process; or the
+ * per-cgroup totals of /proc/cowstat_cgroups.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,24 +16,28 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL, OPT_COLOR };
+enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: cowstat show [options] [-i SECONDS [COUNT]]\n"
 "\n"
-"Print the per-task copy-on-write counts of /proc/cowstat.\n"
+"Print the per-task copy-on-write counts of /proc/cowstat, or per cgroup.\n"
 "\n"
 "  -s, --sort COL       order by a column: counters largest first,\n"
-"                       pid, tgid, ppid, uid, start, state, comm ascending\n"
-"                       (default: bytes, or faults without bytes)\n"
+"                       pid, tgid, ppid, uid, start, state, comm, cgroup\n"
+"                       ascending     (default: bytes, or faults without bytes)\n"
 "  -n, --top N          only the first N rows\n"
 "  -p, --pid PID        only task PID\n"
 "  -t, --tgid TGID      only the threads of process TGID\n"
 "  -c, --comm NAME      only tasks named NAME, as shown (my\\040job) or not\n"
+"  -g, --cgroup PATH    only what was charged to cgroup PATH and below it\n"
+"                       (PATH as shown: /system.slice/x.service)\n"
 "  -P, --by-process     one row per process, threads summed\n"
 "  -C, --by-comm        one row per task name, its tasks summed\n"
+"  -G, --by-cgroup      one row per cgroup, from %s:\n"
+"                       its tasks, exited and evicted ones included\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
@@ -44,11 +49,15 @@ static void usage(FILE *f)
 "                       COUNT times or until interrupted (like pidstat);\n"
 "                       idle tasks are left out; JSON is one line each\n"
 "  -f, --file FILE      read a saved table instead of %s\n"
+"      --cgroups-file FILE\n"
+"                       read a saved table instead of %s\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
-"On a terminal, sizes are shown in K/M/G; piped, every number is raw.\n",
-		COWSTAT_PROC);
+"On a terminal, sizes are shown in K/M/G; piped, every number is raw.\n"
+"Cgroups are paths below the cgroup2 mount; one that is gone shows as\n"
+"its id and (deleted).\n",
+		COWSTAT_CGROUPS_PROC, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
 }
 
 /* What show prints: the options that select, order and format rows. */
@@ -60,24 +69,22 @@ struct view {
 };
 
 /*
- * The rows of @s, or with @prev what each task did since @prev (the tasks
- * that did nothing left out), filtered, merged, sorted and printed.
+ * The rows of @s, one per task or cgroup, or with @prev what each did since
+ * @prev (those that did nothing left out), filtered, merged, sorted and
+ * printed.
  */
 static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 		      const struct view *v)
 {
-	struct task_index *index = prev ? task_index(prev) : NULL;
+	struct tally_index *index = prev ? tally_index(prev, &v->filter) : NULL;
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
-	int r, c, n = 0;
+	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
 	bool busy;
 
-	for (r = 0; r < s->t.nrows; r++) {
-		tally_row(s, r, &rows[n]);
-		if (!tally_matches(&rows[n], &v->filter))
-			continue;
+	for (r = 0; r < all; r++) {
+		rows[n] = rows[r];
 		if (prev)
-			tally_since(s, &rows[n], prev,
-				    task_find(index, rows[n].pid, rows[n].start));
+			tally_since(s, &rows[n], prev, tally_find(index, &rows[n]));
 		for (c = 0, busy = !prev; c < s->t.ncols && !busy; c++)
 			busy = rows[n].v[c] > 0;
 		n += busy;
@@ -91,7 +98,19 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 		n = v->top;
 	print_tallies(stdout, s, rows, n, &v->print);
 	free(rows);
-	free(index);
+	tally_index_free(index);
+}
+
+/* The table the view reads: /proc/cowstat, or /proc/cowstat_cgroups for -G. */
+static void load(struct snapshot *s, const struct view *v, const char *cgroup)
+{
+	if (v->print.by != BY_CGROUP)
+		snapshot_load(s);
+	else
+		cgroups_load(s);
+	if (cgroup && s->col_cgroup < 0)
+		fatal(EXIT_ERROR, "--cgroup %s: %s has no cgroup column (format %d): the module predates cgroups",
+		      cgroup, cowstat_proc_path, s->t.version);
 }
 
 int cmd_show(int argc, char **argv)
@@ -102,8 +121,10 @@ int cmd_show(int argc, char **argv)
 		{ "pid",	required_argument,	NULL, 'p' },
 		{ "tgid",	required_argument,	NULL, 't' },
 		{ "comm",	required_argument,	NULL, 'c' },
+		{ "cgroup",	required_argument,	NULL, 'g' },
 		{ "by-process",	no_argument,		NULL, 'P' },
 		{ "by-comm",	no_argument,		NULL, 'C' },
+		{ "by-cgroup",	no_argument,		NULL, 'G' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "table",	no_argument,		NULL, 'H' },
@@ -112,6 +133,7 @@ int cmd_show(int argc, char **argv)
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
 		{ "interval",	required_argument,	NULL, 'i' },
 		{ "file",	required_argument,	NULL, 'f' },
+		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
@@ -123,13 +145,14 @@ int cmd_show(int argc, char **argv)
 		},
 	};
 	const char *color = NULL;	/* auto */
+	const char *cgroup = NULL;
 	struct snapshot s, next;
 	double interval = 0;
 	long count = 0, i;
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:PCjTHi:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:g:PCGjTHi:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			v.sort = optarg;
@@ -146,11 +169,17 @@ int cmd_show(int argc, char **argv)
 		case 'c':
 			v.filter.comm = optarg;
 			break;
+		case 'g':
+			cgroup = optarg;
+			break;
 		case 'P':
 			v.print.by = BY_PROCESS;
 			break;
 		case 'C':
 			v.print.by = BY_COMM;
+			break;
+		case 'G':
+			v.print.by = BY_CGROUP;
 			break;
 		case 'j':
 			v.print.format = FORMAT_JSON;
@@ -176,6 +205,9 @@ int cmd_show(int argc, char **argv)
 		case 'f':
 			cowstat_proc_path = optarg;
 			break;
+		case OPT_CGROUPS_FILE:
+			cowstat_cgroups_path = optarg;
+			break;
 		default:
 			return common_option(opt, usage);
 		}
@@ -185,15 +217,14 @@ int cmd_show(int argc, char **argv)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
 		fatal(EXIT_USAGE, "show: unexpected argument '%s'", argv[optind]);
+	if (v.print.by == BY_CGROUP && (v.filter.pid || v.filter.tgid || v.filter.comm))
+		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid or --comm");
 
-	snapshot_load(&s);
-	if (interval <= 0) {
-		show_rows(&s, NULL, &v);
-		snapshot_free(&s);
-		return EXIT_OK;
-	}
+	load(&s, &v, cgroup);
+	if (cgroup)
+		v.filter.cgroups = cgroup_subtree(cgroup);
 	/* pidstat's way: what happened in each interval, COUNT times or until killed */
-	for (i = 0; !count || i < count; i++) {
+	for (i = 0; interval > 0 && (!count || i < count); i++) {
 		struct timespec ts = {
 			.tv_sec = (time_t)interval,
 			.tv_nsec = (long)((interval - (time_t)interval) * 1e9),
@@ -201,7 +232,7 @@ int cmd_show(int argc, char **argv)
 
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
-		snapshot_load(&next);
+		load(&next, &v, cgroup);
 		if (i && v.print.format != FORMAT_JSON)
 			putchar('\n');
 		show_rows(&next, &s, &v);
@@ -209,6 +240,9 @@ int cmd_show(int argc, char **argv)
 		snapshot_free(&s);
 		s = next;
 	}
+	if (interval <= 0)
+		show_rows(&s, NULL, &v);
 	snapshot_free(&s);
+	free((void *)v.filter.cgroups);
 	return EXIT_OK;
 }

@@ -101,17 +101,22 @@ cowstat_faults_total{comm="sh"} 10' grep '^cowstat_faults' "$tmp/max.prom"
 
 # run: the report goes to stderr (JSON too), or to -o FILE, which is
 # opened before the command runs; a killed command is reported as killed.
+# The cgroup it names is the command's, which is ours.
+here_cgroup=$(sed -n 's/^0:://p' /proc/self/cgroup)
+in_cgroup=${here_cgroup:+, in cgroup $here_cgroup}
 expect run_json_leaves_stdout_to_the_command hi "$cowstat" run -j -f "$tmp/faults.tab" -- echo hi
 cp "$tmp/err" "$tmp/run.json"
 expect run_json_report_on_stderr '{"rows": []}' python3 -c \
 	'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"rows": d["rows"]}))' "$tmp/run.json"
+expect run_json_names_the_cgroup "$here_cgroup" python3 -c \
+	'import json, sys; print(json.load(open(sys.argv[1])).get("cgroup", ""))' "$tmp/run.json"
 expect_rc run_bad_output_fails_before_the_command 4 "$tmp/no/such/dir/report: No such file" \
 	"$cowstat" run -o "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
 expect run_bad_output_did_not_run_the_command "" ls "$tmp/ran"
-expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed); copy-on-write" \
+expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed)$in_cgroup; copy-on-write" \
 	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -9 $$'
 "$cowstat" run -T -o "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
-expect run_output_file $'cowstat: sh exited with status 3; copy-on-write by it and its descendants:
+expect run_output_file "cowstat: sh exited with status 3$in_cgroup; copy-on-write by it and its descendants:"$'
 tgid\tthreads\tuid\tstate\tfaults\tcomm
 total\t0\t-\t-\t0\t-' cat "$tmp/report"
 
@@ -199,7 +204,7 @@ want="$("$cowstat" --version)"
 for c in show run workload top export reset; do
 	expect "version_of_$c" "$want" "$cowstat" $c -V
 done
-expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 1)" "$cowstat" -V
+expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 2)" "$cowstat" -V
 
 # reset: without the module, exit 3 and how to load it.
 if [ -e /proc/cowstat ]; then
@@ -275,7 +280,7 @@ complete_words()	# WORD...: what completing the last word offers
 }
 here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
-expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --file --help --version" \
+expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
 	complete_words "$cowstat" top -
 expect completion_optional_argument "--color" complete_words "$cowstat" show --col
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
@@ -301,7 +306,7 @@ table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep
 	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
 feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
 	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
-expect run_attach_pid "cowstat: process $sleeper, watched until it ended; copy-on-write by it and its descendants:
+expect run_attach_pid "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 tgid	threads	uid	state	faults	comm
 $sleeper	1	0	R	2	sleep
 $((sleeper + 1))	1	0	X	4	child
@@ -339,5 +344,157 @@ expect show_color_auto_piped "$("$cowstat" show -H --top 1 -f "$tmp/recycled.tab
 	"$cowstat" show -H --top 1 -f "$tmp/recycled.tab"
 expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
 	"$cowstat" show -T --color=always -f "$tmp/recycled.tab"
+
+# Format 2: a cgroup id per row, state M, a task's rows summed, and
+# /proc/cowstat_cgroups.  The ids are the inode numbers of a tree made here,
+# which COWSTAT_CGROUP_ROOT puts in the place of the cgroup2 mount.
+cg=$tmp/cg
+mkdir -p "$cg/system.slice/a.service" "$cg/system.slice/b.service" "$cg/user.slice/user-1000.slice"
+A=$(stat -c %i "$cg/system.slice/a.service")
+B=$(stat -c %i "$cg/system.slice/b.service")
+U=$(stat -c %i "$cg/user.slice/user-1000.slice")
+gone=$(($(find "$cg" -printf '%i\n' | sort -n | tail -1) + 1))	# a removed cgroup's
+export COWSTAT_CGROUP_ROOT=$cg
+row() { local IFS=$'\t'; echo "$*"; }
+V2='cowstat 2 tasks=5 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page'
+H2=$(row pid tgid ppid uid start cgroup state faults copies bytes comm)
+# Task 30 moved from a.service to b.service; 31 exited in a cgroup since removed.
+table v2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" \
+	"$(row 31 31 1 0 200 "$gone" X 2 2 8192 cc)" "$(row 30 30 1 0 100 "$B" R 5 1 4096 sh)" \
+	"$(row 32 32 1 1000 300 "$U" R 7 3 12288 bash)"
+VC='cowstat 2 cgroups=4 capacity=64 dropped=0 evicted=1 page_size=4096 probes=do_wp_page'
+HC=$(row cgroup tasks faults copies bytes)
+table cgroups.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 1 5 1 4096)" \
+	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
+
+expect show_sums_a_moved_task "$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 30 30 1 0 R 8 3 12288 sh)
+$(row 32 32 1 1000 R 7 3 12288 bash)
+$(row 31 31 1 0 X 2 2 8192 cc)
+$(row total - - - - 17 8 32768 -)" "$cowstat" show -f "$tmp/v2.tab"
+expect show_by_cgroup "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$A" 2 13 10 40960 /system.slice/a.service)
+$(row "$U" 4 20 3 12288 /user.slice/user-1000.slice)
+$(row "$gone" 1 2 2 8192 "$gone (deleted)")
+$(row "$B" 1 5 1 4096 /system.slice/b.service)
+$(row total 8 40 16 65536 -)" "$cowstat" show -G --cgroups-file "$tmp/cgroups.tab"
+expect show_by_cgroup_subtree_total "$(printf '%9s %5s %6s %6s %5s %s\n' cgroup_id tasks faults copies bytes cgroup \
+	"$A" 2 13 10 40K /system.slice/a.service "$B" 1 5 1 4.0K /system.slice/b.service total 3 18 11 44K -)" \
+	"$cowstat" show -H -G --cgroup /system.slice --cgroups-file "$tmp/cgroups.tab"
+expect show_by_cgroup_sort_by_path "/system.slice/a.service /system.slice/b.service /user.slice/user-1000.slice $gone (deleted)" \
+	bash -c "'$cowstat' show -G -s cgroup -g / --no-header --no-total --cgroups-file '$tmp/cgroups.tab' |
+		 cut -f6 | paste -sd' '"
+expect show_cgroup_sums_a_moved_task "$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 30 30 1 0 R 8 3 12288 sh)
+$(row total - - - - 8 3 12288 -)" "$cowstat" show --cgroup /system.slice -f "$tmp/v2.tab"
+expect show_cgroup_leaf_keeps_the_M_row "$(row 30 30 1 0 M 3 2 8192 sh)" \
+	"$cowstat" show -g /system.slice/a.service --no-header --no-total -f "$tmp/v2.tab"
+expect show_sort_by_cgroup "30 32 31" pids_of -s cgroup -f "$tmp/v2.tab"
+expect show_json_cgroup_per_task '[[30, '"$B"', "/system.slice/b.service", 8], [32, '"$U"', "/user.slice/user-1000.slice", 7], [31, '"$gone"', "'"$gone"' (deleted)", 2]]' \
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps([[r["pid"], r["cgroup_id"], r["cgroup"], r["faults"]] for r in d["rows"]]))' \
+	< <("$cowstat" show -j -s faults -f "$tmp/v2.tab")
+expect show_json_by_cgroup '{"version": 2, "cgroups": 4, "capacity": 64, "evicted": 1} ["cgroup_id", "cgroup", "tasks", "faults", "copies", "bytes"] {"rows": 2, "tasks": 3, "faults": 18, "copies": 11, "bytes": 45056}' \
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps({k: d[k] for k in ("version", "cgroups", "capacity", "evicted")}), json.dumps(list(d["rows"][0])), json.dumps(d["totals"]))' \
+	< <("$cowstat" show -j -G -g /system.slice --cgroups-file "$tmp/cgroups.tab")
+table cgroups2.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 2 9 3 12288)" \
+	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
+expect show_by_cgroup_interval "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$B" 1 4 2 8192 /system.slice/b.service)
+$(row total 1 4 2 8192 -)" \
+	feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
+	"$cowstat" show -G -i 0.1 1 --cgroups-file "$tmp/live.tab"
+
+# Without a cgroup2 mount, ids, and a note once; the errors say which file is which.
+expect show_by_cgroup_without_mount "$(printf '%s\n' "$A" "$B" "$U" "$gone" | sort -n | paste -sd' ')" bash -c \
+	"COWSTAT_CGROUP_ROOT='$tmp/none' '$cowstat' show -G -s cgroup --no-header --no-total --cgroups-file '$tmp/cgroups.tab' |
+	 cut -f6 | sort -n | paste -sd' '"
+expect without_mount_note_once 1 bash -c "COWSTAT_CGROUP_ROOT='$tmp/none' '$cowstat' show -j -G \
+	--cgroups-file '$tmp/cgroups.tab' 2>&1 >/dev/null | grep -c 'cgroups are shown as ids'"
+expect_rc cgroup_no_such_path 4 "--cgroup /nope: no such cgroup" \
+	"$cowstat" show -g /nope -f "$tmp/v2.tab"
+expect_rc cgroup_needs_format_2 4 "--cgroup /system.slice: $tmp/faults.tab has no cgroup column (format 1)" \
+	"$cowstat" show -g /system.slice -f "$tmp/faults.tab"
+expect_rc by_cgroup_has_no_tasks 2 "show: --by-cgroup has no tasks to select" \
+	"$cowstat" show -G -p 1 --cgroups-file "$tmp/cgroups.tab"
+expect_rc cgroups_file_missing 4 "$tmp/none.tab: No such file or directory" \
+	"$cowstat" show -G --cgroups-file "$tmp/none.tab"
+expect_rc cgroups_file_of_tasks 4 "v2.tab is not a valid cowstat table: a table of tasks, not of cgroups" \
+	"$cowstat" show -G --cgroups-file "$tmp/v2.tab"
+expect_rc file_of_cgroups 4 "cgroups.tab is not a valid cowstat table: a table of cgroups (give it with --cgroups-file)" \
+	"$cowstat" show -f "$tmp/cgroups.tab"
+if [ -e /proc/cowstat ]; then
+	ktap_test_skip by_cgroup_without_module "the module is loaded"
+else
+	expect_rc by_cgroup_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" show -G
+fi
+expect_rc format_3_note 0 "has format 3; this cowstat knows format 2" \
+	"$cowstat" show -f <(sed 's/^cowstat 2/cowstat 3/' "$tmp/v2.tab")
+
+# top --by-cgroup: rates per cgroup id, from the per-cgroup table; equal
+# rates in the order of the ids.
+expect top_by_cgroup "cowstat top - 4 cgroups, 0/s copied, 0 dropped
+
+$(printf '%9s %7s %10s %10s %10s %10s %s' cgroup_id tasks faults/s copies/s copied/s copied cgroup)
+$(printf '%9s %7s %10s %10s %10s %10s %s\n' "$A" 2 0 0 0 40K /system.slice/a.service \
+	"$B" 1 0 0 0 4.0K /system.slice/b.service "$U" 4 0 0 0 12K /user.slice/user-1000.slice \
+	"$gone" 1 0 0 0 8.0K "$gone (deleted)" | sort -n)" \
+	"$cowstat" top -b -n 1 -d 0.1 -G --cgroups-file "$tmp/cgroups.tab"
+expect top_by_cgroup_order "$B" bash -c "$(declare -f feed); feed '$tmp/cgroups.tab' '$tmp/cgroups2.tab' '$tmp/live.tab' \
+	'$cowstat' top -b -n 1 -d 0.1 -G --cgroups-file '$tmp/live.tab' | awk 'NR == 4 { print \$1 }'"
+expect_rc top_by_cgroup_no_pids 2 "top: --by-cgroup has no processes" \
+	"$cowstat" top -b -G -p 1 --cgroups-file "$tmp/cgroups.tab"
+# top per task: a task's rows summed on both sides; task 30 moved meanwhile.
+table move1.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" R 3 2 8192 sh)" "$(row 32 32 1 0 300 "$U" R 1 1 4096 bash)"
+table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 30 1 0 100 "$B" R 9 1 4096 sh)" \
+	"$(row 32 32 1 0 300 "$U" R 4 2 8192 bash)"
+expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
+	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 3 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
+expect show_interval_cgroup_a_task_moved_in "$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 30 30 1 0 R 9 1 4096 sh)
+$(row total - - - - 9 1 4096 -)" \
+	feed "$tmp/move1.tab" "$tmp/move2.tab" "$tmp/live.tab" \
+	"$cowstat" show -i 0.1 1 -s faults -g /system.slice/b.service -f "$tmp/live.tab"
+
+# export: by cgroup by default, bounded by --max-series; by comm with -f alone.
+"$cowstat" export -p --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroup.prom"
+"$cowstat" export -p -m 2 --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroupmax.prom"
+"$cowstat" export -p -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
+promtool_ok prometheus_by_cgroup_valid "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_default "cowstat_copies_total{cgroup=\"/system.slice/a.service\"} 10
+cowstat_copies_total{cgroup=\"/system.slice/b.service\"} 1
+cowstat_copies_total{cgroup=\"/user.slice/user-1000.slice\"} 3
+cowstat_copies_total{cgroup=\"$gone (deleted)\"} 2" grep '^cowstat_copies' "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_figures $'cowstat_cgroups 4\ncowstat_cgroups_capacity 64\ncowstat_dropped_total 0\ncowstat_cgroups_evicted_total 1' \
+	grep -E '^cowstat_(cgroups|dropped|cgroups_capacity|cgroups_evicted)' "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_max_series $'cowstat_faults_total{cgroup="/user.slice/user-1000.slice"} 20
+cowstat_faults_total{cgroup="[other]"} 20' grep '^cowstat_faults' "$tmp/cgroupmax.prom"
+expect prometheus_per_task_sums_a_moved_task 'cowstat_faults_total{pid="30",start="100",tgid="30",comm="sh"} 8' \
+	grep '^cowstat_faults_total{pid="30"' "$tmp/v2task.prom"
+expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); for f in $tmp/cgroup*.prom $tmp/v2task.prom; do dup_series \$f; done"
+expect prometheus_by_comm_option "$(grep '^cowstat_copies' "$tmp/comm.prom")" bash -c \
+	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_copies'"
+
+# run -p on format 2: a task that moved while watched is one row.
+sleep 0.5 &
+sleeper=$!
+table attach1.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" R 3 1 4096 sleep)"
+table attach2.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" M 3 1 4096 sleep)" \
+	"$(row "$sleeper" "$sleeper" 1 0 100 "$B" R 4 2 8192 sleep)"
+feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
+expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
+$(row tgid threads uid state faults copies bytes comm)
+$(row "$sleeper" 1 0 R 4 2 8192 sleep)
+$(row total 1 - - 4 2 8192 -)" cat "$tmp/attach.out"
+
+# Completion: --cgroup from the cgroup tree, --sort from the per-cgroup header.
+expect completion_cgroup_paths "/system.slice/a.service /system.slice/b.service" \
+	complete_words "$cowstat" show --cgroup /system.slice/
+expect completion_sort_cgroup_columns "tasks" complete_words "$cowstat" show -G --cgroups-file "$tmp/cgroups.tab" -s t
+unset COWSTAT_CGROUP_ROOT
 
 ktap_finished

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cowstat top: a live view, refreshed every second, of the tasks copying
- * the most, with rates.  q or Ctrl-C quits and restores the terminal.
- * Without a terminal (or with --batch) it prints one table per refresh.
+ * cowstat top: a live view, refreshed every second, of the tasks (or the
+ * cgroups) copying the most, with rates.  q or Ctrl-C quits and restores
+ * the terminal.  Without a terminal (or with --batch) it prints one table
+ * per refresh.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include "cowstat.h"
+
+enum { OPT_CGROUPS_FILE = 256 };	/* a long option without a short one */
 
 static volatile sig_atomic_t stop;
 static struct termios saved_tty;
@@ -80,7 +83,9 @@ static int by_rate(const void *pa, const void *pb)
 		return key_rate(a) < key_rate(b) ? 1 : -1;
 	if (a->faults_s != b->faults_s)
 		return a->faults_s < b->faults_s ? 1 : -1;
-	return a->t.pid < b->t.pid ? -1 : a->t.pid > b->t.pid;
+	if (a->t.pid != b->t.pid)
+		return a->t.pid < b->t.pid ? -1 : 1;
+	return a->t.cgroup < b->t.cgroup ? -1 : a->t.cgroup > b->t.cgroup;
 }
 
 static int by_tgid(const void *pa, const void *pb)
@@ -115,32 +120,35 @@ static int merge_rates(const struct snapshot *s, struct rate *rates, int n)
 }
 
 /*
- * The rows of @cur with their rates since @prev (NULL: none yet) over @dt
- * seconds, into @rates, largest bytes/s first; only the rows that faulted
- * unless @all.  Returns the count.  O(n log n): the previous rows are
- * looked up in a sorted index, not scanned once per row.
+ * The tasks (or cgroups) of @cur with their rates since @prev (NULL: none
+ * yet) over @dt seconds, into @rates, largest bytes/s first; only those
+ * that faulted unless @all.  Returns the count.  O(n log n): the previous
+ * rows are looked up in a sorted index, not scanned once per row.
  */
 int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
 	      struct rate *rates)
 {
 	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
-	int cf = cowstat_col(&cur->t, "faults"), r, n = 0;
-	struct task_index *index = task_index(prev);
+	int cf = cowstat_col(&cur->t, "faults"), r, n = 0, all_rows;
+	struct tally_index *index = tally_index(prev, NULL);
+	struct tally *rows = xmalloc((cur->t.nrows + 1) * sizeof(*rows));
 	struct tally d;
 
-	for (r = 0; r < cur->t.nrows; r++) {
+	all_rows = select_tallies(cur, NULL, rows);
+	for (r = 0; r < all_rows; r++) {
 		struct rate *x = &rates[n];
 
-		tally_row(cur, r, &x->t);
+		x->t = rows[r];
 		d = x->t;
-		tally_since(cur, &d, prev, task_find(index, x->t.pid, x->t.start));
+		tally_since(cur, &d, prev, tally_find(index, &x->t));
 		x->bytes_s = cb >= 0 ? d.v[cb] / dt : 0;
 		x->copies_s = cc >= 0 ? d.v[cc] / dt : 0;
 		x->faults_s = cf >= 0 ? d.v[cf] / dt : 0;
 		if (x->faults_s > 0 || all)
 			n++;
 	}
-	free(index);
+	tally_index_free(index);
+	free(rows);
 	qsort(rates, n, sizeof(*rates), by_rate);
 	return n;
 }
@@ -150,6 +158,7 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 static pid_t pids[MAX_PIDS];
 static int npids;
 static bool by_process;		/* -P */
+static bool by_cgroup;		/* -G */
 
 static bool wanted(const struct tally *t)
 {
@@ -166,6 +175,8 @@ static void draw(const struct snapshot *cur, const struct snapshot *prev, double
 {
 	struct rate *rates = xmalloc((cur->t.nrows + 1) * sizeof(*rates));
 	int cb = cowstat_col(&cur->t, "bytes"), r, n, kept = 0;
+	int tasks = cowstat_col(&cur->t, "tasks");
+	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	double total_bytes = 0;
 	char a[16], b[16];
 
@@ -180,23 +191,45 @@ static void draw(const struct snapshot *cur, const struct snapshot *prev, double
 	if (live)
 		fputs("\033[H\033[2J", stdout);
 	human_bytes((uint64_t)total_bytes, a, sizeof(a));
-	printf("cowstat top - %d tasks, %s/s copied, %lld dropped%s\n\n", cur->t.nrows, a,
-	       cowstat_version_field(&cur->t, "dropped"), live ? "   (q to quit)" : "");
-	printf("%7s %7s %10s %10s %10s %10s %s\n", by_process ? "tgid" : "pid",
-	       by_process ? "threads" : "tgid", "faults/s", "copies/s", "copied/s", "copied",
-	       "comm");
+	printf("cowstat top - %d %s, %s/s copied, %lld dropped%s\n\n", cur->t.nrows,
+	       by_cgroup ? "cgroups" : "tasks", a, cowstat_version_field(&cur->t, "dropped"),
+	       live ? "   (q to quit)" : "");
+	if (by_cgroup)
+		printf("%9s %7s", "cgroup_id", "tasks");
+	else
+		printf("%7s %7s", by_process ? "tgid" : "pid", by_process ? "threads" : "tgid");
+	printf(" %10s %10s %10s %10s %s\n", "faults/s", "copies/s", "copied/s", "copied",
+	       by_cgroup ? "cgroup" : "comm");
 	for (r = 0; r < n && r < lines - 4; r++) {
+		const struct tally *t = &rates[r].t;
+
 		human_bytes((uint64_t)rates[r].bytes_s, a, sizeof(a));
-		human_bytes(cb >= 0 ? rates[r].t.v[cb] : 0, b, sizeof(b));
-		printf("%7d %7d %10.0f %10.0f %10s %10s %s\n",
-		       by_process ? rates[r].t.tgid : rates[r].t.pid,
-		       by_process ? rates[r].t.threads : rates[r].t.tgid,
-		       rates[r].faults_s, rates[r].copies_s, a, b, rates[r].t.comm_raw);
+		human_bytes(cb >= 0 ? t->v[cb] : 0, b, sizeof(b));
+		if (by_cgroup) {
+			printf("%9llu %7llu", (unsigned long long)t->cgroup,
+			       (unsigned long long)(tasks >= 0 ? t->v[tasks] : 0));
+			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
+		} else {
+			printf("%7d %7d", by_process ? t->tgid : t->pid,
+			       by_process ? t->threads : t->tgid);
+		}
+		printf(" %10.0f %10.0f %10s %10s %s\n", rates[r].faults_s, rates[r].copies_s, a,
+		       b, by_cgroup ? name : t->comm_raw);
 	}
 	if (!live)
 		printf("\n");
 	fflush(stdout);
 	free(rates);
+	free(name);
+}
+
+/* The table of a refresh: /proc/cowstat, or /proc/cowstat_cgroups for -G. */
+static void load(struct snapshot *s)
+{
+	if (by_cgroup)
+		cgroups_load(s);
+	else
+		snapshot_load(s);
 }
 
 static void usage(FILE *f)
@@ -204,7 +237,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: cowstat top [options]\n"
 "\n"
-"Live view of the tasks copying the most, refreshed every second.\n"
+"Live view of the tasks (or cgroups) copying the most, refreshed every second.\n"
 "q or Ctrl-C quits.\n"
 "\n"
 "  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
@@ -213,9 +246,13 @@ static void usage(FILE *f)
 "  -p, --pid PID[,PID]  only these processes (their threads) or tasks, up to 20\n"
 "  -s, --sort KEY       bytes, copies or faults per second   (default: bytes)\n"
 "  -P, --by-process     one row per process, its threads summed\n"
+"  -G, --by-cgroup      one row per cgroup, from %s\n"
 "  -f, --file FILE      read a table instead of %s (re-read each refresh)\n"
+"      --cgroups-file FILE\n"
+"                       read a table instead of %s (re-read each refresh)\n"
 "  -h, --help           this text\n"
-"  -V, --version        print the version\n", COWSTAT_PROC);
+"  -V, --version        print the version\n", COWSTAT_CGROUPS_PROC, COWSTAT_PROC,
+		COWSTAT_CGROUPS_PROC);
 }
 
 int cmd_top(int argc, char **argv)
@@ -227,7 +264,9 @@ int cmd_top(int argc, char **argv)
 		{ "pid",	required_argument,	NULL, 'p' },
 		{ "sort",	required_argument,	NULL, 's' },
 		{ "by-process",	no_argument,		NULL, 'P' },
+		{ "by-cgroup",	no_argument,		NULL, 'G' },
 		{ "file",	required_argument,	NULL, 'f' },
+		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
@@ -243,7 +282,7 @@ int cmd_top(int argc, char **argv)
 	char key;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:n:bp:s:Pf:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:n:bp:s:PGf:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			delay = parse_seconds("--delay", optarg, 0.1, 3600);
@@ -273,8 +312,14 @@ int cmd_top(int argc, char **argv)
 		case 'P':
 			by_process = true;
 			break;
+		case 'G':
+			by_cgroup = true;
+			break;
 		case 'f':
 			cowstat_proc_path = optarg;
+			break;
+		case OPT_CGROUPS_FILE:
+			cowstat_cgroups_path = optarg;
 			break;
 		default:
 			return common_option(opt, usage);
@@ -282,8 +327,10 @@ int cmd_top(int argc, char **argv)
 	}
 	if (optind < argc)
 		fatal(EXIT_USAGE, "top: unexpected argument '%s'", argv[optind]);
+	if (by_cgroup && (npids || by_process))
+		fatal(EXIT_USAGE, "top: --by-cgroup has no processes for --pid or --by-process");
 
-	snapshot_load(&prev);	/* fails with a clear message before touching the tty */
+	load(&prev);	/* fails with a clear message before touching the tty */
 	t_prev = now_s();
 	have_prev = true;
 	memset(&sa, 0, sizeof(sa));
@@ -301,7 +348,7 @@ int cmd_top(int argc, char **argv)
 			break;
 		if (stop)
 			break;
-		snapshot_load(&cur);
+		load(&cur);
 		t_cur = now_s();
 		if (live && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 5)
 			lines = ws.ws_row;

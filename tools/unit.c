@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cowstat.h"
 
@@ -147,7 +149,7 @@ static void test_prometheus_output(void)
 
 	snapshot_parse(&s, dup_text(sample), strlen(sample));
 	stdout = open_memstream(&mem, &len);
-	prometheus_write(&s, true, 100);
+	prometheus_write(&s, SERIES_BY_TASK, 100);
 	fclose(stdout);
 	stdout = saved;
 	for (line = strtok(mem, "\n"); line; line = strtok(NULL, "\n")) {
@@ -214,13 +216,10 @@ static const struct {
 	  ROW_HEAD "1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t18446744073709551615\tsh\n"
 	  "2\t2\t0\t0\t1\tR\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh\n",
 	  "column bytes: its total exceeds 2^64 - 1" },
-	/* two series with the same labels in export --per-task */
-	{ "a task twice",
-	  V1 H1 ROW_HEAD "1" ROW_TAIL "5\t5\t0\t0\t7\tX\t1" ROW_TAIL ROW_HEAD "2" ROW_TAIL,
-	  "lines 3 and 5: task 1, start 1, twice" },
 	{ "no format version", "cowstat x tasks=0\n" H1,
 	  "line 1: no format version after 'cowstat'" },
-	{ "not a table", "hello\nworld\n", "no 'cowstat N' line and header starting with 'pid'" },
+	{ "not a table", "hello\nworld\n",
+	  "no 'cowstat N' line and header starting with 'pid' or 'cgroup'" },
 };
 
 /* The sizeof of a literal, NUL bytes inside included. */
@@ -262,6 +261,183 @@ static void test_crlf(void)
 	ok(comm == 8 && !is_counter_col(&s, comm) && !strcmp(t.comm, "sh") &&
 	   t.v[cowstat_col(&s.t, "copies")] == 3 && s.page_size == 4096,
 	   "CRLF: comm is the comm column, values as with LF");
+	snapshot_free(&s);
+}
+
+/* ---- Format 2: cgroups ---- */
+
+#define V2 "cowstat 2 tasks=5 capacity=16 dropped=0 evicted=0 page_size=4096 probes=do_wp_page\n"
+#define H2 "pid\ttgid\tppid\tuid\tstart\tcgroup\tstate\tfaults\tcopies\tbytes\tcomm\n"
+
+/*
+ * Task 10 moved from cgroup 7 to 8 (an M row, then its live row); task 20
+ * exec'd from a thread (the old leader's X row, then the new program's).
+ */
+static const char moved[] = V2 H2
+	"10\t10\t1\t0\t100\t7\tM\t3\t2\t8192\tsh\n"
+	"11\t11\t10\t0\t150\t7\tX\t1\t1\t4096\tcat\n"
+	"10\t10\t1\t0\t100\t8\tR\t5\t1\t4096\tsh\n"
+	"20\t20\t1\t0\t300\t8\tX\t2\t0\t0\tpython3\n"
+	"20\t20\t1\t0\t300\t8\tR\t4\t4\t16384\tworker\n";
+
+#define VC "cowstat 2 cgroups=3 capacity=64 dropped=1 evicted=2 page_size=4096 probes=do_wp_page\n"
+#define HC "cgroup\ttasks\tfaults\tcopies\tbytes\n"
+
+static const char cgroups[] = VC HC
+	"7\t2\t4\t3\t12288\n"
+	"8\t3\t11\t5\t20480\n"
+	"9\t1\t0\t0\t0\n";
+
+static void test_format2_tasks(void)
+{
+	struct snapshot s;
+	struct tally rows[8];
+	int n, copies, faults;
+
+	ok(snapshot_parse(&s, dup_text(moved), strlen(moved)) == 0,
+	   "format 2: duplicate (pid, start) and state M parse");
+	ok(s.col_cgroup == 5 && !is_counter_col(&s, s.col_cgroup) && !s.cgroups,
+	   "format 2: cgroup is an id, not a counter");
+	copies = cowstat_col(&s.t, "copies");
+	faults = cowstat_col(&s.t, "faults");
+	n = select_tallies(&s, NULL, rows);
+	ok(n == 3 && rows[0].pid == 10 && rows[0].v[faults] == 8 && rows[0].v[copies] == 3 &&
+	   rows[0].state == 'R' && rows[0].cgroup == 8 && rows[0].threads == 1,
+	   "a task's rows are one task: summed, with its live row's state and cgroup");
+	ok(rows[2].pid == 20 && rows[2].v[faults] == 6 && !strcmp(rows[2].comm, "worker") &&
+	   rows[2].state == 'R', "exec from a thread: one task, the new program's comm");
+	snapshot_free(&s);
+}
+
+/* The shared parser: old callers still want "pid" first; cowstat_find the current row. */
+static void test_format2_shared_parser(void)
+{
+	struct cowstat_table t = { 0 };
+	char *text = dup_text(moved), *cg = dup_text(cgroups), *cg2 = dup_text(cgroups);
+	int r;
+
+	ok(cowstat_table_parse(&t, text) == 0 && t.version == 2 && t.nrows == 5,
+	   "shared parser: format 2 parses");
+	r = cowstat_find(&t, 10);
+	ok(r == 2 && cowstat_get(&t, r, "copies") == 1, "cowstat_find: the live row, not the M row");
+	r = cowstat_find(&t, 20);
+	ok(r == 4 && cowstat_get(&t, r, "copies") == 4, "cowstat_find: after exec, the live row");
+	cowstat_table_free(&t);
+	ok(cowstat_table_parse(&t, cg) == -EPROTO, "shared parser: pid first, as before");
+	ok(cowstat_table_parse_as(&t, cg2, "cgroup") == 0 && t.nrows == 3 &&
+	   cowstat_get(&t, 1, "faults") == 11, "shared parser: cowstat_cgroups by its first column");
+	cowstat_table_free(&t);
+	free(text);
+	free(cg);
+	free(cg2);
+}
+
+static void test_format2_cgroups(void)
+{
+	static const char later[] = VC HC
+		"7\t2\t4\t3\t12288\n8\t4\t15\t7\t28672\n10\t1\t2\t1\t4096\n";
+	struct snapshot s, next;
+	struct rate rates[4];
+	int n, tasks;
+
+	ok(snapshot_parse(&s, dup_text(cgroups), strlen(cgroups)) == 0 && s.cgroups &&
+	   s.col_pid < 0 && s.t.nrows == 3, "cowstat_cgroups: parses, a table of cgroups");
+	tasks = cowstat_col(&s.t, "tasks");
+	ok(!is_counter_col(&s, s.col_cgroup) && is_counter_col(&s, tasks),
+	   "cowstat_cgroups: cgroup is an id, tasks a counter");
+	snapshot_parse(&next, dup_text(later), strlen(later));
+	n = top_rates(&next, &s, 2.0, false, rates);
+	ok(n == 2 && rates[0].t.cgroup == 8 && rates[0].faults_s == 2 && rates[0].bytes_s == 4096 &&
+	   rates[1].t.cgroup == 10 && rates[1].faults_s == 1,
+	   "top --by-cgroup: rates per cgroup id, a new cgroup counted from 0");
+	snapshot_free(&s);
+	snapshot_free(&next);
+}
+
+/* What each task did since: the rows of a task summed on both sides. */
+static void test_format2_since(void)
+{
+	static const char before[] = V2 H2 "10\t10\t1\t0\t100\t7\tR\t3\t2\t8192\tsh\n";
+	struct snapshot s, prev;
+	struct rate rates[8];
+	int n;
+
+	snapshot_parse(&prev, dup_text(before), strlen(before));
+	snapshot_parse(&s, dup_text(moved), strlen(moved));
+	n = top_rates(&s, &prev, 1.0, true, rates);
+	ok(n == 3 && rates[1].t.pid == 10 && rates[1].faults_s == 5 && rates[1].copies_s == 1,
+	   "a task that moved: its delta is the sum of its rows less what it had");
+	snapshot_free(&s);
+	snapshot_free(&prev);
+}
+
+/* Format 3 may add a column that is not a counter: this tool cannot tell which. */
+static void test_format3_columns(void)
+{
+	static const char v3[] = "cowstat 3 tasks=1 page_size=4096\n"
+		"pid\ttgid\tppid\tuid\tstart\tcgroup\tnode\tstate\tfaults\tcopies\tcomm\n"
+		"7\t7\t1\t0\t1\t1\t0\tR\t5\t4\tinit\n";
+	struct snapshot s;
+
+	ok(snapshot_parse(&s, dup_text(v3), strlen(v3)) == 0 &&
+	   !is_counter_col(&s, cowstat_col(&s.t, "node")) &&
+	   is_counter_col(&s, cowstat_col(&s.t, "copies")),
+	   "format 3: an unknown numeric column is no counter, known counters still are");
+	snapshot_free(&s);
+}
+
+/* Paths from a tree made here, its inode numbers the ids. */
+static void test_cgroup_paths(const char *root)
+{
+	char dir[512], escaped[64], deleted[64];
+	struct cgroup_set *set;
+	struct stat st;
+	uint64_t a, b, u;
+
+	snprintf(dir, sizeof(dir), "%s/system.slice/a b.service", root);
+	stat(dir, &st);
+	a = st.st_ino;
+	snprintf(dir, sizeof(dir), "%s/system.slice/b.service", root);
+	stat(dir, &st);
+	b = st.st_ino;
+	snprintf(dir, sizeof(dir), "%s/user.slice", root);
+	stat(dir, &st);
+	u = st.st_ino;
+	ok(!strcmp(cgroup_path(a), "/system.slice/a b.service") &&
+	   !strcmp(cgroup_path(u), "/user.slice"), "cgroup paths: relative to the root");
+	stat(root, &st);
+	ok(!strcmp(cgroup_path(st.st_ino), "/"), "cgroup paths: the root is /");
+	snprintf(deleted, sizeof(deleted), "%llu (deleted)", (unsigned long long)(a + b + u));
+	ok(!strcmp(cgroup_path(a + b + u), deleted), "cgroup paths: an unknown id is (deleted)");
+	set = cgroup_subtree("system.slice/");
+	ok(cgroup_set_has(set, a) && cgroup_set_has(set, b) && !cgroup_set_has(set, u),
+	   "--cgroup: a subtree, with or without slashes");
+	free(set);
+	snprintf(dir, sizeof(dir), "%s/odd\tname\\x\ny z", root);
+	stat(dir, &st);
+	cgroup_path_escaped(st.st_ino, escaped, sizeof(escaped));
+	ok(!strcmp(escaped, "/odd\\011name\\134x\\012y z"),
+	   "cgroup paths: tab, backslash, newline escaped for tables");
+}
+
+/* Export by cgroup: one series each, labelled with the path; [other] past the bound. */
+static void test_prometheus_by_cgroup(void)
+{
+	struct snapshot s;
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *saved = stdout;
+
+	snapshot_parse(&s, dup_text(cgroups), strlen(cgroups));
+	stdout = open_memstream(&mem, &len);
+	prometheus_write(&s, SERIES_BY_CGROUP, 2);
+	fclose(stdout);
+	stdout = saved;
+	ok(strstr(mem, "cowstat_faults_total{cgroup=\"[other]\"} 4\n") &&
+	   strstr(mem, "cowstat_faults_total{cgroup=\"8 (deleted)\"} 11\n") &&
+	   strstr(mem, "cowstat_cgroups_capacity 64\n") && !strstr(mem, "cowstat_tasks "),
+	   "Prometheus by cgroup: path labels, at most N series, the table's figures");
+	free(mem);
 	snapshot_free(&s);
 }
 
@@ -329,8 +505,42 @@ static void test_top_rates(void)
 	snapshot_free(&cur);
 }
 
+/* A cgroup tree to resolve ids in, for the whole run: the map is read once. */
+static char *make_cgroup_tree(void)
+{
+	static const char *const dirs[] = {
+		"system.slice", "system.slice/a b.service", "system.slice/b.service", "user.slice",
+		"odd\tname\\x\ny z",
+	};
+	char *root = xstrdup("/tmp/cowstat-unit.XXXXXX"), dir[512];
+	unsigned int i;
+
+	if (!mkdtemp(root)) {
+		free(root);
+		return NULL;
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+		mkdir(dir, 0755);
+	}
+	setenv(CGROUP_ROOT_ENV, root, 1);
+	return root;
+}
+
+static void remove_cgroup_tree(char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		printf("# could not remove %s\n", root);
+	free(root);
+}
+
 int main(void)
 {
+	char *root = make_cgroup_tree();
+
 	printf("TAP version 13\n");
 	test_parse_sample();
 	test_odd_comms();
@@ -341,6 +551,18 @@ int main(void)
 	test_bad_tables();
 	test_crlf();
 	test_top_rates();
+	test_format2_tasks();
+	test_format2_shared_parser();
+	test_format2_cgroups();
+	test_format2_since();
+	test_format3_columns();
+	if (root)
+		test_cgroup_paths(root);
+	else
+		printf("ok %d # SKIP cgroup paths: mkdtemp: %s\n", ++nr, strerror(errno));
+	test_prometheus_by_cgroup();
+	if (root)
+		remove_cgroup_tree(root);
 	printf("1..%d\n", nr);
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", passed, failed);
 	return failed != 0;
