@@ -11,6 +11,7 @@
  *   cowbench read        instructions to read /proc/cowstat, per row
  *   cowbench forks N     instructions for N fork()s whose children each copy 4 pages and exit
  *   cowbench time CMD..  run CMD; instructions elapsed, and run by CMD and its descendants
+ *   cowbench forksize MIB [R]  fork() from MIB MiB, the child writing none or all of it
  */
 #include <errno.h>
 #include <pthread.h>
@@ -256,6 +257,68 @@ static int time_cmd(char **argv)
 	return !WIFEXITED(status) || WEXITSTATUS(status);
 }
 
+/*
+ * The tutorial's fork-cost experiment, measured in instructions: fork()
+ * from a process with @mib MiB of private anonymous memory, all touched,
+ * whose child writes none of it (@write 0) or one byte in every page (1),
+ * then exits.  *@fork_insns is the fork() call itself, up to whichever of
+ * parent and child runs first after it (the child stamps its start in a
+ * shared page); the return value is the whole round, fork() to the
+ * parent's waitpid() returning.  *@child is the child's pid, for its row
+ * in /proc/cowstat.  First, untimed, we write every page ourselves, as a
+ * process does between forks: fork() then has every page table entry to
+ * write-protect, not only to copy, as it would have after the last round.
+ */
+static long long fork_round(char *p, size_t pages, int write, long long *stamp,
+			    long long *fork_insns, pid_t *child)
+{
+	long long t0, t1;
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < pages; i++)
+		((volatile char *)p)[i * page_size] = 6;
+	*stamp = 0;
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		exit(1);
+	if (pid == 0) {
+		*stamp = now_ns();
+		if (write)
+			for (i = 0; i < pages; i++)
+				((volatile char *)p)[i * page_size] = 5;
+		_exit(0);
+	}
+	t1 = now_ns();
+	waitpid(pid, NULL, 0);
+	*fork_insns = (*stamp && *stamp < t1 ? *stamp : t1) - t0;
+	*child = pid;
+	return now_ns() - t0;
+}
+
+static void fork_size(long mib, int reps)
+{
+	size_t pages = (size_t)mib * 1024 * 1024 / page_size;
+	char *p = map_touched(pages);
+	long long *stamp = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long long f[REPEAT], t[REPEAT];
+	int write, i;
+	pid_t pid = 0;
+
+	if (stamp == MAP_FAILED || reps < 1 || reps > REPEAT)
+		exit(1);
+	for (write = 0; write < 2; write++) {
+		for (i = 0; i < reps; i++)
+			t[i] = fork_round(p, pages, write, stamp, &f[i], &pid);
+		printf("forksize %ld %d %lld %lld %d\n", mib, write,
+		       median(f, reps), median(t, reps), (int)pid);
+		fflush(stdout);
+	}
+	munmap(p, pages * page_size);
+}
+
 static long long read_cost(long *rows)
 {
 	static char buf[1 << 24];
@@ -309,6 +372,10 @@ int main(int argc, char **argv)
 		printf("forks %lld per_fork %lld\n", t, t / n);
 		return 0;
 	}
+	if (!strcmp(argv[1], "forksize") && argc > 2) {
+		fork_size(n, argc > 3 ? atoi(argv[3]) : 3);
+		return 0;
+	}
 	if (!strcmp(argv[1], "read")) {
 		long long t = read_cost(&rows);
 
@@ -316,6 +383,6 @@ int main(int argc, char **argv)
 		return t < 0;
 	}
 usage:
-	fprintf(stderr, "usage: cowbench copy|reuse|first|fill|read|forks [N] | time CMD...\n");
+	fprintf(stderr, "usage: cowbench copy|reuse|first|fill|read|forks [N] | forksize MIB [R] | time CMD...\n");
 	return 2;
 }

@@ -56,7 +56,7 @@ apt-get update -qq $apt_wait
 apt_install qemu-system-x86 qemu-utils busybox-static kmod xz-utils rsync \
 	make gcc libc6-dev bc cpio e2fsprogs sparse python3 dkms mandoc python3-sphinx cppcheck \
 	debhelper dh-dkms dpkg-dev prometheus gnuplot-nox mmdebstrap clang libclang-rt-14-dev \
-	linux-source-6.1
+	linux-source-6.1 ruby
 
 if ! have_series 6.1; then
 	apt_install -t bookworm linux-image-amd64 linux-headers-amd64
