@@ -4,17 +4,18 @@
 # The cowstat tool against the real module, in a VM or on a host: every
 # workload with --check, run's attribution of exited grandchildren (and run
 # -p's, attached), the JSON and Prometheus outputs (a hostile comm too), top
-# in batch mode and on a terminal (q, Ctrl-C), reset, and the message when
-# the module is missing.  tools/test-cli.sh covers the rest on the host.
+# in batch mode and on a terminal (q, Ctrl-C), reset, per-cgroup views (a
+# subtree, run's cgroup, a reader in cgroup and pid namespaces), and the
+# message when the module is missing.  tools/test-cli.sh covers the rest on the host.
 # Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 18
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 14 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 18 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -50,7 +51,7 @@ rows = json.loads(sys.argv[1])["rows"]
 sys.exit(0 if sum(r["zero"] for r in rows) >= 64 else 1)' "$json"
 ktap_test_result run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
 
-ktap_test_result show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 1 and d[\"rows\"]'"
+ktap_test_result show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 2 and d[\"rows\"]'"
 ktap_test_result show_tsv_sorted bash -c "'$cowstat' show --sort copies | awk -F'\t' 'NR == 1 { ok = \$1 == \"pid\"; for (i = 1; i <= NF; i++) if (\$i == \"copies\") c = i; next }
 	\$1 != \"total\" { if (NR > 2 && \$c > prev) ok = 0; prev = \$c } END { exit !ok }'"
 
@@ -82,7 +83,7 @@ pid = os.fork()
 if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)'
-prom=$("$cowstat" export --prometheus)
+prom=$("$cowstat" export --prometheus --by-comm)
 want='cowstat_faults_total{comm="\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdq\\"x"}'
 if command -v promtool > /dev/null; then
 	ktap_test_result prometheus_hostile_comm bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ] &&
@@ -124,6 +125,41 @@ if command -v script > /dev/null; then
 else
 	ktap_test_skip top_quits_on_q_and_restores_the_terminal "no script(1)"
 	ktap_test_skip top_quits_on_ctrl_c_and_restores_the_terminal "no script(1)"
+fi
+
+# Per cgroup: 64 zero pages copied in each of two leaves of a cgroup of our
+# own.  show --by-cgroup gives each leaf its path, --cgroup sums the
+# subtree, run names the command's cgroup, and a reader in a cgroup and pid
+# namespace rooted at one leaf sees it as "/" and not the other.
+cg=/sys/fs/cgroup/cowstat-tool.$$
+in_cgroup() { local d=$1; shift; sh -c 'echo 0 > "$0/cgroup.procs" && exec "$@"' "$d" "$@"; }
+zero_of() { awk -F'\t' -v path="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["cgroup"] == path { print $c["zero"] }'; }
+export -f zero_of
+if [ -e /sys/fs/cgroup/cgroup.procs ] && mkdir -p "$cg/x" "$cg/y"; then
+	in_cgroup "$cg/x" "$cowstat" workload zero --pages 64 > /dev/null
+	in_cgroup "$cg/y" "$cowstat" workload zero --pages 64 > /dev/null
+	tsv=$("$cowstat" show --by-cgroup --cgroup "/${cg##*/}" --tsv --no-total)
+	ktap_test_result show_by_cgroup_paths bash -c '[ "$(zero_of "$2/x" <<< "$1")" -ge 64 ] &&
+		[ "$(zero_of "$2/y" <<< "$1")" -ge 64 ] && [ "$(wc -l <<< "$1")" = 3 ]' _ "$tsv" "/${cg##*/}"
+	total=$("$cowstat" show --by-cgroup --cgroup "/${cg##*/}" --tsv | tail -n 1)
+	ktap_test_result show_cgroup_sums_subtree bash -c 'want=$(awk -F"\t" "NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"zero\") z = i; next }
+		{ s += \$z } END { print s }" <<< "$1"); got=$(awk -F"\t" "NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"zero\") z = i; next } END { print \$z }" <<< "$1
+$2"); [ "$want" -ge 128 ] && [ "$want" = "$got" ]' _ "$tsv" "$total"
+	json=$(in_cgroup "$cg/x" "$cowstat" run --json -- true 2>&1 > /dev/null)
+	ktap_test_result run_names_cgroup python3 -c '
+import json, sys
+sys.exit(0 if json.loads(sys.argv[1])["cgroup"] == sys.argv[2] else 1)' "$json" "/${cg##*/}/x"
+	ns=$(in_cgroup "$cg/x" unshare --cgroup --pid --fork --mount --mount-proc sh -c \
+		"umount /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && '$cowstat' show --by-cgroup --tsv --no-total" 2>&1)
+	ktap_test_result namespaced_reader_sees_own_root bash -c '[ "$(zero_of / <<< "$1")" -ge 64 ] &&
+		[ "$(wc -l <<< "$1")" = 2 ]' _ "$ns"
+	[ "$(wc -l <<< "$ns")" = 2 ] || sed 's/^/# /' <<< "$ns"
+	rmdir "$cg/x" "$cg/y" "$cg"
+else
+	for t in show_by_cgroup_paths show_cgroup_sums_subtree run_names_cgroup namespaced_reader_sees_own_root; do
+		ktap_test_skip $t "no cgroup2 at /sys/fs/cgroup"
+	done
 fi
 
 # reset forgets the row of a task that exited before it.
