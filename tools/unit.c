@@ -139,19 +139,28 @@ static void test_formats(void)
 	free(mem);
 }
 
-static void test_prometheus_output(void)
+/* What prometheus_write() prints for table @text; the caller frees it. */
+static char *prometheus_text(const char *text, enum series_by series, int max_series)
 {
 	struct snapshot s = { 0 };
-	char *mem = NULL, *line;
+	char *mem = NULL;
 	size_t len = 0;
-	int samples = 0, types = 0, bad = 0;
 	FILE *saved = stdout;
 
-	snapshot_parse(&s, dup_text(sample), strlen(sample));
+	snapshot_parse(&s, dup_text(text), strlen(text));
 	stdout = open_memstream(&mem, &len);
-	prometheus_write(&s, SERIES_BY_TASK, 100);
+	prometheus_write(&s, series, max_series);
 	fclose(stdout);
 	stdout = saved;
+	snapshot_free(&s);
+	return mem;
+}
+
+static void test_prometheus_output(void)
+{
+	char *mem = prometheus_text(sample, SERIES_BY_TASK, 100), *line;
+	int samples = 0, types = 0, bad = 0;
+
 	for (line = strtok(mem, "\n"); line; line = strtok(NULL, "\n")) {
 		if (!strncmp(line, "# TYPE ", 7))
 			types++;
@@ -163,7 +172,6 @@ static void test_prometheus_output(void)
 	ok(types == 4 + 12 && samples == 4 + 12 * 3 && !bad,
 	   "Prometheus: one family per column, one sample per row");
 	free(mem);
-	snapshot_free(&s);
 }
 
 #define ROW_HEAD	"1\t1\t0\t0\t1\tR\t"
@@ -423,22 +431,13 @@ static void test_cgroup_paths(const char *root)
 /* Export by cgroup: one series each, labelled with the path; [other] past the bound. */
 static void test_prometheus_by_cgroup(void)
 {
-	struct snapshot s;
-	char *mem = NULL;
-	size_t len = 0;
-	FILE *saved = stdout;
+	char *mem = prometheus_text(cgroups, SERIES_BY_CGROUP, 2);
 
-	snapshot_parse(&s, dup_text(cgroups), strlen(cgroups));
-	stdout = open_memstream(&mem, &len);
-	prometheus_write(&s, SERIES_BY_CGROUP, 2);
-	fclose(stdout);
-	stdout = saved;
 	ok(strstr(mem, "cowstat_faults_total{cgroup=\"[other]\"} 4\n") &&
 	   strstr(mem, "cowstat_faults_total{cgroup=\"8 (deleted)\"} 11\n") &&
 	   strstr(mem, "cowstat_cgroups_capacity 64\n") && !strstr(mem, "cowstat_tasks "),
 	   "Prometheus by cgroup: path labels, at most N series, the table's figures");
 	free(mem);
-	snapshot_free(&s);
 }
 
 /* A parsed table of @rows tasks with about @faults each. */
