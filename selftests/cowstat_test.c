@@ -1489,11 +1489,16 @@ TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
  * A cgroup of our own under the cgroup2 root, for leaves made by the tests
  * (cgroup v2 puts tasks in leaves only), removed again at teardown.
  */
+/* The test's own cgroup, and those made below it, to remove children first. */
+struct test_cgroups {
+	char	dir[64];
+	char	made[6][80];
+	int	nr_made;
+};
+
 FIXTURE(cgroups) {
 	struct region r;
-	char dir[64];
-	char made[6][80];	/* leaves made, to remove children first */
-	int nr_made;
+	struct test_cgroups cg;
 };
 
 FIXTURE_SETUP(cgroups)
@@ -1506,8 +1511,8 @@ FIXTURE_SETUP(cgroups)
 	if (access(COWSTAT_CGROUPS_PROC, R_OK))
 		SKIP(return, "%s missing: a module without per-cgroup totals",
 		     COWSTAT_CGROUPS_PROC);
-	snprintf(self->dir, sizeof(self->dir), CGROUP2_ROOT "/cowstat-test.%d", getpid());
-	ASSERT_EQ(0, mkdir(self->dir, 0755)) TH_LOG("mkdir %s: %m", self->dir);
+	snprintf(self->cg.dir, sizeof(self->cg.dir), CGROUP2_ROOT "/cowstat-test.%d", getpid());
+	ASSERT_EQ(0, mkdir(self->cg.dir, 0755)) TH_LOG("mkdir %s: %m", self->cg.dir);
 	self->r.n = NPAGES;
 	self->r.p = cowstat_map_pages(NPAGES);
 	ASSERT_NE(NULL, self->r.p) TH_LOG("mmap: %m");
@@ -1516,31 +1521,31 @@ FIXTURE_SETUP(cgroups)
 
 FIXTURE_TEARDOWN(cgroups)
 {
-	while (self->nr_made > 0)
-		rmdir(self->made[--self->nr_made]);
-	rmdir(self->dir);
+	while (self->cg.nr_made > 0)
+		rmdir(self->cg.made[--self->cg.nr_made]);
+	rmdir(self->cg.dir);
 	if (self->r.p)
 		munmap(self->r.p, self->r.n * page_size);
 }
 
 /* Make cgroup @name under the test's own; its id (the directory's inode), 0 on error. */
-static uint64_t make_cgroup(FIXTURE_DATA(cgroups) *self, const char *name)
+static uint64_t make_cgroup(struct test_cgroups *cg, const char *name)
 {
-	char *path = self->made[self->nr_made];
+	char path[sizeof(cg->made[0])];
 	struct stat st;
 
-	snprintf(path, sizeof(self->made[0]), "%s/%s", self->dir, name);
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, name);
 	if (mkdir(path, 0755) || stat(path, &st))
 		return 0;
-	self->nr_made++;
+	memcpy(cg->made[cg->nr_made++], path, sizeof(path));
 	return st.st_ino;
 }
 
-static int open_procs(FIXTURE_DATA(cgroups) *self, const char *name)
+static int open_procs(struct test_cgroups *cg, const char *name)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", self->dir, name);
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", cg->dir, name);
 	return open(path, O_WRONLY);
 }
 
@@ -1644,8 +1649,8 @@ static void check_cgroup(struct __test_metadata *_metadata, uint64_t id, uint64_
  */
 TEST_F(cgroups, exact_per_cgroup)
 {
-	uint64_t a = make_cgroup(self, "a"), b = make_cgroup(self, "b");
-	int fa = open_procs(self, "a"), fb = open_procs(self, "b");
+	uint64_t a = make_cgroup(&self->cg, "a"), b = make_cgroup(&self->cg, "b");
+	int fa = open_procs(&self->cg, "a"), fb = open_procs(&self->cg, "b");
 
 	ASSERT_NE(0, a);
 	ASSERT_NE(0, b);
@@ -1662,8 +1667,8 @@ TEST_F(cgroups, exact_per_cgroup)
 /* A task that moves mid-run: each cgroup gets the faults taken in it. */
 TEST_F(cgroups, migrated_task_splits)
 {
-	uint64_t a = make_cgroup(self, "a"), b = make_cgroup(self, "b");
-	int fa = open_procs(self, "a"), fb = open_procs(self, "b");
+	uint64_t a = make_cgroup(&self->cg, "a"), b = make_cgroup(&self->cg, "b");
+	int fa = open_procs(&self->cg, "a"), fb = open_procs(&self->cg, "b");
 	struct cowstat_table t = { 0 };
 	const char *state;
 	char *text;
@@ -1707,9 +1712,9 @@ TEST_F(cgroups, migrated_task_splits)
  */
 TEST_F(cgroups, nested_counts_per_leaf)
 {
-	uint64_t n = make_cgroup(self, "n"), x = make_cgroup(self, "n/x");
-	uint64_t y = make_cgroup(self, "n/y"), tasks;
-	int fx = open_procs(self, "n/x"), fy = open_procs(self, "n/y");
+	uint64_t n = make_cgroup(&self->cg, "n"), x = make_cgroup(&self->cg, "n/x");
+	uint64_t y = make_cgroup(&self->cg, "n/y"), tasks;
+	int fx = open_procs(&self->cg, "n/x"), fy = open_procs(&self->cg, "n/y");
 	struct cowstat_counts none;
 
 	ASSERT_NE(0, n);
@@ -1729,14 +1734,14 @@ TEST_F(cgroups, nested_counts_per_leaf)
 /* Totals outlive the cgroup: rmdir after its tasks exit leaves them. */
 TEST_F(cgroups, removed_cgroup_kept)
 {
-	uint64_t a = make_cgroup(self, "a");
-	int fa = open_procs(self, "a");
+	uint64_t a = make_cgroup(&self->cg, "a");
+	int fa = open_procs(&self->cg, "a");
 
 	ASSERT_NE(0, a);
 	ASSERT_LE(0, fa);
 	ASSERT_TRUE(wait_ok(write_in_cgroups(&self->r, fa, 9, -1, 0)));
 	close(fa);
-	ASSERT_EQ(0, rmdir(self->made[--self->nr_made])) TH_LOG("rmdir: %m");
+	ASSERT_EQ(0, rmdir(self->cg.made[--self->cg.nr_made])) TH_LOG("rmdir: %m");
 	check_cgroup(_metadata, a, 1, &COPIED(9));
 }
 
@@ -1746,10 +1751,10 @@ TEST_F(cgroups, removed_cgroup_kept)
  */
 TEST_F(cgroups, namespace_sees_own_subtree)
 {
-	uint64_t a = make_cgroup(self, "a"), x = make_cgroup(self, "a/x");
-	uint64_t b = make_cgroup(self, "b");
-	int fx = open_procs(self, "a/x"), fb = open_procs(self, "b");
-	int fa = open_procs(self, "a/x");	/* the reader joins a leaf of a */
+	uint64_t a = make_cgroup(&self->cg, "a"), x = make_cgroup(&self->cg, "a/x");
+	uint64_t b = make_cgroup(&self->cg, "b");
+	int fx = open_procs(&self->cg, "a/x"), fb = open_procs(&self->cg, "b");
+	int fa = open_procs(&self->cg, "a/x");	/* the reader joins a leaf of a */
 	struct cowstat_counts c;
 	uint64_t tasks;
 	pid_t pid;
