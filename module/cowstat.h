@@ -280,6 +280,7 @@ const char *cowstat_probe_name(enum cowstat_probe p);
 int cowstat_layout_init(void);
 void cowstat_layout_exit(void);
 int cowstat_layout_check(const char *func, const char *want, char *why, size_t len);
+int cowstat_layout_check_tracepoint(const char *name, const char *want, char *why, size_t len);
 
 /* procfs.c */
 int cowstat_proc_init(void);

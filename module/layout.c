@@ -99,7 +99,8 @@ static long btf_walk(const void *end, u32 *offsets)
 		if ((const void *)(t + 1) > end)
 			return -EPROTO;
 		extra = btf_extra_size(t);
-		if (extra < 0)
+		/* A FUNC_PROTO's parameters, or any type's tail, inside the section. */
+		if (extra < 0 || (const void *)(t + 1) + extra > end)
 			return -EPROTO;
 		if (offsets)
 			offsets[nr] = off;
@@ -123,6 +124,9 @@ static int btf_index(size_t size)
 	btf.types = btf.data + hdr->hdr_len + hdr->type_off;
 	btf.strings = btf.data + hdr->hdr_len + hdr->str_off;
 	btf.str_len = hdr->str_len;
+	/* Every name ends inside the section: its last string is terminated. */
+	if (!btf.str_len || btf.strings[btf.str_len - 1])
+		return -EPROTO;
 	end = btf.types + hdr->type_len;
 
 	nr = btf_walk(end, NULL);
@@ -173,11 +177,13 @@ int cowstat_layout_init(void)
 	ssize_t ret;
 	int err;
 
+	/* The path is the loader's: in a chroot or container, its own /sys. */
 	ret = read_whole_file(COWSTAT_BTF_PATH, &btf.data);
 	if (ret < 0) {
 		btf.data = NULL;
-		pr_warn("cannot read %s (%zd): no probed function's arguments can be confirmed\n",
-			COWSTAT_BTF_PATH, ret);
+		pr_warn("cannot read %s (%zd): no probed function's arguments can be confirmed%s\n",
+			COWSTAT_BTF_PATH, ret,
+			ret == -ENOENT ? "; load the module where sysfs is mounted at /sys" : "");
 		return ret;
 	}
 	err = btf_index(ret);
@@ -241,10 +247,9 @@ static void type_string(u32 id, char *buf, size_t len, int depth)
 	}
 }
 
-/* The prototype of FUNC @t, "(type, type, ...)", into @buf. */
-static void proto_string(const struct btf_type *func, char *buf, size_t len)
+/* The parameters of FUNC_PROTO @proto, "(type, type, ...)", into @buf. */
+static void proto_string(const struct btf_type *proto, char *buf, size_t len)
 {
-	const struct btf_type *proto = btf_type(func->type);
 	const struct btf_param *p;
 	char type[64];
 	u16 i;
@@ -284,7 +289,7 @@ int cowstat_layout_check(const char *func, const char *want, char *why, size_t l
 
 		if (!btf_type_is_func(t) || strcmp(btf_name(t->name_off), func))
 			continue;
-		proto_string(t, found, sizeof(found));
+		proto_string(btf_type(t->type), found, sizeof(found));
 		if (strcmp(found, want)) {
 			snprintf(why, len, "the kernel's BTF gives %s%s, the handler reads %s",
 				 func, found, want);
@@ -297,4 +302,41 @@ int cowstat_layout_check(const char *func, const char *want, char *why, size_t l
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/*
+ * Does tracepoint @name call its probes with exactly @want, e.g.
+ * "(void *, struct task_struct *)"?  The BTF spells a tracepoint's probe
+ * type as the typedef btf_trace_@name, a pointer to that prototype.  0 if
+ * so; otherwise a negative errno, and @why says what was found.
+ */
+int cowstat_layout_check_tracepoint(const char *name, const char *want, char *why, size_t len)
+{
+	const struct btf_type *t, *proto;
+	char found[160];
+	u32 id;
+
+	if (!btf.nr_types) {
+		snprintf(why, len, "no BTF (%s) to confirm %s", COWSTAT_BTF_PATH, want);
+		return -ENODATA;
+	}
+	for (id = 1; id < btf.nr_types; id++) {
+		t = btf_type(id);
+		if (btf_kind(t) != BTF_KIND_TYPEDEF ||
+		    strncmp(btf_name(t->name_off), "btf_trace_", 10) ||
+		    strcmp(btf_name(t->name_off) + 10, name))
+			continue;
+		t = btf_type(t->type);
+		proto = t && btf_kind(t) == BTF_KIND_PTR ? btf_type(t->type) : NULL;
+		proto_string(proto, found, sizeof(found));
+		if (strcmp(found, want)) {
+			snprintf(why, len, "the kernel's BTF gives btf_trace_%s%s, the handler reads %s",
+				 name, found, want);
+			return -EPROTO;
+		}
+		return 0;
+	}
+	snprintf(why, len, "btf_trace_%s is not in the kernel's BTF, so %s cannot be confirmed",
+		 name, want);
+	return -ENOENT;
 }
