@@ -79,21 +79,22 @@ static int __init cowstat_init(void)
 		pr_err("cannot allocate %u cgroup entries\n", max_cgroups);
 		goto out_free_table;
 	}
+	/* Probes first: the files appear once there is something to count. */
+	ret = cowstat_probes_init(faults_only);
+	if (ret)
+		goto out_free_cgroups;
 	ret = cowstat_proc_init();
 	if (ret) {
 		pr_err("cannot create /proc/cowstat\n");
-		goto out_free_cgroups;
+		goto out_detach;
 	}
-	ret = cowstat_probes_init(faults_only);
-	if (ret)
-		goto out_remove_proc;
 
 	pr_info("counting write-protect faults in /proc/cowstat (%u rows, %u cgroups, mode %s)\n",
 		max_tasks, max_cgroups, mode);
 	return 0;
 
-out_remove_proc:
-	cowstat_proc_exit();
+out_detach:
+	cowstat_probes_exit();
 out_free_cgroups:
 	cowstat_cgroups_exit();
 out_free_table:
@@ -103,8 +104,8 @@ out_free_table:
 
 static void __exit cowstat_exit(void)
 {
-	cowstat_probes_exit();
 	cowstat_proc_exit();
+	cowstat_probes_exit();
 	cowstat_cgroups_exit();
 	cowstat_table_exit();
 	pr_info("unloaded\n");
