@@ -42,11 +42,16 @@ struct cowstat_counts {
 /*
  * One row per task (thread) and cgroup, kept after the task exits or moves
  * to another cgroup: 152 bytes (more with lockdep, whose map is in @seq),
- * the fault path's fields first.  One writer at a time, always with
- * preemption disabled: the owning task from probe context, or the table
- * lock holder while the row has no owner (a new row; a reset hands a row
- * out again only after an RCU grace period).  Everyone else reads the row
- * under @seq.
+ * the fault path's fields first.  Who writes what, and why one writer is
+ * enough on every kernel (Documentation/cowstat.rst, "One writer per row"):
+ *
+ * - The counts, @pending, @fault_seq and @seq have one writer, the row's
+ *   owner, in its own context with preemption disabled, from the row's
+ *   first fault to its end, which the owner itself makes (cowstat_row_end).
+ *   Before it has an owner and after its end, the table lock's holder
+ *   writes them (a new row, a freed one).
+ * - @flags, @next and the key change only under the table lock.
+ * - Everyone else reads a row under @seq.
  */
 struct cowstat_row {
 	u32		next;		/* hash chain, as a row index */
@@ -69,6 +74,7 @@ struct cowstat_row {
 #define COWSTAT_ROW_EXITED	0x2
 #define COWSTAT_ROW_EPOCH	0x4	/* the table's epoch when the row was taken */
 #define COWSTAT_ROW_MOVED	0x8	/* with EXITED: the task went on in another cgroup */
+#define COWSTAT_ROW_STALE	0x10	/* a reset forgot it; its owner starts it again */
 
 /* What a fault that has not finished yet is waiting for; kept in @pending. */
 #define COWSTAT_PENDING_PRIVATE	0x1	/* do_wp_page on a private mapping */
@@ -89,7 +95,7 @@ enum cowstat_probe {
 	COWSTAT_P_THP_REUSE,	/* pmdp_set_access_flags: a THP reused at PMD level */
 	COWSTAT_P_THP_FILL,	/* pmdp_huge_clear_flush: the huge zero page replaced */
 	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
-	COWSTAT_P_EXIT,		/* sched_process_exit tracepoint */
+	COWSTAT_P_EXIT,		/* exit_files: the task's end, after exit_mm() */
 	COWSTAT_P_EXEC,		/* sched_process_exec tracepoint */
 	COWSTAT_NR_PROBES
 };
@@ -131,9 +137,12 @@ cowstat_row_walk(pid_t pid, u64 start_time, unsigned int max_steps)
 	while (i < cowstat_index.capacity) {
 		struct cowstat_row *row = &cowstat_index.rows[i];
 
-		if (READ_ONCE(row->pid) == pid &&
-		    READ_ONCE(row->start_time) == start_time)
-			return row;
+		if (READ_ONCE(row->pid) == pid) {
+			/* Pairs with init_row()'s smp_wmb() before it sets the pid. */
+			smp_rmb();
+			if (READ_ONCE(row->start_time) == start_time)
+				return row;
+		}
 		if (++steps > max_steps)
 			return NULL;
 		i = READ_ONCE(row->next);
@@ -146,6 +155,10 @@ static __always_inline struct cowstat_row *cowstat_row_find(pid_t pid, u64 start
 	return cowstat_row_walk(pid, start_time, COWSTAT_MAX_WALK);
 }
 
+#ifndef CONFIG_CGROUPS
+#error "cowstat charges every row to a cgroup v2 id: it needs CONFIG_CGROUPS"
+#endif
+
 /*
  * The cgroup v2 id of @task (current, in a probe).  Probe handlers run with
  * preemption disabled, an RCU-sched read-side section, and css_sets and
@@ -153,26 +166,26 @@ static __always_inline struct cowstat_row *cowstat_row_find(pid_t pid, u64 start
  */
 static __always_inline u64 cowstat_task_cgroup(struct task_struct *task)
 {
-#ifdef CONFIG_CGROUPS
 	return cgroup_id(rcu_dereference_sched(task->cgroups)->dfl_cgrp);
-#else
-	return 1;	/* the id of the root cgroup */
-#endif
 }
 
 struct cowstat_row *cowstat_row_insert(struct task_struct *task, u64 cgroup);
 
 /*
  * The row of @task (always current) in its cgroup: created at its first
- * fault, and again at its first fault in another cgroup.  NULL when the
- * table is full of live tasks: the caller counts the event as dropped.
+ * fault, again at its first fault in another cgroup, and again after a
+ * reset.  An ended row is never written again: a thread that exec'd has
+ * its leader's key, and the leader's ended row, and takes a row of its
+ * own.  NULL when the table is full of live tasks: the caller counts the
+ * event as dropped.
  */
 static __always_inline struct cowstat_row *cowstat_row_get(struct task_struct *task)
 {
 	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
 	u64 cgroup = cowstat_task_cgroup(task);
 
-	if (likely(row && row->cgroup == cgroup))
+	if (likely(row && READ_ONCE(row->cgroup) == cgroup &&
+		   !(READ_ONCE(row->flags) & (COWSTAT_ROW_EXITED | COWSTAT_ROW_STALE))))
 		return row;
 	return cowstat_row_insert(task, cgroup);
 }
@@ -186,10 +199,11 @@ struct cowstat_table_stats {
 
 int cowstat_table_init(unsigned int capacity);
 void cowstat_table_exit(void);
-void cowstat_row_exited(struct task_struct *task);
+void cowstat_row_end(struct task_struct *task);
 void cowstat_row_exec(struct task_struct *task, pid_t old_pid);
 void cowstat_count_dropped(void);
-void cowstat_table_reset(void);
+void cowstat_table_reset(void (*at_reset)(void));
+bool cowstat_row_shown(const struct cowstat_row *snap);
 void cowstat_table_stats(struct cowstat_table_stats *st);
 bool cowstat_table_next(unsigned long pos, unsigned int *idx);
 bool cowstat_row_snapshot(unsigned int pos, struct cowstat_row *snap);

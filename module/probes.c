@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/binfmts.h>
+#include <linux/fdtable.h>
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/hugetlb.h>
@@ -36,6 +37,7 @@ static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
 static char thp_reuse_symbol[KSYM_NAME_LEN] = "pmdp_set_access_flags";
 static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
 static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
+static char exit_symbol[KSYM_NAME_LEN] = "exit_files";
 
 module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
@@ -51,6 +53,8 @@ module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
 module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
+module_param_string(exit_symbol, exit_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(exit_symbol, "Called by do_exit() after exit_mm(), with the task (default exit_files)");
 
 /* ftrace_ops where the function allows it (the cost figures assume so). */
 static char *probes = "ftrace";
@@ -161,17 +165,19 @@ static __always_inline struct cowstat_row *outcome_row(void)
 	if (this_cpu_read(last_fault.task) == task) {
 		row = this_cpu_read(last_fault.row);
 		/*
-		 * Eviction or a reset may have handed the row to another task
-		 * since, or the task moved on to a new row in another cgroup
-		 * (the old one is EXITED).  A reset clears USED before its
-		 * grace period: a probe that saw it set is one the reset waits
-		 * for.
+		 * The task may have ended that row since (it moved to another
+		 * cgroup), and eviction handed it to another task.  Only this
+		 * task ends its rows, so an EXITED it set is seen here; and a
+		 * row that was handed on shows its new key.
 		 */
 		if ((READ_ONCE(row->flags) & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) ==
-		    COWSTAT_ROW_USED &&
-		    READ_ONCE(row->pid) == task->pid &&
-		    READ_ONCE(row->start_time) == task->start_time)
-			return row;
+		    COWSTAT_ROW_USED) {
+			/* Pairs with init_row()'s smp_wmb()s around the new flags. */
+			smp_rmb();
+			if (READ_ONCE(row->pid) == task->pid &&
+			    READ_ONCE(row->start_time) == task->start_time)
+				return row;
+		}
 	}
 	return cowstat_row_find(task->pid, task->start_time);
 }
@@ -449,8 +455,7 @@ static int thp_fill_entry(struct kprobe *p, struct pt_regs *regs)
 static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
-	struct task_struct *task = current;
-	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
+	struct cowstat_row *row = outcome_row();
 	unsigned long kind;
 
 	if (!row)
@@ -503,8 +508,7 @@ static int hugetlb_fault_entry(struct kretprobe_instance *ri, struct pt_regs *re
 
 static int hugetlb_fault_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct task_struct *task = current;
-	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
+	struct cowstat_row *row = outcome_row();
 
 	if (!row || (READ_ONCE(row->pending) & COWSTAT_PENDING_MASK) != COWSTAT_PENDING_HUGETLB)
 		return 0;
@@ -514,17 +518,44 @@ static int hugetlb_fault_return(struct kretprobe_instance *ri, struct pt_regs *r
 	return 0;
 }
 
-/* sched_process_exit: the task will fault no more. */
-static void exit_probe(void *data, struct task_struct *task)
+/*
+ * exit_files(task): do_exit() calls it after exit_mm(), so every fault of
+ * the task's own, the kernel's writes at exit (robust futexes,
+ * clear_child_tid) included, is behind it; copy_process() calls it on a
+ * child that failed to start, which never faulted.  Not sched_process_exit:
+ * since 7.x it fires before exit_mm().
+ */
+static void on_exit_files(struct task_struct *task)
 {
-	cowstat_row_exited(task);
+	if (task == current)
+		cowstat_row_end(task);
 }
 
-/* sched_process_exec: a new program, perhaps in a thread given its leader's pid. */
+static int exit_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_exit_files((struct task_struct *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static void notrace exit_ftrace(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	preempt_disable_notrace();
+	on_exit_files((struct task_struct *)fregs_arg(fregs, 0));
+	preempt_enable_notrace();
+}
+
+/*
+ * sched_process_exec: a new program, perhaps in a thread given its
+ * leader's pid.  Since 7.x tracepoint probes run preemptibly (SRCU-fast):
+ * a row's writer must not be preempted with its @seq odd, nor migrate.
+ */
 static void exec_probe(void *data, struct task_struct *task, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
+	preempt_disable_notrace();
 	cowstat_row_exec(task, old_pid);
+	preempt_enable_notrace();
 }
 
 /* ---- Registration ---- */
@@ -635,20 +666,28 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.entry_handler	= hugetlb_fault_entry,
 		.ret_handler	= hugetlb_fault_return,
 	},
+	/* Once per exiting task: cheap as an ftrace callback, and it never misses. */
+	[COWSTAT_P_EXIT] = {
+		.param		= "exit_symbol",
+		.symbol		= exit_symbol,
+		.layout		= "(struct task_struct *)",
+		.declared	= DECLARED_AS(exit_files, void (*)(struct task_struct *)),
+		.required	= true,
+		.ftrace_func	= exit_ftrace,
+		.pre_handler	= exit_entry,
+	},
 };
 
-static struct tracepoint *exit_tp, *exec_tp;
+/* What exec_probe() reads, as BTF's btf_trace_sched_process_exec spells it. */
+#define EXEC_TP_LAYOUT	"(void *, struct task_struct *, pid_t, struct linux_binprm *)"
+
+static struct tracepoint *exec_tp;
 
 const char *cowstat_probe_name(enum cowstat_probe p)
 {
-	switch (p) {
-	case COWSTAT_P_EXIT:
-		return "sched_process_exit";
-	case COWSTAT_P_EXEC:
+	if (p == COWSTAT_P_EXEC)
 		return "sched_process_exec";
-	default:
-		return probe_table[p].symbol;
-	}
+	return probe_table[p].symbol;
 }
 
 unsigned long cowstat_probes_attached(void)
@@ -656,11 +695,9 @@ unsigned long cowstat_probes_attached(void)
 	return attached;
 }
 
-static void find_exit_tracepoint(struct tracepoint *tp, void *priv)
+static void find_exec_tracepoint(struct tracepoint *tp, void *priv)
 {
-	if (!strcmp(tp->name, "sched_process_exit"))
-		exit_tp = tp;
-	else if (!strcmp(tp->name, "sched_process_exec"))
+	if (!strcmp(tp->name, "sched_process_exec"))
 		exec_tp = tp;
 }
 
@@ -759,7 +796,7 @@ static u64 probes_missed_since_load(void)
 	u64 missed = 0;
 	int id;
 
-	for (id = 0; id < COWSTAT_P_EXIT; id++) {
+	for (id = 0; id < COWSTAT_P_EXEC; id++) {
 		struct probe *p = &probe_table[id];
 
 		if (!(attached & BIT(id)))
@@ -800,7 +837,7 @@ int cowstat_probes_check_params(void)
 		pr_err("probes=%s: must be ftrace or kprobe\n", probes);
 		return -EINVAL;
 	}
-	for (id = 0; id < COWSTAT_P_EXIT; id++) {
+	for (id = 0; id < COWSTAT_P_EXEC; id++) {
 		if (!*probe_table[id].symbol || strpbrk(probe_table[id].symbol, "*?[]!")) {
 			pr_err("%s=%s: must be a symbol name, not a pattern\n",
 			       probe_table[id].param, probe_table[id].symbol);
@@ -810,56 +847,66 @@ int cowstat_probes_check_params(void)
 	return 0;
 }
 
+/*
+ * sched_process_exec, once its prototype is confirmed from the BTF's
+ * btf_trace_sched_process_exec: without it a thread that execs would keep
+ * a live row under a tid it no longer has.
+ */
+static int attach_exec_tracepoint(void)
+{
+	char why[256];
+	int ret;
+
+	for_each_kernel_tracepoint(find_exec_tracepoint, NULL);
+	if (!exec_tp) {
+		pr_err("tracepoint sched_process_exec not found\n");
+		return -ENOENT;
+	}
+	ret = cowstat_layout_check_tracepoint("sched_process_exec", EXEC_TP_LAYOUT,
+					      why, sizeof(why));
+	if (ret) {
+		pr_err("sched_process_exec: %s\n", why);
+		return ret;
+	}
+	ret = tracepoint_probe_register(exec_tp, exec_probe, NULL);
+	if (ret) {
+		pr_err("cannot attach to sched_process_exec (%d)\n", ret);
+		return ret;
+	}
+	attached |= BIT(COWSTAT_P_EXEC);
+	return 0;
+}
+
 int cowstat_probes_init(bool faults_only)
 {
 	bool use_ftrace = !strcmp(probes, "ftrace");
 	int id, ret;
 
 	attached = 0;
-	for_each_kernel_tracepoint(find_exit_tracepoint, NULL);
-	if (!exit_tp) {
-		pr_err("tracepoint sched_process_exit not found\n");
-		return -ENOENT;
-	}
-	ret = tracepoint_probe_register(exit_tp, exit_probe, NULL);
-	if (ret) {
-		pr_err("cannot attach to sched_process_exit (%d)\n", ret);
-		return ret;
-	}
-	attached |= BIT(COWSTAT_P_EXIT);
-	if (!exec_tp) {
-		pr_err("tracepoint sched_process_exec not found\n");
-		cowstat_probes_exit();
-		return -ENOENT;
-	}
-	ret = tracepoint_probe_register(exec_tp, exec_probe, NULL);
-	if (ret) {
-		pr_err("cannot attach to sched_process_exec (%d)\n", ret);
-		cowstat_probes_exit();
-		return ret;
-	}
-	attached |= BIT(COWSTAT_P_EXEC);
-
 	/* The BTF is read once, for the layout checks, and freed again. */
 	cowstat_layout_init();
-	/* Outcome probes first, so that no fault is left pending unseen. */
-	for (id = COWSTAT_P_EXIT - 1; id >= 0; id--) {
+	ret = attach_exec_tracepoint();
+	/*
+	 * A row's end first, then the outcome probes, so that no row is left
+	 * live and no fault pending unseen.
+	 */
+	for (id = COWSTAT_P_EXEC - 1; id >= 0 && !ret; id--) {
 		if (faults_only && !probe_table[id].required)
 			continue;
 		ret = attach_probe(id, use_ftrace);
-		if (ret && probe_table[id].required)
+		if (ret && probe_table[id].required) {
+			pr_err("cannot probe %s (%d), without which no row is exact: not loading (module parameter %s)\n",
+			       probe_table[id].symbol, ret, probe_table[id].param);
 			break;
+		}
 		if (ret)
 			pr_warn("cannot probe %s (%d): its columns are left out of /proc/cowstat\n",
 				probe_table[id].symbol, ret);
 		ret = 0;
 	}
 	cowstat_layout_exit();
-	if (ret) {
-		pr_err("cannot probe %s (%d), which every column needs: not loading (module parameter wp_symbol)\n",
-		       wp_symbol, ret);
+	if (ret)
 		cowstat_probes_exit();
-	}
 	return ret;
 }
 
@@ -867,12 +914,10 @@ void cowstat_probes_exit(void)
 {
 	int id;
 
-	for (id = 0; id < COWSTAT_P_EXIT; id++)
+	for (id = 0; id < COWSTAT_P_EXEC; id++)
 		detach_probe(id);
-	if (attached & BIT(COWSTAT_P_EXEC))
+	if (attached & BIT(COWSTAT_P_EXEC)) {
 		tracepoint_probe_unregister(exec_tp, exec_probe, NULL);
-	if (attached & BIT(COWSTAT_P_EXIT)) {
-		tracepoint_probe_unregister(exit_tp, exit_probe, NULL);
 		tracepoint_synchronize_unregister();
 	}
 	attached = 0;

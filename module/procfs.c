@@ -105,45 +105,60 @@ static inline u64 col_value(const struct cowstat_counts *c, const struct cowstat
 }
 
 /*
- * A live task's private fault that is still pending has ended without copy
- * or reuse once the task's fault count moved on: show it as "other" now.
+ * A consistent copy of row @idx as the files show it, into @snap; false if
+ * it is not shown (unused, or of the epoch a reset ended).  @owner gets the
+ * real uid that decides who may see it: like hidepid, a live task's
+ * current one (a setuid program, a daemon that dropped privileges); an
+ * ended row keeps the uid of its first fault.
+ *
+ * A live row shows its task's current comm, and settles a private fault
+ * still pending: it ended without copy or reuse ("other") once the task's
+ * fault count has moved past the count at its entry.  The count is read
+ * before a second copy of the row: the owner clears @pending before the
+ * fault is accounted (its write_seqcount_end()'s smp_wmb(), paired with
+ * the smp_rmb() here), so a fault that is still completing is never taken
+ * for one that ended otherwise.
  */
-static void settle_pending(struct cowstat_row *row)
+static bool read_row(unsigned int idx, struct cowstat_row *snap, uid_t *owner)
 {
 	struct task_struct *task;
-	bool ended = true;
+	char comm[TASK_COMM_LEN];
+	bool live = false;
+	u16 fault_seq = 0;
+	pid_t pid;
+	u64 start;
 
-	if ((row->pending & COWSTAT_PENDING_MASK) != COWSTAT_PENDING_PRIVATE)
-		return;
+	if (!cowstat_row_snapshot(idx, snap) || !cowstat_row_shown(snap))
+		return false;
+	*owner = snap->uid;
+	if (snap->flags & COWSTAT_ROW_EXITED)
+		return true;
+	pid = snap->pid;
+	start = snap->start_time;
 	rcu_read_lock();
-	task = pid_task(find_pid_ns(row->pid, &init_pid_ns), PIDTYPE_PID);
-	if (task && task->start_time == row->start_time &&
-	    cowstat_task_fault_seq(task) == row->fault_seq)
-		ended = false;
-	rcu_read_unlock();
-	if (ended)
-		row->counts.other++;
-}
-
-/*
- * May a reader without CAP_SYS_ADMIN or CAP_PERFMON, of real uid @uid, see
- * @row?  Like hidepid, a live task's uid now decides (a setuid program, a
- * daemon that dropped privileges); a row of a task that has exited keeps
- * the uid of its first fault.
- */
-static bool row_visible(const struct cowstat_row *row, uid_t uid)
-{
-	struct task_struct *task;
-	uid_t owner = row->uid;
-
-	if (!(row->flags & COWSTAT_ROW_EXITED)) {
-		rcu_read_lock();
-		task = pid_task(find_pid_ns(row->pid, &init_pid_ns), PIDTYPE_PID);
-		if (task && task->start_time == row->start_time)
-			owner = from_kuid(&init_user_ns, task_uid(task));
-		rcu_read_unlock();
+	task = pid_task(find_pid_ns(pid, &init_pid_ns), PIDTYPE_PID);
+	if (task && task->start_time == start) {
+		live = true;
+		*owner = from_kuid(&init_user_ns, task_uid(task));
+		get_task_comm(comm, task);
+		fault_seq = cowstat_task_fault_seq(task);
 	}
-	return owner == uid;
+	rcu_read_unlock();
+	if ((snap->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE) {
+		smp_rmb();
+		if (!cowstat_row_snapshot(idx, snap) || !cowstat_row_shown(snap) ||
+		    snap->pid != pid || snap->start_time != start)
+			return false;
+		if (snap->flags & COWSTAT_ROW_EXITED)
+			return true;	/* its end settled it */
+		/* No task: it is gone, so its end, which settles, is behind it. */
+		if ((snap->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE &&
+		    (!live || (s16)(fault_seq - snap->fault_seq) > 0))
+			snap->counts.other++;
+	}
+	if (live)
+		memcpy(snap->comm, comm, sizeof(comm));
+	return true;
 }
 
 /*
@@ -297,19 +312,17 @@ static int cowstat_show(struct seq_file *m, void *v)
 {
 	struct cowstat_iter *it = m->private;
 	struct cowstat_row *row = &it->snap;
+	uid_t owner;
 	char *p;
 
 	if (v == SEQ_START_TOKEN) {
 		show_header(m, it);
 		return 0;
 	}
-	if (!cowstat_row_snapshot(it->idx, row))
+	if (!read_row(it->idx, row, &owner))
 		return SEQ_SKIP;
-	if (!it->see_all && !row_visible(row, it->uid))
+	if (!it->see_all && owner != it->uid)
 		return SEQ_SKIP;
-	/* Before translate_ids(): it looks the task up by its global pid. */
-	if (!(row->flags & COWSTAT_ROW_EXITED))
-		settle_pending(row);
 	if (!translate_ids(row, it->ns))
 		return SEQ_SKIP;
 
@@ -411,8 +424,7 @@ static ssize_t cowstat_write(struct file *file, const char __user *ubuf,
 		len--;
 	if (len != sizeof(reset) - 1 || memcmp(buf, reset, len))
 		return -EINVAL;
-	cowstat_table_reset();
-	cowstat_probes_reset_missed();
+	cowstat_table_reset(cowstat_probes_reset_missed);
 	return count;
 }
 
@@ -503,6 +515,7 @@ static int add_up(struct cgroups_iter *it)
 	struct cgroup_sum *sum;
 	unsigned int i, used, seq;
 	unsigned long pos;
+	uid_t owner;
 
 	it->nr_sums = 0;
 	memset32(it->buckets, COWSTAT_NIL, 1U << it->hash_bits);
@@ -521,10 +534,8 @@ static int add_up(struct cgroups_iter *it)
 		cond_resched();
 	}
 	for (pos = 0; cowstat_table_next(pos, &i); pos = i + 1) {
-		if (!cowstat_row_snapshot(i, row))
+		if (!read_row(i, row, &owner))
 			continue;
-		if (!(row->flags & COWSTAT_ROW_EXITED))
-			settle_pending(row);
 		sum = cgroup_sum(it, row->cgroup);
 		if (!sum)
 			return -ENOSPC;

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cowstat per-task table: a fixed array of rows allocated at load time, a
- * hash of row indices keyed by pid, and a queue of exited rows to evict from.
+ * hash of row indices keyed by pid, and a queue of ended rows to evict from.
  *
  * The fault path looks rows up without locks and never allocates: a task's
- * first fault takes a free row, or the oldest exited one, under a raw
+ * first fault takes a free row, or the oldest ended one, under a raw
  * spinlock.  Rows are never freed while the module is loaded, so a lockless
  * reader that races with eviction sees a row that is valid memory; readers
  * check the key, and printers check @seq.
  *
- * A reset keeps interrupts off for a bounded batch of rows at a time, never
- * for the whole table: it flips the table's epoch, then retires the rows of
- * the old epoch batch by batch, and frees them after an RCU grace period.
+ * Only a row's owner writes its counts (cowstat.h), and only the owner ends
+ * its row.  So nothing ever waits for a handler: eviction takes only ended
+ * rows, and a reset frees ended rows at once and marks live ones stale,
+ * for their owners to start again at their next fault.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,37 +35,50 @@ static_assert(sizeof(struct cowstat_row) == 152 || IS_ENABLED(CONFIG_DEBUG_LOCK_
 struct cowstat_index cowstat_index __read_mostly;
 
 static struct {
-	unsigned long		*used_map;	/* rows that /proc/cowstat shows */
-	raw_spinlock_t		lock;		/* everything below, and links */
+	unsigned long		*used_map;	/* rows taken */
+	raw_spinlock_t		lock;		/* everything below, links and flags */
+	/* Odd while a hash chain changes: lookups that must not miss retry. */
+	seqcount_raw_spinlock_t	links;
 	u32			free_head;
-	u32			*exit_ring;	/* exited rows, oldest first */
+	u32			*exit_ring;	/* ended rows, oldest first */
 	unsigned int		exit_first;
 	unsigned int		exit_count;
 	u16			epoch;		/* COWSTAT_ROW_EPOCH of new rows */
 	unsigned int		used;
+	unsigned int		stale;		/* used rows a reset forgot */
 	u64			evicted;
 	atomic64_t		dropped;
 } tbl;
 
-/* One reset at a time: each owns its list of retired rows until it frees them. */
+/* One reset at a time: each marks every row of the epoch it ends. */
 static DEFINE_MUTEX(reset_lock);
 
 /*
  * Fault injection for tests: Debian's kernels have no CONFIG_FAULT_INJECTION,
  * and rows are preallocated, so "allocation failure" is a refused row.
  */
-static unsigned int fail_rows;
+static unsigned int fail_rows;	/* written by sysfs too: read it once */
 module_param(fail_rows, uint, 0644);
 MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the table were full (default 0)");
 
-/* Rows a reset retires or frees per interrupts-off section. */
+/* Rows a reset frees or marks per interrupts-off section. */
 #define COWSTAT_RESET_BATCH	64
 
-/* The row is in the table (not retired by a reset in progress). */
+/* The row counts since the load or the last reset (the lock is held). */
 static inline bool row_current(const struct cowstat_row *row)
 {
-	return (row->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EPOCH)) ==
+	return (row->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EPOCH | COWSTAT_ROW_STALE)) ==
 	       (COWSTAT_ROW_USED | tbl.epoch);
+}
+
+/*
+ * Is @snap, a consistent copy of a row, one that the files show?  Rows of
+ * the epoch a reset ended, marked stale or not yet, are not.
+ */
+bool cowstat_row_shown(const struct cowstat_row *snap)
+{
+	return (snap->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EPOCH | COWSTAT_ROW_STALE)) ==
+	       (COWSTAT_ROW_USED | READ_ONCE(tbl.epoch)) && snap->pid;
 }
 
 static inline u32 row_index(const struct cowstat_row *row)
@@ -79,11 +93,40 @@ static void unlink_row(struct cowstat_row *row)
 
 	while (*link != COWSTAT_NIL) {
 		if (*link == idx) {
+			write_seqcount_begin(&tbl.links);
 			WRITE_ONCE(*link, row->next);
+			write_seqcount_end(&tbl.links);
 			return;
 		}
 		link = &cowstat_index.rows[*link].next;
 	}
+}
+
+/* Link @row, whose key is set, into its chain: lookups can find it from now on. */
+static void link_row(struct cowstat_row *row)
+{
+	u32 *bucket = cowstat_bucket(row->pid);
+
+	write_seqcount_begin(&tbl.links);
+	WRITE_ONCE(row->next, *bucket);
+	/* The row is complete before lookups can reach it. */
+	smp_store_release(bucket, row_index(row));
+	write_seqcount_end(&tbl.links);
+}
+
+/* Give @row, which has no owner, back to the free list. */
+static void free_row(struct cowstat_row *row)
+{
+	lockdep_assert_held(&tbl.lock);
+	unlink_row(row);
+	if (row->flags & COWSTAT_ROW_STALE)
+		tbl.stale--;
+	WRITE_ONCE(row->flags, 0);
+	WRITE_ONCE(row->pid, 0);
+	__clear_bit(row_index(row), tbl.used_map);
+	tbl.used--;
+	WRITE_ONCE(row->next, tbl.free_head);
+	tbl.free_head = row_index(row);
 }
 
 /* Take a row for a new task: a free one, else the oldest exited one. */
@@ -108,31 +151,56 @@ static struct cowstat_row *take_row(void)
 	tbl.exit_count--;
 	row = &cowstat_index.rows[i];
 	unlink_row(row);
-	/* Its task has exited or moved on: its counts are final. */
-	cowstat_cgroups_fold(row);
-	tbl.evicted++;
+	/*
+	 * Its owner ended it under this lock: its counts are final.  A row
+	 * ended before a reset that is still freeing the old rows counts no
+	 * more.
+	 */
+	if ((row->flags & COWSTAT_ROW_EPOCH) == tbl.epoch) {
+		cowstat_cgroups_fold(row);
+		tbl.evicted++;
+	}
 	return row;
 }
 
+/*
+ * @task's comm into @row.  Not get_task_comm(): on 6.x it takes the task
+ * lock, a sleeping lock on PREEMPT_RT, and callers hold the table's raw
+ * lock or have preemption disabled.  Another thread of the group may be
+ * renaming @task (/proc/PID/task/TID/comm): the copy ends with a NUL.
+ */
+static void copy_comm(struct cowstat_row *row, struct task_struct *task)
+{
+	memcpy(row->comm, task->comm, sizeof(row->comm));
+	row->comm[sizeof(row->comm) - 1] = '\0';
+}
+
+/*
+ * Make @row @task's, in @cgroup, with nothing counted.  @task is current
+ * and @row has no other owner: a free or evicted row, or one of @task's
+ * own that a reset forgot (still linked, under the same key).
+ */
 static void init_row(struct cowstat_row *row, struct task_struct *task, u64 cgroup)
 {
 	struct task_struct *parent;
 
+	lockdep_assert_held(&tbl.lock);
 	cowstat_row_write_begin(row);
 	WRITE_ONCE(row->pid, 0);
 	smp_wmb();	/* pid 0 before anything else changes; pairs with lookups */
 	memset((char *)row + offsetof(struct cowstat_row, fault_seq), 0,
 	       sizeof(*row) - offsetof(struct cowstat_row, fault_seq));
-	row->flags = COWSTAT_ROW_USED | tbl.epoch;
+	if (row->flags & COWSTAT_ROW_STALE)
+		tbl.stale--;
+	WRITE_ONCE(row->flags, COWSTAT_ROW_USED | tbl.epoch);
 	row->uid = from_kuid(&init_user_ns, task_uid(task));
 	row->tgid = task->tgid;
 	rcu_read_lock();
 	parent = rcu_dereference(task->real_parent);
 	row->ppid = parent ? parent->tgid : 0;
 	rcu_read_unlock();
-	row->cgroup = cgroup;
-	memcpy(row->comm, task->comm, sizeof(row->comm));
-	row->comm[sizeof(row->comm) - 1] = '\0';
+	WRITE_ONCE(row->cgroup, cgroup);
+	copy_comm(row, task);
 	WRITE_ONCE(row->start_time, task->start_time);
 	smp_wmb();	/* the key's other fields before its pid */
 	WRITE_ONCE(row->pid, task->pid);
@@ -141,125 +209,143 @@ static void init_row(struct cowstat_row *row, struct task_struct *task, u64 cgro
 
 /*
  * The row keyed (@pid, @start_time), for a caller that must not miss it:
- * lockless first, then, if eviction may have moved a row under the walk,
- * under the lock, where chains do not move.
+ * a lockless walk, again if a chain changed under it.  A task without a
+ * row (every kernel thread, every thread that never copied) takes no lock.
  */
 static struct cowstat_row *row_find_exact(pid_t pid, u64 start_time)
 {
-	struct cowstat_row *row = cowstat_row_find(pid, start_time);
-	unsigned long flags;
+	struct cowstat_row *row;
+	unsigned int seq;
 
-	if (row)
-		return row;
-	raw_spin_lock_irqsave(&tbl.lock, flags);
-	row = cowstat_row_walk(pid, start_time, cowstat_index.capacity);
-	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	do {
+		seq = read_seqcount_begin(&tbl.links);
+		row = cowstat_row_walk(pid, start_time, cowstat_index.capacity);
+	} while (!row && read_seqcount_retry(&tbl.links, seq));
 	return row;
 }
 
-/* Mark @row final and queue it for eviction; the table lock is held. */
-static void enqueue_exited(struct cowstat_row *row)
+/*
+ * The owner ends @row: from now on only the lock's holder writes it.  The
+ * lock's release pairs with the acquire of whoever evicts or frees it, so
+ * they see every write the owner made.
+ */
+static void end_row(struct cowstat_row *row, u16 how)
 {
 	lockdep_assert_held(&tbl.lock);
-	WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED);
+	WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED | how);
 	tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % cowstat_index.capacity] =
 		row_index(row);
 	tbl.exit_count++;
 }
 
-/* Queue @row for eviction, if it is still @pid's and in the table. */
-static void queue_exited(struct cowstat_row *row, pid_t pid, u64 start_time)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&tbl.lock, flags);
-	/* A reset may have retired the row meanwhile; it is not ours to queue then. */
-	if (row_current(row) && !(row->flags & COWSTAT_ROW_EXITED) &&
-	    row->pid == pid && row->start_time == start_time)
-		enqueue_exited(row);
-	raw_spin_unlock_irqrestore(&tbl.lock, flags);
-}
-
-/* Settle what is pending in @row and take @task's comm; @task is current. */
+/*
+ * Settle what is pending in @row and, if @task is given, freeze its comm
+ * (the owner, current, is about to end it).
+ */
 static void row_final_write(struct cowstat_row *row, struct task_struct *task)
 {
 	cowstat_row_write_begin(row);
 	cowstat_resolve_pending(row);
-	memcpy(row->comm, task->comm, sizeof(row->comm));
-	row->comm[sizeof(row->comm) - 1] = '\0';
+	if (task)
+		copy_comm(row, task);
 	cowstat_row_write_end(row);
 }
 
 /*
+ * The owner of @row, which it found under its own key and has not ended,
+ * ends it: queued for eviction with its counts, or, if a reset forgot it,
+ * freed.  @task, if given, is the owner, whose comm the row keeps.
+ */
+static void finish_row(struct cowstat_row *row, struct task_struct *task, u16 how)
+{
+	unsigned long flags;
+
+	row_final_write(row, task);
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	if (row_current(row))
+		end_row(row, how);
+	else
+		free_row(row);
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+}
+
+/*
  * cowstat_row_get()'s slow path (@task is current): at @task's first fault,
- * or its first in cgroup @cgroup since it moved there, take a row.  A moved
- * task's old row is final, like an exited one: it leaves the hash, shown
- * until evicted, and its counts then go to its cgroup's totals.  NULL when
- * the table is full of live tasks; the caller counts the event as dropped.
+ * its first in cgroup @cgroup since it moved there, or its first since a
+ * reset, take a row.  A moved task's old row ends, like an exited one: it
+ * leaves the hash, shown until evicted, and its counts then go to its
+ * cgroup's totals.  NULL when the table is full of live tasks; the caller
+ * counts the event as dropped.
  */
 struct cowstat_row *cowstat_row_insert(struct task_struct *task, u64 cgroup)
 {
 	struct cowstat_row *row;
 	unsigned long flags;
-	u32 *bucket;
+	unsigned int refuse;
 
-	if (task->flags & PF_EXITING)
+	/*
+	 * Past exit_mm() the task has no memory of its own left to fault in,
+	 * and its end (cowstat_row_end) may be behind it: a row taken now
+	 * would never end.
+	 */
+	if ((task->flags & PF_EXITING) && !task->mm)
 		return NULL;
 
 	raw_spin_lock_irqsave(&tbl.lock, flags);
 	/* Authoritative second look: chains do not move under the lock. */
 	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
-	if (row && row->cgroup != cgroup) {
-		/*
-		 * Only a row of ours that is in the table ends here.  One a
-		 * reset is about to retire, or one already queued (the old
-		 * leader's, found by a thread that execs before the exec
-		 * tracepoint unlinks it), just leaves the hash: queueing it
-		 * again would put it in the ring twice.
-		 */
-		if (row_current(row) && !(row->flags & COWSTAT_ROW_EXITED)) {
-			row_final_write(row, task);
-			WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_MOVED);
-			enqueue_exited(row);
-		}
+	if (row && (row->flags & COWSTAT_ROW_EXITED)) {
+		/* The old leader's, under the key de_thread() gave this thread. */
+		unlink_row(row);
+		row = NULL;
+	} else if (row && !row_current(row)) {
+		/* Ours, forgotten by a reset: start it again, in place. */
+		init_row(row, task, cgroup);
+		goto out;
+	} else if (row && row->cgroup != cgroup) {
+		row_final_write(row, task);
+		end_row(row, COWSTAT_ROW_MOVED);
 		unlink_row(row);
 		row = NULL;
 	}
-	if (!row && unlikely(READ_ONCE(fail_rows))) {
-		WRITE_ONCE(fail_rows, fail_rows - 1);
-	} else if (!row) {
-		row = take_row();
-		if (row) {
-			init_row(row, task, cgroup);
-			bucket = cowstat_bucket(task->pid);
-			row->next = *bucket;
-			/* The row is complete before lookups can reach it. */
-			smp_store_release(bucket, row_index(row));
-		}
+	if (row)
+		goto out;
+	refuse = READ_ONCE(fail_rows);
+	if (unlikely(refuse)) {
+		WRITE_ONCE(fail_rows, refuse - 1);
+		goto out;
 	}
+	row = take_row();
+	if (row) {
+		init_row(row, task, cgroup);
+		link_row(row);
+	}
+out:
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 	return row;
 }
 
-/* sched_process_exit: settle what is pending and queue the row for eviction. */
-void cowstat_row_exited(struct task_struct *task)
+/*
+ * The task's end, in its own context after exit_mm(): its last fault is
+ * behind it, the kernel's own writes at exit (robust futexes,
+ * clear_child_tid) included.  Settle what is pending, freeze the comm,
+ * and queue the row for eviction.
+ */
+void cowstat_row_end(struct task_struct *task)
 {
-	struct cowstat_row *row;
+	struct cowstat_row *row = row_find_exact(task->pid, task->start_time);
 
-	row = row_find_exact(task->pid, task->start_time);
-	if (!row || (READ_ONCE(row->flags) & COWSTAT_ROW_EXITED))
-		return;
-	row_final_write(row, task);
-	queue_exited(row, task->pid, task->start_time);
+	if (row && !(READ_ONCE(row->flags) & COWSTAT_ROW_EXITED))
+		finish_row(row, task, 0);
 }
 
 /*
  * sched_process_exec, in @task (current) after the new program is loaded.
  * Same thread: only the comm changes.  A non-leader thread: de_thread()
- * gave it the old leader's pid and start_time, so its old tid has ended,
- * like an exit, and the leader's row, already exited, must not collect the
- * new program's faults: it leaves the hash, still shown until evicted, and
- * the next fault takes a fresh row under the leader's key.
+ * gave it the old leader's pid and start_time, and its faults since then
+ * (exec's own clear_child_tid write) went to a row of its own under that
+ * key.  Its old tid has ended, like an exit: that row ends under the name
+ * of the program that made its faults.
  */
 void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
 {
@@ -269,10 +355,9 @@ void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
 
 	if (old_pid == task->pid) {
 		row = cowstat_row_find(task->pid, task->start_time);
-		if (row) {
+		if (row && !(READ_ONCE(row->flags) & COWSTAT_ROW_EXITED)) {
 			cowstat_row_write_begin(row);
-			memcpy(row->comm, task->comm, sizeof(row->comm));
-			row->comm[sizeof(row->comm) - 1] = '\0';
+			copy_comm(row, task);
 			cowstat_row_write_end(row);
 		}
 		return;
@@ -289,17 +374,15 @@ void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
 		struct cowstat_row *r = &cowstat_index.rows[i];
 
 		if (r->pid == old_pid && r->tgid == task->tgid &&
-		    !(r->flags & COWSTAT_ROW_EXITED) && row_current(r)) {
+		    (r->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) == COWSTAT_ROW_USED) {
 			row = r;
 			break;
 		}
 	}
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
-	if (!row)
-		return;
-	/* The row keeps its key: only this task could still write to it. */
-	row_final_write(row, task);
-	queue_exited(row, old_pid, row->start_time);
+	/* Only this task could still write to it, and it is here. */
+	if (row)
+		finish_row(row, NULL, 0);
 }
 
 void cowstat_count_dropped(void)
@@ -307,29 +390,19 @@ void cowstat_count_dropped(void)
 	atomic64_inc(&tbl.dropped);
 }
 
-/* Take @row out of the table onto the reset's list @retired. */
-static void retire_row(struct cowstat_row *row, u32 *retired)
-{
-	lockdep_assert_held(&tbl.lock);
-	unlink_row(row);
-	/* Lockless users check the flags (outcome_row) or have the row unlinked. */
-	WRITE_ONCE(row->flags, 0);
-	__clear_bit(row_index(row), tbl.used_map);
-	tbl.used--;
-	WRITE_ONCE(row->next, *retired);
-	*retired = row_index(row);
-}
-
 /*
  * Forget every row.  The epoch flips first, so rows taken from then on
- * stay; the old epoch's rows leave the table COWSTAT_RESET_BATCH at a time.
- * Probe handlers run with preemption disabled, so after one RCU grace
- * period none still writes to a retired row and it can be handed out again.
+ * stay, and @at_reset runs with it, under the lock.  Then, a bounded batch
+ * at a time: ended rows of the old epoch, which nobody writes, are freed
+ * at once; live ones are marked stale, and their owners start them again
+ * at their next fault, or free them at their end.  A reset never waits
+ * for a handler, and never leaves a new task without a row that an ended
+ * one could give it.
  */
-void cowstat_table_reset(void)
+void cowstat_table_reset(void (*at_reset)(void))
 {
 	unsigned int cap = cowstat_index.capacity, i, end, n;
-	u32 retired = COWSTAT_NIL, idx;
+	struct cowstat_row *row;
 	unsigned long flags;
 	u16 old;
 
@@ -337,14 +410,27 @@ void cowstat_table_reset(void)
 	raw_spin_lock_irqsave(&tbl.lock, flags);
 	old = tbl.epoch;
 	tbl.epoch ^= COWSTAT_ROW_EPOCH;
-	/* Every queued row is of the old epoch, and is retired below. */
-	tbl.exit_first = 0;
-	tbl.exit_count = 0;
 	tbl.evicted = 0;
 	atomic64_set(&tbl.dropped, 0);
+	at_reset();
 	cowstat_cgroups_clear();
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 	cowstat_cgroups_clear_spare();
+
+	/* The queue holds the old epoch's ended rows first, then only new ones. */
+	do {
+		raw_spin_lock_irqsave(&tbl.lock, flags);
+		for (n = 0; n < COWSTAT_RESET_BATCH && tbl.exit_count; n++) {
+			row = &cowstat_index.rows[tbl.exit_ring[tbl.exit_first]];
+			if ((row->flags & COWSTAT_ROW_EPOCH) != old)
+				break;
+			tbl.exit_first = (tbl.exit_first + 1) % cap;
+			tbl.exit_count--;
+			free_row(row);
+		}
+		raw_spin_unlock_irqrestore(&tbl.lock, flags);
+		cond_resched();
+	} while (n == COWSTAT_RESET_BATCH);
 
 	for (i = 0; i < cap; i = end) {
 		end = min(i + COWSTAT_RESET_BATCH, cap);
@@ -353,26 +439,12 @@ void cowstat_table_reset(void)
 			continue;
 		raw_spin_lock_irqsave(&tbl.lock, flags);
 		for (n = i; n < end; n++) {
-			struct cowstat_row *row = &cowstat_index.rows[n];
-
+			row = &cowstat_index.rows[n];
 			if (test_bit(n, tbl.used_map) &&
-			    (row->flags & COWSTAT_ROW_EPOCH) == old)
-				retire_row(row, &retired);
-		}
-		raw_spin_unlock_irqrestore(&tbl.lock, flags);
-		cond_resched();
-	}
-
-	synchronize_rcu();
-
-	while (retired != COWSTAT_NIL) {
-		raw_spin_lock_irqsave(&tbl.lock, flags);
-		for (n = 0; n < COWSTAT_RESET_BATCH && retired != COWSTAT_NIL; n++) {
-			idx = retired;
-			retired = cowstat_index.rows[idx].next;
-			WRITE_ONCE(cowstat_index.rows[idx].pid, 0);
-			cowstat_index.rows[idx].next = tbl.free_head;
-			tbl.free_head = idx;
+			    (row->flags & (COWSTAT_ROW_EPOCH | COWSTAT_ROW_STALE)) == old) {
+				WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_STALE);
+				tbl.stale++;
+			}
 		}
 		raw_spin_unlock_irqrestore(&tbl.lock, flags);
 		cond_resched();
@@ -385,7 +457,7 @@ void cowstat_table_stats(struct cowstat_table_stats *st)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&tbl.lock, flags);
-	st->used = tbl.used;
+	st->used = tbl.used - tbl.stale;
 	st->evicted = tbl.evicted;
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 	st->capacity = cowstat_index.capacity;
@@ -459,11 +531,13 @@ int cowstat_table_init(unsigned int capacity)
 		seqcount_init(&cowstat_index.rows[i].seq);
 	}
 	raw_spin_lock_init(&tbl.lock);
+	seqcount_raw_spinlock_init(&tbl.links, &tbl.lock);
 	tbl.free_head = 0;
 	tbl.exit_first = 0;
 	tbl.exit_count = 0;
 	tbl.epoch = 0;
 	tbl.used = 0;
+	tbl.stale = 0;
 	tbl.evicted = 0;
 	atomic64_set(&tbl.dropped, 0);
 	return 0;

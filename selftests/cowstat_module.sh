@@ -239,8 +239,8 @@ fi
 
 # 7. The probes are what the cost figures assume: ftrace callbacks of their
 #    own (a trampoline straight to cowstat, no list or assist function) on
-#    do_wp_page and its two outcome callees, and the return probes on
-#    ftrace sites or optimized, never int3.
+#    do_wp_page, its two outcome callees and a row's end (exit_files), and
+#    the return probes on ftrace sites or optimized, never int3.
 t=hot_probes_are_ftrace_callbacks
 kprobes_list=/sys/kernel/debug/kprobes/list
 if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
@@ -248,7 +248,7 @@ if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
 else
 	bad=0
 	insmod "$ko"
-	for f in do_wp_page ptep_set_access_flags ptep_clear_flush; do
+	for f in do_wp_page ptep_set_access_flags ptep_clear_flush exit_files; do
 		grep -qE "^$f .*tramp: .*->[a-z_]+_ftrace\+0x0/.*\[cowstat\]" $tracing/enabled_functions ||
 			{ ktap_print_msg "$f: $(grep "^$f " $tracing/enabled_functions)"; bad=1; }
 	done
@@ -271,7 +271,7 @@ if [ ! -r $tracing/enabled_functions ] || [ ! -r $kprobes_list ]; then
 else
 	bad=0
 	insmod "$ko" probes=kprobe || bad=1
-	for f in do_wp_page ptep_set_access_flags ptep_clear_flush; do
+	for f in do_wp_page ptep_set_access_flags ptep_clear_flush exit_files; do
 		grep -qE " $f\+0x[0-9a-f]+ " $kprobes_list || { ktap_print_msg "$f: no kprobe"; bad=1; }
 	done
 	grep -E '_ftrace\+0x0/.*\[cowstat\]' $tracing/enabled_functions && bad=1
@@ -360,7 +360,7 @@ else
 	for i in 1 2 3; do COWSTAT_EXEC_FROM_THREAD=3 "$prog"; done
 	stop_workload
 	[ -s /tmp/cowstat.readers ] && { ktap_print_msg "$(cat /tmp/cowstat.readers)"; bad=1; }
-	# A task gone from /proc has passed its exit tracepoint: if its row
+	# A task gone from /proc has passed its end (exit_files): if its row
 	# still reads R after that, it will stay R.
 	ended=
 	while read -r pid start; do

@@ -589,6 +589,23 @@ static int row_states(pid_t pid, int *live, int *exited)
 	return 0;
 }
 
+/* The comm of @pid's newest row into @comm (16 bytes); -1 if none. */
+static int row_comm(pid_t pid, char *comm)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	int r = -1;
+
+	if (text && !cowstat_table_parse(&t, text)) {
+		r = cowstat_find(&t, pid);
+		if (r >= 0)
+			cowstat_unescape(cowstat_field(&t, r, cowstat_col(&t, "comm")), comm, 16);
+		cowstat_table_free(&t);
+	}
+	free(text);
+	return r < 0 ? -1 : 0;
+}
+
 /*
  * A thread execs: de_thread() gives it the leader's pid and start time.
  * The thread's old tid has ended (X), and the new program's faults go to
@@ -597,10 +614,11 @@ static int row_states(pid_t pid, int *live, int *exited)
 TEST_F(cowstat, exec_from_thread)
 {
 	int to_test[2], to_prog[2], live, exited;
+	char env[64], comm[16], old_comm[16] = "";
 	struct cowstat_result res;
-	char env[64];
 	pid_t pid, tid;
 
+	ASSERT_EQ(0, prctl(PR_GET_NAME, old_comm));
 	ASSERT_EQ(0, pipe(to_test));
 	ASSERT_EQ(0, pipe(to_prog));
 	pid = fork();
@@ -629,28 +647,14 @@ TEST_F(cowstat, exec_from_thread)
 	ASSERT_EQ(0, row_states(tid, &live, &exited));
 	EXPECT_EQ(0, live) TH_LOG("tid %d has exec'd: its old row is still live", tid);
 	EXPECT_EQ(1, exited) TH_LOG("tid %d", tid);
+	/* That row counted the old program's faults, and keeps its name. */
+	ASSERT_EQ(0, row_comm(tid, comm)) TH_LOG("no row for tid %d", tid);
+	EXPECT_STREQ(old_comm, comm);
 	close(to_prog[1]);
 	waitpid(pid, NULL, 0);
 	ASSERT_EQ(0, row_states(pid, &live, &exited));
 	EXPECT_EQ(0, live) TH_LOG("pid %d has exited", pid);
 	EXPECT_EQ(2, exited);
-}
-
-/* The comm of @pid's newest row into @comm (16 bytes); -1 if none. */
-static int row_comm(pid_t pid, char *comm)
-{
-	struct cowstat_table t = { 0 };
-	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
-	int r = -1;
-
-	if (text && !cowstat_table_parse(&t, text)) {
-		r = cowstat_find(&t, pid);
-		if (r >= 0)
-			cowstat_unescape(cowstat_field(&t, r, cowstat_col(&t, "comm")), comm, 16);
-		cowstat_table_free(&t);
-	}
-	free(text);
-	return r < 0 ? -1 : 0;
 }
 
 /* A task that execs keeps its row, under its new comm ("exe"), not its old one. */
@@ -1014,6 +1018,116 @@ TEST_F(cowstat, row_survives_exit)
 	free(text);
 }
 
+/* The header's @key=N, or -1. */
+static long long header_field(const char *key)
+{
+	struct cowstat_table t = { 0 };
+	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
+	long long v = -1;
+
+	if (text && !cowstat_table_parse(&t, text)) {
+		v = cowstat_version_field(&t, key);
+		cowstat_table_free(&t);
+	}
+	free(text);
+	return v;
+}
+
+/* ---- The end of a task's life ---- */
+
+/*
+ * A bare thread: no libc set-up and no TLS of its own, so that it writes
+ * nothing but what it is told to.  It writes @arg's page, if given, and
+ * exits at once.
+ */
+static int write_and_exit(void *arg)
+{
+	if (arg)
+		*(volatile char *)arg = 3;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/*
+ * Start a bare thread on @stack that runs write_and_exit(@first), with its
+ * clear_child_tid word at @ctid, and wait until it is gone from /proc (its
+ * end, which ends its row, is behind it).  Its tid, or -1.
+ */
+static pid_t bare_thread_exits(char *stack, size_t stack_size, pid_t *ctid, char *first)
+{
+	char path[64];
+	pid_t tid;
+
+	tid = clone(write_and_exit, stack + stack_size,
+		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+		    CLONE_SYSVSEM | CLONE_CHILD_CLEARTID, first, NULL, NULL, ctid);
+	if (tid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/task/%d", tid);
+	while (access(path, F_OK) == 0)
+		usleep(1000);
+	return tid;
+}
+
+/* @tid's only row has ended (X), with exactly @want. */
+static void check_ended_row(struct __test_metadata *_metadata, pid_t tid,
+			    const struct cowstat_counts *want)
+{
+	struct cowstat_result res = { .pid = tid };
+	int live, exited;
+
+	ASSERT_EQ(1, cowstat_read_counts(tid, &res.delta)) TH_LOG("no row for tid %d", tid);
+	check_delta(_metadata, &res, want);
+	ASSERT_EQ(0, row_states(tid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("tid %d has exited: its row must have ended", tid);
+	EXPECT_EQ(1, exited) TH_LOG("tid %d", tid);
+}
+
+/*
+ * The kernel's own writes at a thread's exit are the thread's faults: its
+ * clear_child_tid word on a page shared copy-on-write with a child is
+ * cleared by put_user() in mm_release(), with PF_EXITING set, and on 7.x
+ * after the sched_process_exit tracepoint.  That copy is counted in the
+ * exiting thread's row, which then ends, and never in "dropped".
+ */
+TEST_F(cowstat, exit_writes_are_counted)
+{
+	const size_t stack_size = 64 << 10;
+	long long dropped = header_field("dropped");
+	char *pages = self->r.p, *stack, c;
+	int hold[2];
+	pid_t holder, first_only, copied_first;
+
+	ASSERT_LE(0, dropped);
+	ASSERT_EQ(0, pipe(hold));
+	holder = fork();	/* shares every page of the region from here on */
+	ASSERT_LE(0, holder);
+	if (holder == 0) {
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(hold[0]);
+	/* Mapped after the fork: the threads' stack is never shared. */
+	stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	ASSERT_NE(MAP_FAILED, stack);
+	/* The exit write is the thread's first fault: it takes a row then. */
+	first_only = bare_thread_exits(stack, stack_size, (pid_t *)pages, NULL);
+	/* A row from an earlier copy, and the exit write after it. */
+	copied_first = bare_thread_exits(stack, stack_size, (pid_t *)(pages + page_size),
+					 pages + 2 * page_size);
+	close(hold[1]);
+	waitpid(holder, NULL, 0);
+	munmap(stack, stack_size);
+	ASSERT_LT(0, first_only);
+	ASSERT_LT(0, copied_first);
+	check_ended_row(_metadata, first_only,
+			&WANT([CS_FAULTS] = 1, [CS_COPIES] = 1, [CS_BYTES] = page_size));
+	check_ended_row(_metadata, copied_first,
+			&WANT([CS_FAULTS] = 2, [CS_COPIES] = 2, [CS_BYTES] = 2 * page_size));
+	EXPECT_EQ(dropped, header_field("dropped"));
+}
+
 /* Both rows of pid @pid, oldest first; returns how many there are. */
 static int rows_of(pid_t pid, struct cowstat_counts *c, uint64_t *start, int max)
 {
@@ -1209,21 +1323,6 @@ TEST_F(cowstat, reset_clears_table)
 	ASSERT_EQ(6, write_proc("reset\n", 6));
 	EXPECT_EQ(0, rows_of(pid, c, start, 2));
 	ASSERT_EQ(5, write_proc("reset", 5));
-}
-
-/* The header's @key=N, or -1. */
-static long long header_field(const char *key)
-{
-	struct cowstat_table t = { 0 };
-	char *text = cowstat_slurp(COWSTAT_PROC, NULL);
-	long long v = -1;
-
-	if (text && !cowstat_table_parse(&t, text)) {
-		v = cowstat_version_field(&t, key);
-		cowstat_table_free(&t);
-	}
-	free(text);
-	return v;
 }
 
 /* Is @fn in the header's probes= list? */
