@@ -56,4 +56,5 @@ if [ -w /proc/sys/vm/nr_hugepages ] && [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 
 	echo 4 > /proc/sys/vm/nr_hugepages
 fi
 
-"$here/cowstat_test" "$@"
+# COWSTAT_TEST_PROG: another program of this directory (cowstat_races.sh).
+"$here/${COWSTAT_TEST_PROG:-cowstat_test}" "$@"
