@@ -920,65 +920,77 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 		json_counters(f, s, t);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"totals\":{\"rows\":%d", n);
-	if (!s->cgroups)
-		fprintf(f, ",\"threads\":%d", total->threads);
-	json_counters(f, s, total);
-	fputs("}}\n", f);
+	fputc(']', f);
+	if (o->total) {
+		fprintf(f, ",\"totals\":{\"of\":\"%s\",\"rows\":%d",
+			o->total_of_part ? "shown" : "all", n);
+		if (!s->cgroups)
+			fprintf(f, ",\"threads\":%d", total->threads);
+		json_counters(f, s, total);
+		fputc('}', f);
+	}
+	fputs("}\n", f);
 }
 
-/* The leading columns of each view: their names, and a row's or the total's. */
-static void print_label(FILE *f, const struct tally *t, const struct print_opts *o)
+/*
+ * The total row's first field: "total" when it sums every row of the
+ * table, "total(shown)" when a filter or --top left rows out of it.
+ */
+static const char *total_label(const struct print_opts *o)
+{
+	return o->total_of_part ? "total(shown)" : "total";
+}
+
+/*
+ * The leading columns of each view: their names (@t NULL), a row's, or the
+ * total's.  @lead is the first column's width: 0 in TSV, and in the table
+ * wide enough for the total's label.
+ */
+static void print_label(FILE *f, const struct tally *t, bool total, int lead,
+			const struct print_opts *o)
 {
 	bool tsv = o->format == FORMAT_TSV;
+	const char *label = total ? total_label(o) : NULL;
 
 	switch (o->by) {
 	case BY_PROCESS:
 		if (!t)
-			fprintf(f, tsv ? "tgid\tthreads\tuid\tstate" : "%7s %7s %5s %5s", "tgid",
-				"threads", "uid", "state");
+			fprintf(f, tsv ? "%*s\tthreads\tuid\tstate" : "%*s %7s %5s %5s", lead,
+				"tgid", "threads", "uid", "state");
+		else if (total)
+			fprintf(f, tsv ? "%*s\t%d\t-\t-" : "%*s %7d %5s %5s", lead, label,
+				t->threads, "-", "-");
 		else
-			fprintf(f, tsv ? "%d\t%d\t%u\t%c" : "%7d %7d %5u %5c", t->tgid,
+			fprintf(f, tsv ? "%*d\t%d\t%u\t%c" : "%*d %7d %5u %5c", lead, t->tgid,
 				t->threads, t->uid, t->state);
 		break;
 	case BY_COMM:
 		if (!t)
-			fprintf(f, tsv ? "tasks\tstate" : "%7s %5s", "tasks", "state");
+			fprintf(f, tsv ? "%*s\tstate" : "%*s %5s", lead, "tasks", "state");
+		else if (total)
+			fprintf(f, tsv ? "%*s\t-" : "%*s %5s", lead, label, "-");
 		else
-			fprintf(f, tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
+			fprintf(f, tsv ? "%*d\t%c" : "%*d %5c", lead, t->threads, t->state);
 		break;
 	case BY_CGROUP:
 		if (!t)
-			fprintf(f, tsv ? "cgroup_id" : "%9s", "cgroup_id");
+			fprintf(f, "%*s", lead, "cgroup_id");
+		else if (total)
+			fprintf(f, "%*s", lead, label);
 		else
-			fprintf(f, tsv ? "%llu" : "%9llu", (unsigned long long)t->cgroup);
+			fprintf(f, "%*llu", lead, (unsigned long long)t->cgroup);
 		break;
 	default:
 		if (!t)
-			fprintf(f, tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
-				"pid", "tgid", "ppid", "uid", "state");
+			fprintf(f, tsv ? "%*s\ttgid\tppid\tuid\tstate" : "%*s %7s %7s %5s %5s",
+				lead, "pid", "tgid", "ppid", "uid", "state");
+		else if (total)
+			fprintf(f, tsv ? "%*s\t-\t-\t-\t-" : "%*s %7s %7s %5s %5s", lead, label,
+				"-", "-", "-", "-");
 		else
-			fprintf(f, tsv ? "%d\t%d\t%d\t%u\t%c" : "%7d %7d %7d %5u %5c",
+			fprintf(f, tsv ? "%*d\t%d\t%d\t%u\t%c" : "%*d %7d %7d %5u %5c", lead,
 				t->pid, t->tgid, t->ppid, t->uid, t->state);
 	}
-}
-
-/* The total row's: "total" first, then the thread count per process. */
-static void print_total_label(FILE *f, const struct tally *total, const struct print_opts *o)
-{
-	bool tsv = o->format == FORMAT_TSV;
-
-	if (o->by == BY_PROCESS && tsv)
-		fprintf(f, "total\t%d\t-\t-", total->threads);
-	else if (o->by == BY_PROCESS)
-		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
-	else if (o->by == BY_COMM)
-		fprintf(f, tsv ? "total\t-" : "%7s %5s", "total", "-");
-	else if (o->by == BY_CGROUP)
-		fprintf(f, tsv ? "total" : "%9s", "total");
-	else
-		fprintf(f, tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
-			"-", "-");
 }
 
 /* --color: the header and the total bold, live tasks that copied in yellow. */
@@ -1014,7 +1026,7 @@ static void cell(const struct tally *t, int c, bool human, char *buf, size_t siz
 
 /*
  * Rows as a table for people (aligned, sizes in K/M/G) or as TSV for
- * scripts (a header, raw numbers, a total row), or as JSON.
+ * scripts (a header, raw numbers), or as JSON; the total row as @o asks.
  */
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   const struct print_opts *o)
@@ -1026,8 +1038,10 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
 	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	struct tally total;
-	int i, c;
+	int i, c, lead = tsv ? 0 : o->by == BY_CGROUP ? 9 : 7;
 
+	if (!tsv && o->total && (int)strlen(total_label(o)) > lead)
+		lead = strlen(total_label(o));
 	memset(&total, 0, sizeof(total));
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
@@ -1050,7 +1064,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 
 	if (o->header) {
 		fputs(o->color ? COLOR_HEADER : "", f);
-		print_label(f, NULL, o);
+		print_label(f, NULL, false, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
 			if (is_counter_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
@@ -1063,10 +1077,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 				 live_copier ? COLOR_LIVE : "";
 
 		fputs(on, f);
-		if (i < n)
-			print_label(f, t, o);
-		else
-			print_total_label(f, &total, o);
+		print_label(f, t, i == n, lead, o);
 		for (c = 0; c < s->t.ncols; c++) {
 			if (!is_counter_col(s, c))
 				continue;

@@ -122,7 +122,8 @@ struct print_opts {
 	} format;
 	bool		human;		/* the table's bytes in K/M/G */
 	bool		header;		/* a header row (--no-header: false) */
-	bool		total;		/* a total row (--no-total: false) */
+	bool		total;		/* a total row: on a terminal, or --total */
+	bool		total_of_part;	/* it sums only the rows shown: "total(shown)" */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
 	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
 	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */

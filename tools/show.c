@@ -16,7 +16,7 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
+enum { OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
 
 static void usage(FILE *f)
 {
@@ -42,7 +42,8 @@ static void usage(FILE *f)
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
 "      --no-header      no header row\n"
-"      --no-total       no total row\n"
+"      --total          a total row, even in TSV, JSON or piped\n"
+"      --no-total       no total row, even on a terminal\n"
 "      --color[=WHEN]   colour the table: auto (on a terminal, without\n"
 "                       NO_COLOR), always or never          (default: auto)\n"
 "  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
@@ -54,7 +55,9 @@ static void usage(FILE *f)
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
-"On a terminal, sizes are shown in K/M/G; piped, every number is raw.\n"
+"On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
+"piped, every number is raw and there is no total row.  A total sums the\n"
+"rows shown: labelled total(shown) when a filter or --top left rows out.\n"
 "Cgroups are paths below the cgroup2 mount; one that is gone shows as\n"
 "its id and (deleted).\n",
 		COWSTAT_CGROUPS_PROC, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
@@ -79,6 +82,9 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	struct tally_index *index = prev ? tally_index(prev, &v->filter) : NULL;
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
+	const struct row_filter *f = &v->filter;
+	bool filtered = f->pid || f->tgid || f->comm || f->cgroups;
+	struct print_opts print = v->print;
 	bool busy;
 
 	for (r = 0; r < all; r++) {
@@ -94,9 +100,10 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	else if (v->print.by == BY_COMM)
 		n = merge_by_comm(s, rows, n);
 	sort_tallies(rows, n, sort_column(s, v->sort));
+	print.total_of_part = filtered || (v->top && n > v->top);
 	if (v->top && n > v->top)
 		n = v->top;
-	print_tallies(stdout, s, rows, n, &v->print);
+	print_tallies(stdout, s, rows, n, &print);
 	free(rows);
 	tally_index_free(index);
 }
@@ -129,6 +136,7 @@ int cmd_show(int argc, char **argv)
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "table",	no_argument,		NULL, 'H' },
 		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
+		{ "total",	no_argument,		NULL, OPT_TOTAL },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
 		{ "interval",	required_argument,	NULL, 'i' },
@@ -141,9 +149,10 @@ int cmd_show(int argc, char **argv)
 	struct view v = {
 		.print = {
 			.format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_TSV,
-			.human = true, .header = true, .total = true,
+			.human = true, .header = true,
 		},
 	};
+	int total = -1;		/* --total 1, --no-total 0; -1: on a terminal */
 	const char *color = NULL;	/* auto */
 	const char *cgroup = NULL;
 	struct snapshot s, next;
@@ -193,8 +202,9 @@ int cmd_show(int argc, char **argv)
 		case OPT_NO_HEADER:
 			v.print.header = false;
 			break;
+		case OPT_TOTAL:
 		case OPT_NO_TOTAL:
-			v.print.total = false;
+			total = opt == OPT_TOTAL;
 			break;
 		case OPT_COLOR:
 			color = optarg ? optarg : "always";
@@ -213,6 +223,9 @@ int cmd_show(int argc, char **argv)
 		}
 	}
 	v.print.color = v.print.format == FORMAT_TABLE && use_color(color, STDOUT_FILENO);
+	/* a total only where a person reads, as ps and pidstat: data stays data */
+	v.print.total = total >= 0 ? total :
+			v.print.format == FORMAT_TABLE && isatty(STDOUT_FILENO);
 	if (interval > 0 && optind < argc)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
