@@ -176,41 +176,55 @@ static bool in_subtree(const char *path, const char *top)
 	return !strncmp(path, top, len) && (path[len] == '\0' || path[len] == '/');
 }
 
-/*
- * The ids of cgroup @path and of every cgroup below it, or exit saying why
- * there are none.  @path is as cowstat prints it: "/system.slice", or
- * "system.slice/".  Removed cgroups have no path, so they are in no subtree
- * but the root's.
- */
-struct cgroup_set *cgroup_subtree(const char *path)
-{
-	struct cgroup_set *set;
-	char *top = xmalloc(strlen(path) + 2);
-	size_t i, len;
-
-	snprintf(top, strlen(path) + 2, "%s%s", path[0] == '/' ? "" : "/", path);
-	for (len = strlen(top); len > 1 && top[len - 1] == '/'; )
-		top[--len] = '\0';
-	if (!map_loaded)
-		load_map();
-	if (!have_root)
-		fatal(EXIT_ERROR, "--cgroup %s: no cgroup2 mount to find it in", path);
-	set = xmalloc(sizeof(*set) + (nr_entries + 1) * sizeof(set->ids[0]));
-	set->all = !strcmp(top, "/");
-	for (i = 0; i < nr_entries; i++)
-		if (in_subtree(entries[i].path, top))
-			set->ids[set->n++] = entries[i].id;
-	if (!set->n && !set->all)
-		fatal(EXIT_ERROR, "--cgroup %s: no such cgroup", path);
-	free(top);
-	return set;
-}
-
 static int by_u64(const void *pa, const void *pb)
 {
 	const uint64_t *a = pa, *b = pb;
 
 	return *a < *b ? -1 : *a > *b;
+}
+
+/*
+ * The ids of the cgroups @paths name and of every cgroup below each, or
+ * exit saying which has none.  A path is as cowstat prints it:
+ * "/system.slice", or "system.slice/".  Removed cgroups have no path, so
+ * they are in no subtree but the root's.
+ */
+struct cgroup_set *cgroup_subtrees(const struct name_list *paths)
+{
+	struct cgroup_set *set;
+	size_t i, len, before;
+	char *top;
+	int p;
+
+	if (!map_loaded)
+		load_map();
+	if (!have_root)
+		fatal(EXIT_ERROR, "--cgroup %s: no cgroup2 mount to find it in", paths->names[0]);
+	set = xmalloc(sizeof(*set) + (nr_entries * paths->n + 1) * sizeof(set->ids[0]));
+	for (p = 0; p < paths->n; p++) {
+		top = xmalloc(strlen(paths->names[p]) + 2);
+		snprintf(top, strlen(paths->names[p]) + 2, "%s%s",
+			 paths->names[p][0] == '/' ? "" : "/", paths->names[p]);
+		for (len = strlen(top); len > 1 && top[len - 1] == '/'; )
+			top[--len] = '\0';
+		set->all = set->all || !strcmp(top, "/");
+		for (i = 0, before = set->n; i < nr_entries; i++)
+			if (in_subtree(entries[i].path, top))
+				set->ids[set->n++] = entries[i].id;
+		if (set->n == before && strcmp(top, "/"))
+			fatal(EXIT_ERROR, "--cgroup %s: no such cgroup", paths->names[p]);
+		free(top);
+	}
+	qsort(set->ids, set->n, sizeof(set->ids[0]), by_u64);
+	return set;
+}
+
+struct cgroup_set *cgroup_subtree(const char *path)
+{
+	char *names[] = { (char *)path };
+	struct name_list one = { .n = 1, .names = names };
+
+	return cgroup_subtrees(&one);
 }
 
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id)

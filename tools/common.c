@@ -4,6 +4,8 @@
  * /proc/cowstat into a snapshot, and printing rows as a table, TSV or JSON.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,6 +485,104 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 		sum->state = t->state;
 }
 
+/* ---- Selecting, as procps does ---- */
+
+/* Room in @*array for one more of @n items of @size bytes, doubling. */
+static void grow(void *array, int n, size_t size)
+{
+	void **p = array;
+
+	if (n & (n - 1))
+		return;		/* a power of two has room up to the next */
+	*p = realloc(*p, (n ? 2 * n : 1) * size);
+	if (!*p)
+		fatal(EXIT_ERROR, "out of memory");
+}
+
+/* -p, -t: a comma list of ids for option @opt, added to @l. */
+void add_ids(struct id_list *l, const char *opt, char *arg)
+{
+	char *id;
+
+	for (id = strtok(arg, ","); id; id = strtok(NULL, ",")) {
+		grow(&l->ids, l->n, sizeof(*l->ids));
+		l->ids[l->n++] = parse_count(opt, id, 1, INT_MAX);
+	}
+}
+
+/* -u: a comma list of user names or uids, as ps -u takes. */
+void add_users(struct id_list *l, char *arg)
+{
+	struct passwd *pw;
+	uint64_t uid;
+	char *user;
+
+	for (user = strtok(arg, ","); user; user = strtok(NULL, ",")) {
+		pw = getpwnam(user);
+		if (!pw && !parse_u64(user, UINT32_MAX, &uid))
+			fatal(EXIT_USAGE, "--user %s: no such user", user);
+		grow(&l->ids, l->n, sizeof(*l->ids));
+		l->ids[l->n++] = pw ? pw->pw_uid : uid;
+	}
+}
+
+/* -c, -g: a comma list of names, added to @l; the names point into @arg. */
+void add_names(struct name_list *l, char *arg)
+{
+	char *name;
+
+	for (name = strtok(arg, ","); name; name = strtok(NULL, ",")) {
+		grow(&l->names, l->n, sizeof(*l->names));
+		l->names[l->n++] = name;
+	}
+}
+
+/* Whether @f leaves any row out. */
+bool row_filter_selects(const struct row_filter *f)
+{
+	return f->pids.n || f->tgids.n || f->uids.n || f->comms.n || f->cgroups;
+}
+
+void row_filter_free(struct row_filter *f)
+{
+	free(f->pids.ids);
+	free(f->tgids.ids);
+	free(f->uids.ids);
+	free(f->comms.names);
+	free((void *)f->cgroups);
+}
+
+static bool in_ids(const struct id_list *l, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->ids[i] == id)
+			return true;
+	return !l->n;
+}
+
+/* @comm_raw, a comm as /proc/cowstat writes it, is one of @l, as shown or decoded. */
+static bool in_names(const struct name_list *l, const char *comm_raw)
+{
+	char comm[64];
+	int i;
+
+	cowstat_unescape(comm_raw, comm, sizeof(comm));
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(comm_raw, l->names[i]) || !strcmp(comm, l->names[i]))
+			return true;
+	return !l->n;
+}
+
+static bool tally_matches(const struct tally *t, const char *process_comm,
+			  const struct row_filter *f)
+{
+	return in_ids(&f->pids, t->pid) && in_ids(&f->tgids, t->tgid) &&
+	       in_ids(&f->uids, t->uid) && in_names(&f->comms, process_comm) &&
+	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
+}
+
 /* ---- One row per task, or per cgroup ---- */
 
 /* Where a row of a snapshot goes: its task (pid, start), or its cgroup. */
@@ -519,6 +619,67 @@ static int state_rank(char state)
 	return state == 'R' ? 2 : state != 'M';
 }
 
+/* A main thread's row, by tgid, start, then most current last: whose name a process has. */
+struct leader {
+	pid_t		tgid;
+	uint64_t	start;
+	int		rank;		/* state_rank() */
+	int		row;
+};
+
+static int by_tgid_start_rank(const void *pa, const void *pb)
+{
+	const struct leader *a = pa, *b = pb;
+
+	if (a->tgid != b->tgid)
+		return CMP(a->tgid, b->tgid);
+	return a->start != b->start ? CMP(a->start, b->start) : CMP(a->rank, b->rank);
+}
+
+struct leaders {
+	int		n;
+	struct leader	l[];
+};
+
+static struct leaders *leaders_of(const struct snapshot *s)
+{
+	struct leaders *x = xmalloc(sizeof(*x) + (s->t.nrows + 1) * sizeof(x->l[0]));
+	struct tally t;
+	int r;
+
+	for (r = 0; r < s->t.nrows && s->comm >= 0; r++) {
+		tally_row(s, r, &t);
+		if (t.pid == t.tgid)
+			x->l[x->n++] = (struct leader){ .tgid = t.tgid, .start = t.start,
+							.rank = state_rank(t.state), .row = r };
+	}
+	qsort(x->l, x->n, sizeof(x->l[0]), by_tgid_start_rank);
+	return x;
+}
+
+/*
+ * The comm of @t's process, which ps -C matches: its main thread's, the
+ * most current row of the last one to start no later than @t (a tgid can
+ * be recycled); @t's own if the table no longer holds it.  O(log n).
+ */
+static const char *process_comm(const struct snapshot *s, const struct leaders *x,
+				const struct tally *t)
+{
+	int lo = 0, hi = x ? x->n : 0, mid;
+
+	while (lo < hi) {	/* the first main thread after @t's tgid and start */
+		mid = (lo + hi) / 2;
+		if (x->l[mid].tgid < t->tgid ||
+		    (x->l[mid].tgid == t->tgid && x->l[mid].start <= t->start))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && x->l[lo - 1].tgid == t->tgid)
+		return cowstat_field(&s->t, x->l[lo - 1].row, s->comm);
+	return t->comm_raw;
+}
+
 /*
  * The rows of @s that @f selects (NULL: all) into @rows, summed by key and
  * sorted by it: one per task, its rows (one per cgroup it was in, or the old
@@ -528,12 +689,13 @@ static int state_rank(char state)
 int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows)
 {
 	struct row_key *keys = xmalloc((s->t.nrows + 1) * sizeof(*keys));
+	struct leaders *leaders = f && f->comms.n ? leaders_of(s) : NULL;
 	struct tally t, sum;
 	int r, n = 0, out = 0;
 
 	for (r = 0; r < s->t.nrows; r++) {
 		tally_row(s, r, &t);
-		if (f && !tally_matches(&t, f))
+		if (f && !tally_matches(&t, process_comm(s, leaders, &t), f))
 			continue;
 		tally_key(&t, &keys[n]);
 		keys[n++].row = r;
@@ -553,6 +715,7 @@ int select_tallies(const struct snapshot *s, const struct row_filter *f, struct 
 		rows[out - 1].state = sum.state;
 	}
 	free(keys);
+	free(leaders);
 	return out;
 }
 
@@ -618,14 +781,8 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 	}
 }
 
-/* ---- Selecting and ordering ---- */
+/* ---- Merging and ordering ---- */
 
-bool tally_matches(const struct tally *t, const struct row_filter *f)
-{
-	return (!f->pid || t->pid == f->pid) && (!f->tgid || t->tgid == f->tgid) &&
-	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm)) &&
-	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
-}
 
 /*
  * Sum the threads of each process into one row, which takes the main

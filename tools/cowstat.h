@@ -80,15 +80,32 @@ struct tally {
 void tally_row(const struct snapshot *s, int r, struct tally *out);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
 
-/* Selecting, merging and ordering rows; show, run and top share these. */
+/*
+ * Selecting, merging and ordering rows; show, run and top share these.  As
+ * procps selects: a row matches every kind of selector given, and any one
+ * value of each kind's list.
+ */
+struct id_list {
+	int		n;		/* 0: any */
+	uint64_t	*ids;
+};
+
+struct name_list {
+	int		n;		/* 0: any */
+	char		**names;
+};
+
 struct row_filter {
-	pid_t		pid;		/* 0: any */
-	pid_t		tgid;		/* 0: any */
-	const char	*comm;		/* NULL: any; as shown, or decoded */
+	struct id_list		pids, tgids, uids;
+	struct name_list	comms;		/* process names, as shown or decoded */
 	const struct cgroup_set	*cgroups;	/* NULL: any */
 };
 
-bool tally_matches(const struct tally *t, const struct row_filter *f);
+void add_ids(struct id_list *l, const char *opt, char *arg);
+void add_users(struct id_list *l, char *arg);
+void add_names(struct name_list *l, char *arg);
+bool row_filter_selects(const struct row_filter *f);
+void row_filter_free(struct row_filter *f);
 int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows);
 
 /* The same task, or cgroup, in two snapshots: an index by key, and the change. */
@@ -141,6 +158,7 @@ const char *cgroup_path(uint64_t id);
 void path_escape(const char *path, char *out, size_t size);
 void cgroup_path_escaped(uint64_t id, char *out, size_t size);
 struct cgroup_set *cgroup_subtree(const char *path);
+struct cgroup_set *cgroup_subtrees(const struct name_list *paths);
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
 bool cgroup_of_pid(pid_t pid, char *out, size_t size);
 

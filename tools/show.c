@@ -29,11 +29,15 @@ static void usage(FILE *f)
 "                       pid, tgid, ppid, uid, start, state, comm, cgroup\n"
 "                       ascending     (default: bytes, or faults without bytes)\n"
 "  -n, --top N          only the first N rows\n"
-"  -p, --pid PID        only task PID\n"
-"  -t, --tgid TGID      only the threads of process TGID\n"
-"  -c, --comm NAME      only tasks named NAME, as shown (my\\040job) or not\n"
-"  -g, --cgroup PATH    only what was charged to cgroup PATH and below it\n"
+"  -p, --pid PID,...    only tasks PID\n"
+"  -t, --tgid TGID,...  only the threads of processes TGID\n"
+"  -u, --user USER,...  only tasks of USER, a name or a uid\n"
+"  -c, --comm NAME,...  only the threads of processes named NAME, as ps -C:\n"
+"                       the main thread's comm, as shown (my\\040job) or not\n"
+"  -g, --cgroup PATH,...\n"
+"                       only what was charged to cgroup PATH and below it\n"
 "                       (PATH as shown: /system.slice/x.service)\n"
+
 "  -P, --by-process     one row per process, threads summed\n"
 "  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -G, --by-cgroup      one row per cgroup, from %s:\n"
@@ -55,6 +59,8 @@ static void usage(FILE *f)
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
+"As in ps, -p, -t, -u, -c and -g take comma lists: a row matches any value\n"
+"of each list, and every kind of selector given.\n"
 "On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
 "piped, every number is raw and there is no total row.  A total sums the\n"
 "rows shown: labelled total(shown) when a filter or --top left rows out.\n"
@@ -82,8 +88,6 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	struct tally_index *index = prev ? tally_index(prev, &v->filter) : NULL;
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
-	const struct row_filter *f = &v->filter;
-	bool filtered = f->pid || f->tgid || f->comm || f->cgroups;
 	struct print_opts print = v->print;
 	bool busy;
 
@@ -100,7 +104,7 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	else if (v->print.by == BY_COMM)
 		n = merge_by_comm(s, rows, n);
 	sort_tallies(rows, n, sort_column(s, v->sort));
-	print.total_of_part = filtered || (v->top && n > v->top);
+	print.total_of_part = row_filter_selects(&v->filter) || (v->top && n > v->top);
 	if (v->top && n > v->top)
 		n = v->top;
 	print_tallies(stdout, s, rows, n, &print);
@@ -109,15 +113,15 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 }
 
 /* The table the view reads: /proc/cowstat, or /proc/cowstat_cgroups for -G. */
-static void load(struct snapshot *s, const struct view *v, const char *cgroup)
+static void load(struct snapshot *s, const struct view *v, const struct name_list *cgroups)
 {
 	if (v->print.by != BY_CGROUP)
 		snapshot_load(s);
 	else
 		cgroups_load(s);
-	if (cgroup && s->col_cgroup < 0)
+	if (cgroups->n && s->col_cgroup < 0)
 		fatal(EXIT_ERROR, "--cgroup %s: %s has no cgroup column (format %d): the module predates cgroups",
-		      cgroup, cowstat_proc_path, s->t.version);
+		      cgroups->names[0], cowstat_proc_path, s->t.version);
 }
 
 int cmd_show(int argc, char **argv)
@@ -127,6 +131,7 @@ int cmd_show(int argc, char **argv)
 		{ "top",	required_argument,	NULL, 'n' },
 		{ "pid",	required_argument,	NULL, 'p' },
 		{ "tgid",	required_argument,	NULL, 't' },
+		{ "user",	required_argument,	NULL, 'u' },
 		{ "comm",	required_argument,	NULL, 'c' },
 		{ "cgroup",	required_argument,	NULL, 'g' },
 		{ "by-process",	no_argument,		NULL, 'P' },
@@ -154,14 +159,14 @@ int cmd_show(int argc, char **argv)
 	};
 	int total = -1;		/* --total 1, --no-total 0; -1: on a terminal */
 	const char *color = NULL;	/* auto */
-	const char *cgroup = NULL;
+	struct name_list cgroups = { 0 };
 	struct snapshot s, next;
 	double interval = 0;
 	long count = 0, i;
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:g:PCGjTHi:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:p:t:u:c:g:PCGjTHi:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			v.sort = optarg;
@@ -170,16 +175,19 @@ int cmd_show(int argc, char **argv)
 			v.top = parse_count("--top", optarg, 1, INT_MAX);
 			break;
 		case 'p':
-			v.filter.pid = parse_count("--pid", optarg, 1, INT_MAX);
+			add_ids(&v.filter.pids, "--pid", optarg);
 			break;
 		case 't':
-			v.filter.tgid = parse_count("--tgid", optarg, 1, INT_MAX);
+			add_ids(&v.filter.tgids, "--tgid", optarg);
+			break;
+		case 'u':
+			add_users(&v.filter.uids, optarg);
 			break;
 		case 'c':
-			v.filter.comm = optarg;
+			add_names(&v.filter.comms, optarg);
 			break;
 		case 'g':
-			cgroup = optarg;
+			add_names(&cgroups, optarg);
 			break;
 		case 'P':
 			v.print.by = BY_PROCESS;
@@ -230,12 +238,12 @@ int cmd_show(int argc, char **argv)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
 		fatal(EXIT_USAGE, "show: unexpected argument '%s'", argv[optind]);
-	if (v.print.by == BY_CGROUP && (v.filter.pid || v.filter.tgid || v.filter.comm))
-		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid or --comm");
+	if (v.print.by == BY_CGROUP && row_filter_selects(&v.filter))
+		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid, --user or --comm");
 
-	load(&s, &v, cgroup);
-	if (cgroup)
-		v.filter.cgroups = cgroup_subtree(cgroup);
+	load(&s, &v, &cgroups);
+	if (cgroups.n)
+		v.filter.cgroups = cgroup_subtrees(&cgroups);
 	/* pidstat's way: what happened in each interval, COUNT times or until killed */
 	for (i = 0; interval > 0 && (!count || i < count); i++) {
 		struct timespec ts = {
@@ -245,7 +253,7 @@ int cmd_show(int argc, char **argv)
 
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
-		load(&next, &v, cgroup);
+		load(&next, &v, &cgroups);
 		if (i && v.print.format != FORMAT_JSON)
 			putchar('\n');
 		show_rows(&next, &s, &v);
@@ -256,6 +264,7 @@ int cmd_show(int argc, char **argv)
 	if (interval <= 0)
 		show_rows(&s, NULL, &v);
 	snapshot_free(&s);
-	free((void *)v.filter.cgroups);
+	row_filter_free(&v.filter);
+	free(cgroups.names);
 	return EXIT_OK;
 }

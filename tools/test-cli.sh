@@ -164,12 +164,28 @@ expect parser_reads_crlf "$("$cowstat" show -f "$tmp/recycled.tab")" "$cowstat" 
 table ids.tab "$V" "$HF" $'20\t20\t7\t1000\t100\tX\t1\tmy\\040job' $'21\t21\t5\t0\t200\tR\t2\tsh' \
 	$'22\t22\t6\t500\t300\tX\t3\tmy\\040job'
 # pids_of SHOW-OPTION...: the pids show prints, in order
-pids_of() { "$cowstat" show "$@" | awk -F'\t' 'NR > 1 && $1 != "total" { printf "%s%s", s, $1; s = " " }'; }
+pids_of() { "$cowstat" show "$@" | awk -F'\t' 'NR > 1 { printf "%s%s", s, $1; s = " " }'; }
 for key in "uid:21 22 20" "state:21 20 22" "ppid:21 22 20"; do
 	expect "sort_by_${key%%:*}" "${key#*:}" pids_of -s "${key%%:*}" -f "$tmp/ids.tab"
 done
 expect comm_matches_escaped_form "20 22" pids_of -s pid -c 'my\040job' -f "$tmp/ids.tab"
 expect comm_matches_decoded_form "20 22" pids_of -s pid -c 'my job' -f "$tmp/ids.tab"
+
+# Selection as procps: -c is the process's name (its main thread's), as
+# ps -C, so -P counts threads that renamed themselves; a thread of another
+# process that took the name is not selected.  Lists are OR, kinds AND.
+table threads.tab "$V" "$HF" $'50\t50\t1\t0\t100\tR\t1\tjava' $'51\t50\t1\t0\t110\tR\t2\tGC\\040Thread' \
+	$'52\t50\t1\t0\t120\tR\t4\tC2\\040Compiler' $'60\t60\t1\t1000\t130\tR\t8\tsh' \
+	$'61\t60\t1\t1000\t140\tR\t16\tjava' $'70\t70\t1\t1000\t150\tX\t32\tcat'
+expect comm_selects_processes_as_ps_C $'50\t3\t0\tR\t7\tjava' \
+	"$cowstat" show -P -c java --no-header -f "$tmp/threads.tab"
+expect comm_selects_every_thread "52 51 50" pids_of -c java -f "$tmp/threads.tab"
+expect selectors_or_within_a_list "70 61 60 52 51 50" pids_of -c java,sh,cat -f "$tmp/threads.tab"
+expect selectors_and_across_kinds "61 60" pids_of -u 1000 -c java,sh -f "$tmp/threads.tab"
+expect selectors_pid_and_tgid_lists "61 51" pids_of -p 51,61,70 -t 50,60 -f "$tmp/threads.tab"
+expect selectors_user_by_name "52 51 50" pids_of -u root -c java -f "$tmp/threads.tab"
+expect_rc selectors_no_such_user 2 "--user no-such-user-x: no such user" \
+	"$cowstat" show -u no-such-user-x -f "$tmp/threads.tab"
 
 # JSON: valid UTF-8 kept, other bytes U+FFFD, keys escaped, the same keys
 # with and without -P, and the table's figures and totals.
@@ -432,6 +448,7 @@ expect_rc cgroup_needs_format_2 4 "--cgroup /system.slice: $tmp/faults.tab has n
 	"$cowstat" show -g /system.slice -f "$tmp/faults.tab"
 expect_rc by_cgroup_has_no_tasks 2 "show: --by-cgroup has no tasks to select" \
 	"$cowstat" show -G -p 1 --cgroups-file "$tmp/cgroups.tab"
+expect show_cgroup_list "30 32" pids_of -s pid -g /system.slice/b.service,/user.slice -f "$tmp/v2.tab"
 expect_rc cgroups_file_missing 4 "$tmp/none.tab: No such file or directory" \
 	"$cowstat" show -G --cgroups-file "$tmp/none.tab"
 expect_rc cgroups_file_of_tasks 4 "v2.tab is not a valid cowstat table: a table of tasks, not of cgroups" \
