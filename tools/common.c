@@ -1021,14 +1021,23 @@ static void json_counters(FILE *f, const struct snapshot *s, const struct tally 
 	}
 }
 
-/* "cgroup_id":N,"cgroup":"path", or null for rows of several cgroups (--by-comm). */
+/*
+ * "cgroup_id":N,"cgroup":"path","removed":false.  The path is null for a
+ * cgroup with no directory, where "removed" is true, and where there is no
+ * cgroup2 mount to tell, where it is null too; rows of several cgroups
+ * (--by-comm) have id 0, and a null path.
+ */
 static void json_cgroup(FILE *f, const struct tally *t)
 {
+	const char *path = t->cgroup ? cgroup_known_path(t->cgroup) : NULL;
+
 	fprintf(f, "\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)t->cgroup);
-	if (t->cgroup)
-		json_string(f, cgroup_path(t->cgroup));
+	if (path)
+		json_string(f, path);
 	else
 		fputs("null", f);
+	fprintf(f, ",\"removed\":%s", !t->cgroup || path ? "false" :
+		cgroup_tree_read() ? "true" : "null");
 }
 
 /*

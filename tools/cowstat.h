@@ -155,6 +155,8 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 #define CGROUP_ROOT_ENV	"COWSTAT_CGROUP_ROOT"	/* a directory to read instead */
 #define CGROUP_PATH_ESCAPED_MAX	(4 * 4096 + 32)	/* PATH_MAX bytes, each as \ooo */
 const char *cgroup_path(uint64_t id);
+const char *cgroup_known_path(uint64_t id);
+bool cgroup_tree_read(void);
 void path_escape(const char *path, char *out, size_t size);
 void cgroup_path_escaped(uint64_t id, char *out, size_t size);
 struct cgroup_set *cgroup_subtree(const char *path);

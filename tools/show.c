@@ -64,8 +64,9 @@ static void usage(FILE *f)
 "On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
 "piped, every number is raw and there is no total row.  A total sums the\n"
 "rows shown: labelled total(shown) when a filter or --top left rows out.\n"
-"Cgroups are paths below the cgroup2 mount; one that is gone shows as\n"
-"its id and (deleted).\n",
+"Cgroups are paths below the cgroup2 mount, as cgroupfs names them but for\n"
+"tabs, newlines and control bytes (\\ooo); one that is gone shows as its\n"
+"id and (deleted).\n",
 		COWSTAT_CGROUPS_PROC, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
 }
 

@@ -379,7 +379,8 @@ expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
 # /proc/cowstat_cgroups.  The ids are the inode numbers of a tree made here,
 # which COWSTAT_CGROUP_ROOT puts in the place of the cgroup2 mount.
 cg=$tmp/cg
-mkdir -p "$cg/system.slice/a.service" "$cg/system.slice/b.service" "$cg/user.slice/user-1000.slice"
+mkdir -p "$cg/system.slice/a.service" "$cg/system.slice/b.service" "$cg/user.slice/user-1000.slice" \
+	"$cg/odd.slice/system-systemd\x2dfsck.slice" "$cg/odd.slice/tab"$'\t'"and\\101"
 A=$(stat -c %i "$cg/system.slice/a.service")
 B=$(stat -c %i "$cg/system.slice/b.service")
 U=$(stat -c %i "$cg/user.slice/user-1000.slice")
@@ -419,12 +420,12 @@ $(row 'total(shown)' - - - - 8 3 12288 -)" "$cowstat" show --total --cgroup /sys
 expect show_cgroup_leaf_keeps_the_M_row "$(row 30 30 1 0 M 3 2 8192 sh)" \
 	"$cowstat" show -g /system.slice/a.service --no-header --no-total -f "$tmp/v2.tab"
 expect show_sort_by_cgroup "30 32 31" pids_of -s cgroup -f "$tmp/v2.tab"
-expect show_json_cgroup_per_task '[[30, '"$B"', "/system.slice/b.service", 8], [32, '"$U"', "/user.slice/user-1000.slice", 7], [31, '"$gone"', "'"$gone"' (deleted)", 2]]' \
+expect show_json_cgroup_per_task '[[30, '"$B"', "/system.slice/b.service", false, 8], [32, '"$U"', "/user.slice/user-1000.slice", false, 7], [31, '"$gone"', null, true, 2]]' \
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(json.dumps([[r["pid"], r["cgroup_id"], r["cgroup"], r["faults"]] for r in d["rows"]]))' \
+print(json.dumps([[r["pid"], r["cgroup_id"], r["cgroup"], r["removed"], r["faults"]] for r in d["rows"]]))' \
 	< <("$cowstat" show -j -s faults -f "$tmp/v2.tab")
-expect show_json_by_cgroup '{"version": 2, "cgroups": 4, "capacity": 64, "evicted": 1} ["cgroup_id", "cgroup", "tasks", "faults", "copies", "bytes"] {"of": "shown", "rows": 2, "tasks": 3, "faults": 18, "copies": 11, "bytes": 45056}' \
+expect show_json_by_cgroup '{"version": 2, "cgroups": 4, "capacity": 64, "evicted": 1} ["cgroup_id", "cgroup", "removed", "tasks", "faults", "copies", "bytes"] {"of": "shown", "rows": 2, "tasks": 3, "faults": 18, "copies": 11, "bytes": 45056}' \
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)
 print(json.dumps({k: d[k] for k in ("version", "cgroups", "capacity", "evicted")}), json.dumps(list(d["rows"][0])), json.dumps(d["totals"]))' \
@@ -435,6 +436,19 @@ expect show_by_cgroup_interval "$(row cgroup_id tasks faults copies bytes cgroup
 $(row "$B" 1 4 2 8192 /system.slice/b.service)" \
 	feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
 	"$cowstat" show -G -i 0.1 1 --cgroups-file "$tmp/live.tab"
+
+# Paths as cgroupfs names them: systemd's \x2d as it is; a tab, and a
+# backslash before octal digits, escaped; both forms paste back into -g.
+S=$(stat -c %i "$cg/odd.slice/system-systemd\x2dfsck.slice")
+T=$(stat -c %i "$cg/odd.slice/tab"$'\t'"and\\101")
+table odd.tab "$VC" "$HC" "$(row "$S" 1 3 2 8192)" "$(row "$T" 1 1 1 4096)"
+expect show_by_cgroup_path_as_cgroupfs_names_it "$(row "$S" 1 3 2 8192 '/odd.slice/system-systemd\x2dfsck.slice')
+$(row "$T" 1 1 1 4096 '/odd.slice/tab\011and\134101')" \
+	"$cowstat" show -G --no-header --cgroups-file "$tmp/odd.tab"
+odd_ids() { "$cowstat" show -G --no-header --cgroups-file "$tmp/odd.tab" "$@" | cut -f1; }
+expect cgroup_systemd_path_pastes_back "$S" odd_ids -g '/odd.slice/system-systemd\x2dfsck.slice'
+expect cgroup_escaped_path_pastes_back "$T" odd_ids -g '/odd.slice/tab\011and\134101'
+expect cgroup_plain_path_selects "$T" odd_ids -g "/odd.slice/tab"$'\t'"and\\101"
 
 # Without a cgroup2 mount, ids, and a note once; the errors say which file is which.
 expect show_by_cgroup_without_mount "$(printf '%s\n' "$A" "$B" "$U" "$gone" | sort -n | paste -sd' ')" bash -c \
