@@ -429,6 +429,59 @@ void cgroups_load(struct snapshot *s)
 	note_newer_format(s, cowstat_cgroups_path);
 }
 
+/*
+ * -G with a saved task table (-f): the per-cgroup table built from its
+ * rows, as /proc/cowstat_cgroups would show them but for the tasks the
+ * table no longer held (exited and evicted), which the module's own
+ * per-cgroup totals keep.  Exits with a clear message.
+ */
+void cgroups_of_tasks(struct snapshot *s)
+{
+	static bool said;	/* the note, once for every interval */
+	const char *probes;
+	struct snapshot tasks;
+	long long lost;
+	struct tally *rows;
+	size_t size;
+	char *text;
+	FILE *f;
+	int n, i, c;
+
+	snapshot_load(&tasks);
+	if (tasks.col_cgroup < 0)
+		fatal(EXIT_ERROR, "--by-cgroup: %s has no cgroup column (format %d): its tasks have no cgroups",
+		      cowstat_proc_path, tasks.t.version);
+	lost = cowstat_version_field(&tasks.t, "evicted");
+	if (lost > 0 && !said)
+		fprintf(stderr, "cowstat: note: %s: %lld task rows were evicted before it was saved; the per-cgroup totals built from it leave them out\n",
+			cowstat_proc_path, lost);
+	said = true;
+	rows = xmalloc((tasks.t.nrows + 1) * sizeof(*rows));
+	for (n = 0; n < tasks.t.nrows; n++)
+		tally_row(&tasks, n, &rows[n]);
+	n = merge_by_cgroup(&tasks, rows, n);
+	f = open_memstream(&text, &size);
+	if (!f)
+		fatal(EXIT_ERROR, "out of memory");
+	probes = strstr(tasks.t.version_line, " probes=");
+	fprintf(f, "cowstat %d cgroups=%d page_size=%ld%.*s\ncgroup\ttasks", tasks.t.version, n,
+		tasks.page_size, probes ? (int)strcspn(probes + 1, " ") + 1 : 0, probes ? probes : "");
+	for (c = 0; c < tasks.t.ncols; c++)
+		if (is_counter_col(&tasks, c))
+			fprintf(f, "\t%s", tasks.t.cols[c]);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "\n%llu\t%d", (unsigned long long)rows[i].cgroup, rows[i].threads);
+		for (c = 0; c < tasks.t.ncols; c++)
+			if (is_counter_col(&tasks, c))
+				fprintf(f, "\t%llu", (unsigned long long)rows[i].v[c]);
+	}
+	fputc('\n', f);
+	if (fclose(f) || snapshot_parse(s, text, size))
+		fatal(EXIT_ERROR, "--by-cgroup: the totals of %s: %s", cowstat_proc_path, s->error);
+	free(rows);
+	snapshot_free(&tasks);
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	cowstat_table_free(&s->t);
@@ -843,6 +896,21 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
 	return out;
 }
 
+/* Sum the rows (one per task and cgroup) of each cgroup into one; threads counts them. */
+int merge_by_cgroup(const struct snapshot *s, struct tally *rows, int n)
+{
+	int i, out = 0;
+
+	sort_tallies(rows, n, SORT_CGROUP_ID);
+	for (i = 0; i < n; i++) {
+		if (out && rows[out - 1].cgroup == rows[i].cgroup)
+			tally_add(s, &rows[out - 1], &rows[i]);
+		else
+			rows[out++] = rows[i];
+	}
+	return out;
+}
+
 static const struct {
 	const char	*name;
 	int		key;
@@ -911,6 +979,9 @@ static int cmp_tally(const void *pa, const void *pb)
 		break;
 	case SORT_CGROUP:
 		d = strcmp(cgroup_path(a->cgroup), cgroup_path(b->cgroup));
+		break;
+	case SORT_CGROUP_ID:
+		d = CMP(a->cgroup, b->cgroup);
 		break;
 	default:			/* a counter, largest first */
 		d = CMP(b->v[sort_key], a->v[sort_key]);

@@ -59,6 +59,7 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len);
 int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void cgroups_load(struct snapshot *s);	/* the same for /proc/cowstat_cgroups */
+void cgroups_of_tasks(struct snapshot *s);	/* the same, summed from the task table */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
@@ -120,13 +121,14 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 enum {
 	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
 	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8, SORT_COMM_RAW = -9,
-	SORT_CGROUP = -10,
+	SORT_CGROUP = -10, SORT_CGROUP_ID = -11,
 };
 
 int sort_column(const struct snapshot *s, const char *name);
 void sort_tallies(struct tally *rows, int n, int key);
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
 int merge_by_comm(const struct snapshot *s, struct tally *rows, int n);
+int merge_by_cgroup(const struct snapshot *s, struct tally *rows, int n);
 
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);

@@ -53,7 +53,8 @@ static void usage(FILE *f)
 "  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
 "                       COUNT times or until interrupted (like pidstat);\n"
 "                       idle tasks are left out; JSON is one line each\n"
-"  -f, --file FILE      read a saved table instead of %s\n"
+"  -f, --file FILE      read a saved table instead of %s;\n"
+"                       with -G alone, its tasks summed per cgroup\n"
 "      --cgroups-file FILE\n"
 "                       read a saved table instead of %s\n"
 "  -h, --help           this text\n"
@@ -113,11 +114,17 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	tally_index_free(index);
 }
 
-/* The table the view reads: /proc/cowstat, or /proc/cowstat_cgroups for -G. */
+/*
+ * The table the view reads: /proc/cowstat, or /proc/cowstat_cgroups for -G;
+ * for -G with only a saved task table (-f), that table summed per cgroup.
+ */
 static void load(struct snapshot *s, const struct view *v, const struct name_list *cgroups)
 {
 	if (v->print.by != BY_CGROUP)
 		snapshot_load(s);
+	else if (strcmp(cowstat_proc_path, COWSTAT_PROC) &&
+		 !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC))
+		cgroups_of_tasks(s);
 	else
 		cgroups_load(s);
 	if (cgroups->n && s->col_cgroup < 0)

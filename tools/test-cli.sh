@@ -437,6 +437,17 @@ $(row "$B" 1 4 2 8192 /system.slice/b.service)" \
 	feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
 	"$cowstat" show -G -i 0.1 1 --cgroups-file "$tmp/live.tab"
 
+# -G with only a saved task table: its rows summed per cgroup, a task that
+# moved counted in each of its cgroups, as /proc/cowstat_cgroups does.
+expect show_by_cgroup_from_saved_tasks "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$U" 1 7 3 12288 /user.slice/user-1000.slice)
+$(row "$A" 1 3 2 8192 /system.slice/a.service)
+$(row "$gone" 1 2 2 8192 "$gone (deleted)")
+$(row "$B" 1 5 1 4096 /system.slice/b.service)
+$(row total 4 17 8 32768 -)" "$cowstat" show -G --total -f "$tmp/v2.tab"
+expect_rc by_cgroup_from_saved_tasks_needs_format_2 4 "--by-cgroup: $tmp/faults.tab has no cgroup column (format 1)" \
+	"$cowstat" show -G -f "$tmp/faults.tab"
+
 # Paths as cgroupfs names them: systemd's \x2d as it is; a tab, and a
 # backslash before octal digits, escaped; both forms paste back into -g.
 S=$(stat -c %i "$cg/odd.slice/system-systemd\x2dfsck.slice")
