@@ -231,8 +231,10 @@ static int check_lines(struct snapshot *s, char *text, size_t len)
 	len = q - text;
 	for (p = text; p < text + len; p = nl + 1, line++) {
 		nl = memchr(p, '\n', text + len - p);
+		if (!nl && line > 2 && !memchr(p, '\0', text + len - p))
+			return bad_table(s, "line %d: no newline at its end: the table was cut short", line);
 		if (!nl)
-			break;		/* a torn last line: no row */
+			break;		/* the version line or header: see snapshot_parse() */
 		for (fields = 1, q = p; q < nl; q++) {
 			if (*q == '\t')
 				fields++;
@@ -246,8 +248,9 @@ static int check_lines(struct snapshot *s, char *text, size_t len)
 			return bad_table(s, "line 2: %d columns, more than %d", ncols,
 					 COWSTAT_MAX_COLS);
 		if (line > 2 && fields != ncols)
-			return bad_table(s, "line %d: %d fields, the header has %d", line,
-					 fields, ncols);
+			return bad_table(s, "line %d: %d fields, the header has %d%s", line,
+					 fields, ncols, nl + 1 == text + len && fields < ncols ?
+					 " (a table cut short?)" : "");
 	}
 	if (memchr(p, '\0', text + len - p))
 		return bad_table(s, "line %d: a NUL byte", line);
@@ -320,6 +323,24 @@ static bool header_starts_with(const char *text, const char *name)
 	       (header[1 + len] == '\t' || header[1 + len] == '\n');
 }
 
+/* 0 if @text starts as a cowstat table does, or -EPROTO and which line does not, and how. */
+static int check_start(struct snapshot *s, const char *text)
+{
+	const char *header = strchr(text, '\n');
+	int len = strcspn(text, "\n");
+
+	if (strncmp(text, "cowstat ", 8))
+		return bad_table(s, "line 1: '%.*s' is not a version line such as 'cowstat 2 tasks=...'",
+				 len > 40 ? 40 : len, text);
+	if (!header || !strchr(header + 1, '\n'))
+		return bad_table(s, "line 2: no complete header line: the table was cut short");
+	len = strcspn(header + 1, "\t\n");
+	if (!header_starts_with(text, "pid") && !header_starts_with(text, "cgroup"))
+		return bad_table(s, "line 2: a header that starts with '%.*s', not 'pid' or 'cgroup'",
+				 len > 40 ? 40 : len, header + 1);
+	return 0;
+}
+
 /*
  * Parse @text (@len bytes, NUL-terminated) into @s, in place: /proc/cowstat
  * or /proc/cowstat_cgroups, which the header tells apart.  0, -ENOMEM, or
@@ -333,11 +354,11 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 	memset(s, 0, sizeof(*s));
 	s->text = text;
 	ret = check_lines(s, text, len);
+	if (!ret)
+		ret = check_start(s, text);
 	if (!ret) {
 		s->cgroups = header_starts_with(text, "cgroup");
 		ret = cowstat_table_parse_as(&s->t, text, s->cgroups ? "cgroup" : "pid");
-		if (ret == -EPROTO)
-			bad_table(s, "no 'cowstat N' line and header starting with 'pid' or 'cgroup'");
 	}
 	if (!ret)
 		ret = check_values(s);

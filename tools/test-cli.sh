@@ -448,6 +448,17 @@ $(row total 4 17 8 32768 -)" "$cowstat" show -G --total -f "$tmp/v2.tab"
 expect_rc by_cgroup_from_saved_tasks_needs_format_2 4 "--by-cgroup: $tmp/faults.tab has no cgroup column (format 1)" \
 	"$cowstat" show -G -f "$tmp/faults.tab"
 
+# A saved table cut short, or a file that is no table: the file, the line, why.
+head -c -3 "$tmp/v2.tab" > "$tmp/cut.tab"
+expect_rc saved_table_cut_short 4 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 6: no newline at its end: the table was cut short" \
+	"$cowstat" show -f "$tmp/cut.tab"
+printf '%s\n' "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2)" > "$tmp/cut.tab"
+expect_rc saved_table_last_row_short 4 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 3: 9 fields, the header has 11 (a table cut short?)" \
+	"$cowstat" show -f "$tmp/cut.tab"
+printf 'Filesystem\tSize\n/dev/sda1\t20G\n' > "$tmp/df.txt"
+expect_rc file_not_a_table 4 "cowstat: $tmp/df.txt is not a valid cowstat table: line 1: 'Filesystem	Size' is not a version line" \
+	"$cowstat" show -f "$tmp/df.txt"
+
 # Paths as cgroupfs names them: systemd's \x2d as it is; a tab, and a
 # backslash before octal digits, escaped; both forms paste back into -g.
 S=$(stat -c %i "$cg/odd.slice/system-systemd\x2dfsck.slice")
