@@ -197,6 +197,16 @@ static bool in_list(const char *name, const char *const *list, size_t n)
 	return false;
 }
 
+/*
+ * The columns a view shows after its leading ones: the counters, and the
+ * columns of text this tool does not know (a newer format's), as they are.
+ */
+static bool is_shown_col(const struct snapshot *s, int c)
+{
+	return s->counter[c] ||
+	       !in_list(s->t.cols[c], fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0]));
+}
+
 /* The largest value column @name may hold; 0 for a column of text. */
 static uint64_t column_max(const char *name)
 {
@@ -411,7 +421,7 @@ static void note_newer_format(const struct snapshot *s, const char *path)
 	static bool said;
 
 	if (s->t.version > COWSTAT_FORMAT && !said)
-		fprintf(stderr, "cowstat: note: %s has format %d; this cowstat knows format %d and shows its columns as they are\n",
+		fprintf(stderr, "cowstat: note: %s: line 1: format %d, newer than this cowstat's %d: the columns it does not know are shown as they are, not summed\n",
 			path, s->t.version, COWSTAT_FORMAT);
 	said = said || s->t.version > COWSTAT_FORMAT;
 }
@@ -544,6 +554,7 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 		cowstat_unescape(out->comm_raw, out->comm, sizeof(out->comm));
 	}
 	out->threads = 1;
+	out->row = r;
 	for (c = 0; c < s->t.ncols; c++)
 		out->v[c] = is_counter_col(s, c) ? snap_u64(s, r, c) : 0;
 }
@@ -906,6 +917,7 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
 			continue;
 		}
 		rows[out] = rows[i];
+		rows[out].row = -1;
 		rows[out].pid = 0;
 		rows[out].tgid = 0;
 		rows[out].ppid = 0;
@@ -1099,17 +1111,23 @@ static void json_probes(FILE *f, const struct snapshot *s)
 	fputc(']', f);
 }
 
-/* The counters of @t as ,"column":value pairs. */
+/* The shown columns of @t as ,"column":value pairs: numbers, or text (null: of several rows). */
 static void json_counters(FILE *f, const struct snapshot *s, const struct tally *t)
 {
 	int c;
 
 	for (c = 0; c < s->t.ncols; c++) {
-		if (!is_counter_col(s, c))
+		if (!is_shown_col(s, c))
 			continue;
 		fputc(',', f);
 		json_string(f, s->t.cols[c]);
-		fprintf(f, ":%llu", (unsigned long long)t->v[c]);
+		fputc(':', f);
+		if (is_counter_col(s, c))
+			fprintf(f, "%llu", (unsigned long long)t->v[c]);
+		else if (t->row >= 0)
+			json_string(f, cowstat_field(&s->t, t->row, c));
+		else
+			fputs("null", f);
 	}
 }
 
@@ -1271,15 +1289,20 @@ bool use_color(const char *when, int fd)
 }
 
 /*
- * Counter @c of @t as text: raw, or in K/M/G.  snprintf, as a decimal
+ * Column @c of @t as text: a counter raw, or in K/M/G, in @buf; a column of
+ * text as it is, "-" for a row of several.  snprintf, as a decimal
  * formatter of our own saved only 120 -> 89 ms of a 32,768-row show.
  */
-static void cell(const struct tally *t, int c, bool human, char *buf, size_t size)
+static const char *cell(const struct snapshot *s, const struct tally *t, int c, bool human,
+			char *buf, size_t size)
 {
+	if (!is_counter_col(s, c))
+		return t->row >= 0 ? cowstat_field(&s->t, t->row, c) : "-";
 	if (human)
 		human_bytes(t->v[c], buf, size);
 	else
 		snprintf(buf, size, "%llu", (unsigned long long)t->v[c]);
+	return buf;
 }
 
 /*
@@ -1296,11 +1319,12 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
 	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	struct tally total;
-	int i, c, lead = tsv ? 0 : o->by == BY_CGROUP ? 9 : 7;
+	int i, c, len, lead = tsv ? 0 : o->by == BY_CGROUP ? 9 : 7;
 
 	if (!tsv && o->total && (int)strlen(total_label(o)) > lead)
 		lead = strlen(total_label(o));
 	memset(&total, 0, sizeof(total));
+	total.row = -1;
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
 	if (o->format == FORMAT_JSON) {
@@ -1309,14 +1333,14 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		return;
 	}
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
-		if (!is_counter_col(s, c))
+		if (!is_shown_col(s, c))
 			continue;
 		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
 		for (i = 0; i < n + o->total; i++) {
-			cell(i < n ? &rows[i] : &total, c, o->human && c == bytes, num,
-			     sizeof(num));
-			if ((int)strlen(num) > width[c])
-				width[c] = strlen(num);
+			len = strlen(cell(s, i < n ? &rows[i] : &total, c, o->human && c == bytes,
+					  num, sizeof(num)));
+			if (len > width[c])
+				width[c] = len;
 		}
 	}
 
@@ -1324,7 +1348,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		fputs(o->color ? COLOR_HEADER : "", f);
 		print_label(f, NULL, false, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
-			if (is_counter_col(s, c))
+			if (is_shown_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
 		fprintf(f, "%c%s%s\n", sep, name_col, o->color ? COLOR_OFF : "");
 	}
@@ -1336,12 +1360,10 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 
 		fputs(on, f);
 		print_label(f, t, i == n, lead, o);
-		for (c = 0; c < s->t.ncols; c++) {
-			if (!is_counter_col(s, c))
-				continue;
-			cell(t, c, !tsv && o->human && c == bytes, num, sizeof(num));
-			fprintf(f, "%c%*s", sep, width[c], num);
-		}
+		for (c = 0; c < s->t.ncols; c++)
+			if (is_shown_col(s, c))
+				fprintf(f, "%c%*s", sep, width[c],
+					cell(s, t, c, !tsv && o->human && c == bytes, num, sizeof(num)));
 		if (i < n && o->by == BY_CGROUP)
 			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
 		else

@@ -75,6 +75,7 @@ struct tally {
 	char		comm[64];	/* unescaped, for people and JSON */
 	char		comm_raw[80];	/* as in /proc/cowstat: escaped, for TSV */
 	int		threads;
+	int		row;		/* of the snapshot, for columns of text; -1: several */
 	uint64_t	v[COWSTAT_MAX_COLS];
 };
 

@@ -496,8 +496,24 @@ if [ -e /proc/cowstat ]; then
 else
 	expect_rc by_cgroup_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" show -G
 fi
-expect_rc format_3_note 0 "has format 3; this cowstat knows format 2" \
-	"$cowstat" show -f <(sed 's/^cowstat 2/cowstat 3/' "$tmp/v2.tab")
+# A newer format's columns are shown as they are, numbers too, never
+# summed: a task's own, the main thread's per process, none in a total.
+table v3.tab "cowstat 3 tasks=3 page_size=4096" "$(row pid tgid ppid uid start cgroup state faults node policy comm)" \
+	"$(row 30 30 1 0 100 "$A" R 3 1 fifo sh)" "$(row 31 30 1 0 110 "$A" R 4 0 other sh)" \
+	"$(row 40 40 1 0 120 "$B" X 5 1 batch cc)"
+expect_rc format_3_note 0 "cowstat: note: $tmp/v3.tab: line 1: format 3, newer than this cowstat's 2" \
+	"$cowstat" show -f "$tmp/v3.tab"
+expect format_3_columns_shown "$(row pid tgid ppid uid state faults node policy comm)
+$(row 40 40 1 0 X 5 1 batch cc)
+$(row 31 30 1 0 R 4 0 other sh)
+$(row 30 30 1 0 R 3 1 fifo sh)
+$(row total - - - - 12 - - -)" "$cowstat" show --total -f "$tmp/v3.tab"
+expect format_3_columns_per_process "$(row 30 2 0 R 7 1 fifo sh)
+$(row 40 1 0 X 5 1 batch cc)" "$cowstat" show -P -s faults --no-header -f "$tmp/v3.tab"
+expect format_3_columns_in_json '[["1", "batch"], [null, null]]' python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps([[r["node"], r["policy"]] for r in d["rows"]][:1] + [[d["totals"].get("node"), d["totals"].get("policy")]]))' \
+	< <("$cowstat" show -j --total -s comm -f "$tmp/v3.tab" 2> /dev/null)
 
 # top --by-cgroup: rates per cgroup id, from the per-cgroup table; equal
 # rates in the order of the ids.
