@@ -112,6 +112,22 @@ static struct cgroup_entry *lookup(uint64_t id)
 
 /* ---- Paths ---- */
 
+/* The path of cgroup @id relative to the cgroup2 root, or NULL: no such directory. */
+const char *cgroup_known_path(uint64_t id)
+{
+	struct cgroup_entry *e = lookup(id);
+
+	return e ? e->path : NULL;
+}
+
+/* Whether the cgroup2 mount was read, so that an id without a path was removed. */
+bool cgroup_tree_read(void)
+{
+	if (!map_loaded)
+		load_map();
+	return have_root;
+}
+
 /*
  * The path of cgroup @id relative to the cgroup2 root, "<id> (deleted)"
  * for an id that no directory has (a removed cgroup, or one outside the
@@ -135,9 +151,12 @@ const char *cgroup_path(uint64_t id)
 }
 
 /*
- * The path for a table or TSV: backslash, tabs, newlines and other control
- * bytes as \ooo, as /proc/cowstat writes a comm, so a row stays one line
- * of fields.  A cgroup's name can hold any byte but '/' and NUL.
+ * The path for a table or TSV, as cgroupfs names it (systemd's
+ * "system-systemd\x2dfsck.slice" too), but for what would break a row or
+ * read as an escape: tabs, newlines and other control bytes as \ooo, as
+ * /proc/cowstat writes a comm, and a backslash as \134 only before three
+ * octal digits.  cowstat_unescape() undoes it, so a path printed pastes
+ * back into --cgroup.  A cgroup's name can hold any byte but '/' and NUL.
  */
 void path_escape(const char *path, char *out, size_t size)
 {
@@ -145,7 +164,8 @@ void path_escape(const char *path, char *out, size_t size)
 	size_t n = 0;
 
 	for (; *p && n + 5 < size; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+		if (*p < 0x20 || *p == 0x7f || (*p == '\\' && p[1] >= '0' && p[1] <= '3' &&
+		    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7'))
 			n += snprintf(out + n, size - n, "\\%03o", *p);
 		else
 			out[n++] = *p;
@@ -176,41 +196,75 @@ static bool in_subtree(const char *path, const char *top)
 	return !strncmp(path, top, len) && (path[len] == '\0' || path[len] == '/');
 }
 
-/*
- * The ids of cgroup @path and of every cgroup below it, or exit saying why
- * there are none.  @path is as cowstat prints it: "/system.slice", or
- * "system.slice/".  Removed cgroups have no path, so they are in no subtree
- * but the root's.
- */
-struct cgroup_set *cgroup_subtree(const char *path)
-{
-	struct cgroup_set *set;
-	char *top = xmalloc(strlen(path) + 2);
-	size_t i, len;
-
-	snprintf(top, strlen(path) + 2, "%s%s", path[0] == '/' ? "" : "/", path);
-	for (len = strlen(top); len > 1 && top[len - 1] == '/'; )
-		top[--len] = '\0';
-	if (!map_loaded)
-		load_map();
-	if (!have_root)
-		fatal(EXIT_ERROR, "--cgroup %s: no cgroup2 mount to find it in", path);
-	set = xmalloc(sizeof(*set) + (nr_entries + 1) * sizeof(set->ids[0]));
-	set->all = !strcmp(top, "/");
-	for (i = 0; i < nr_entries; i++)
-		if (in_subtree(entries[i].path, top))
-			set->ids[set->n++] = entries[i].id;
-	if (!set->n && !set->all)
-		fatal(EXIT_ERROR, "--cgroup %s: no such cgroup", path);
-	free(top);
-	return set;
-}
-
 static int by_u64(const void *pa, const void *pb)
 {
 	const uint64_t *a = pa, *b = pb;
 
 	return *a < *b ? -1 : *a > *b;
+}
+
+/* --cgroup @arg as a path from the root: "/a/b" for "a/b/", escapes decoded unless @plain. */
+static char *subtree_top(const char *arg, bool plain)
+{
+	size_t size = strlen(arg) + 2, len;
+	char *top = xmalloc(size);
+
+	top[0] = '/';
+	if (plain)
+		strcpy(top + 1, arg);
+	else
+		cowstat_unescape(arg, top + 1, size - 1);
+	if (top[1] == '/')
+		memmove(top, top + 1, size - 1);
+	for (len = strlen(top); len > 1 && top[len - 1] == '/'; )
+		top[--len] = '\0';
+	return top;
+}
+
+/*
+ * The ids of the cgroups @paths name and of every cgroup below each, or
+ * exit saying which has none.  A path is as cowstat prints it, escapes and
+ * all, or as cgroupfs names it: "/system.slice", or "system.slice/".  Removed cgroups have no path, so
+ * they are in no subtree but the root's.
+ */
+struct cgroup_set *cgroup_subtrees(const struct name_list *paths)
+{
+	struct cgroup_set *set;
+	size_t i, before;
+	int p, plain;
+	bool root;
+	char *top;
+
+	if (!map_loaded)
+		load_map();
+	if (!have_root)
+		fatal(EXIT_ERROR, "--cgroup %s: no cgroup2 mount to find it in", paths->names[0]);
+	set = xmalloc(sizeof(*set) + (nr_entries * paths->n + 1) * sizeof(set->ids[0]));
+	for (p = 0; p < paths->n; p++) {
+		/* as printed, escapes decoded; else as typed, backslashes and all */
+		for (plain = 0, before = set->n, root = false; plain < 2 && set->n == before && !root;
+		     plain++) {
+			top = subtree_top(paths->names[p], plain);
+			root = !strcmp(top, "/");
+			set->all = set->all || root;
+			for (i = 0; i < nr_entries; i++)
+				if (in_subtree(entries[i].path, top))
+					set->ids[set->n++] = entries[i].id;
+			free(top);
+		}
+		if (set->n == before && !root)
+			fatal(EXIT_ERROR, "--cgroup %s: no such cgroup", paths->names[p]);
+	}
+	qsort(set->ids, set->n, sizeof(set->ids[0]), by_u64);
+	return set;
+}
+
+struct cgroup_set *cgroup_subtree(const char *path)
+{
+	char *names[] = { (char *)path };
+	struct name_list one = { .n = 1, .names = names };
+
+	return cgroup_subtrees(&one);
 }
 
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id)

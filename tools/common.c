@@ -4,6 +4,8 @@
  * /proc/cowstat into a snapshot, and printing rows as a table, TSV or JSON.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,16 @@ static bool in_list(const char *name, const char *const *list, size_t n)
 	return false;
 }
 
+/*
+ * The columns a view shows after its leading ones: the counters, and the
+ * columns of text this tool does not know (a newer format's), as they are.
+ */
+static bool is_shown_col(const struct snapshot *s, int c)
+{
+	return s->counter[c] ||
+	       !in_list(s->t.cols[c], fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0]));
+}
+
 /* The largest value column @name may hold; 0 for a column of text. */
 static uint64_t column_max(const char *name)
 {
@@ -229,8 +241,10 @@ static int check_lines(struct snapshot *s, char *text, size_t len)
 	len = q - text;
 	for (p = text; p < text + len; p = nl + 1, line++) {
 		nl = memchr(p, '\n', text + len - p);
+		if (!nl && line > 2 && !memchr(p, '\0', text + len - p))
+			return bad_table(s, "line %d: no newline at its end: the table was cut short", line);
 		if (!nl)
-			break;		/* a torn last line: no row */
+			break;		/* the version line or header: see snapshot_parse() */
 		for (fields = 1, q = p; q < nl; q++) {
 			if (*q == '\t')
 				fields++;
@@ -244,8 +258,9 @@ static int check_lines(struct snapshot *s, char *text, size_t len)
 			return bad_table(s, "line 2: %d columns, more than %d", ncols,
 					 COWSTAT_MAX_COLS);
 		if (line > 2 && fields != ncols)
-			return bad_table(s, "line %d: %d fields, the header has %d", line,
-					 fields, ncols);
+			return bad_table(s, "line %d: %d fields, the header has %d%s", line,
+					 fields, ncols, nl + 1 == text + len && fields < ncols ?
+					 " (a table cut short?)" : "");
 	}
 	if (memchr(p, '\0', text + len - p))
 		return bad_table(s, "line %d: a NUL byte", line);
@@ -318,6 +333,24 @@ static bool header_starts_with(const char *text, const char *name)
 	       (header[1 + len] == '\t' || header[1 + len] == '\n');
 }
 
+/* 0 if @text starts as a cowstat table does, or -EPROTO and which line does not, and how. */
+static int check_start(struct snapshot *s, const char *text)
+{
+	const char *header = strchr(text, '\n');
+	int len = strcspn(text, "\n");
+
+	if (strncmp(text, "cowstat ", 8))
+		return bad_table(s, "line 1: '%.*s' is not a version line such as 'cowstat 2 tasks=...'",
+				 len > 40 ? 40 : len, text);
+	if (!header || !strchr(header + 1, '\n'))
+		return bad_table(s, "line 2: no complete header line: the table was cut short");
+	len = strcspn(header + 1, "\t\n");
+	if (!header_starts_with(text, "pid") && !header_starts_with(text, "cgroup"))
+		return bad_table(s, "line 2: a header that starts with '%.*s', not 'pid' or 'cgroup'",
+				 len > 40 ? 40 : len, header + 1);
+	return 0;
+}
+
 /*
  * Parse @text (@len bytes, NUL-terminated) into @s, in place: /proc/cowstat
  * or /proc/cowstat_cgroups, which the header tells apart.  0, -ENOMEM, or
@@ -331,11 +364,11 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 	memset(s, 0, sizeof(*s));
 	s->text = text;
 	ret = check_lines(s, text, len);
+	if (!ret)
+		ret = check_start(s, text);
 	if (!ret) {
 		s->cgroups = header_starts_with(text, "cgroup");
 		ret = cowstat_table_parse_as(&s->t, text, s->cgroups ? "cgroup" : "pid");
-		if (ret == -EPROTO)
-			bad_table(s, "no 'cowstat N' line and header starting with 'pid' or 'cgroup'");
 	}
 	if (!ret)
 		ret = check_values(s);
@@ -388,7 +421,7 @@ static void note_newer_format(const struct snapshot *s, const char *path)
 	static bool said;
 
 	if (s->t.version > COWSTAT_FORMAT && !said)
-		fprintf(stderr, "cowstat: note: %s has format %d; this cowstat knows format %d and shows its columns as they are\n",
+		fprintf(stderr, "cowstat: note: %s: line 1: format %d, newer than this cowstat's %d: the columns it does not know are shown as they are, not summed\n",
 			path, s->t.version, COWSTAT_FORMAT);
 	said = said || s->t.version > COWSTAT_FORMAT;
 }
@@ -425,6 +458,59 @@ void cgroups_load(struct snapshot *s)
 	if (ret)
 		fatal_unreadable(s, cowstat_cgroups_path, COWSTAT_CGROUPS_PROC, ret);
 	note_newer_format(s, cowstat_cgroups_path);
+}
+
+/*
+ * -G with a saved task table (-f): the per-cgroup table built from its
+ * rows, as /proc/cowstat_cgroups would show them but for the tasks the
+ * table no longer held (exited and evicted), which the module's own
+ * per-cgroup totals keep.  Exits with a clear message.
+ */
+void cgroups_of_tasks(struct snapshot *s)
+{
+	static bool said;	/* the note, once for every interval */
+	const char *probes;
+	struct snapshot tasks;
+	long long lost;
+	struct tally *rows;
+	size_t size;
+	char *text;
+	FILE *f;
+	int n, i, c;
+
+	snapshot_load(&tasks);
+	if (tasks.col_cgroup < 0)
+		fatal(EXIT_ERROR, "--by-cgroup: %s has no cgroup column (format %d): its tasks have no cgroups",
+		      cowstat_proc_path, tasks.t.version);
+	lost = cowstat_version_field(&tasks.t, "evicted");
+	if (lost > 0 && !said)
+		fprintf(stderr, "cowstat: note: %s: %lld task rows were evicted before it was saved; the per-cgroup totals built from it leave them out\n",
+			cowstat_proc_path, lost);
+	said = true;
+	rows = xmalloc((tasks.t.nrows + 1) * sizeof(*rows));
+	for (n = 0; n < tasks.t.nrows; n++)
+		tally_row(&tasks, n, &rows[n]);
+	n = merge_by_cgroup(&tasks, rows, n);
+	f = open_memstream(&text, &size);
+	if (!f)
+		fatal(EXIT_ERROR, "out of memory");
+	probes = strstr(tasks.t.version_line, " probes=");
+	fprintf(f, "cowstat %d cgroups=%d page_size=%ld%.*s\ncgroup\ttasks", tasks.t.version, n,
+		tasks.page_size, probes ? (int)strcspn(probes + 1, " ") + 1 : 0, probes ? probes : "");
+	for (c = 0; c < tasks.t.ncols; c++)
+		if (is_counter_col(&tasks, c))
+			fprintf(f, "\t%s", tasks.t.cols[c]);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "\n%llu\t%d", (unsigned long long)rows[i].cgroup, rows[i].threads);
+		for (c = 0; c < tasks.t.ncols; c++)
+			if (is_counter_col(&tasks, c))
+				fprintf(f, "\t%llu", (unsigned long long)rows[i].v[c]);
+	}
+	fputc('\n', f);
+	if (fclose(f) || snapshot_parse(s, text, size))
+		fatal(EXIT_ERROR, "--by-cgroup: the totals of %s: %s", cowstat_proc_path, s->error);
+	free(rows);
+	snapshot_free(&tasks);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -468,6 +554,7 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 		cowstat_unescape(out->comm_raw, out->comm, sizeof(out->comm));
 	}
 	out->threads = 1;
+	out->row = r;
 	for (c = 0; c < s->t.ncols; c++)
 		out->v[c] = is_counter_col(s, c) ? snap_u64(s, r, c) : 0;
 }
@@ -481,6 +568,104 @@ void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *
 	sum->threads += t->threads;
 	if (t->state == 'R' || sum->state == 'M')	/* M: a task's cgroup left behind */
 		sum->state = t->state;
+}
+
+/* ---- Selecting, as procps does ---- */
+
+/* Room in @*array for one more of @n items of @size bytes, doubling. */
+static void grow(void *array, int n, size_t size)
+{
+	void **p = array;
+
+	if (n & (n - 1))
+		return;		/* a power of two has room up to the next */
+	*p = realloc(*p, (n ? 2 * n : 1) * size);
+	if (!*p)
+		fatal(EXIT_ERROR, "out of memory");
+}
+
+/* -p, -t: a comma list of ids for option @opt, added to @l. */
+void add_ids(struct id_list *l, const char *opt, char *arg)
+{
+	char *id;
+
+	for (id = strtok(arg, ","); id; id = strtok(NULL, ",")) {
+		grow(&l->ids, l->n, sizeof(*l->ids));
+		l->ids[l->n++] = parse_count(opt, id, 1, INT_MAX);
+	}
+}
+
+/* -u: a comma list of user names or uids, as ps -u takes. */
+void add_users(struct id_list *l, char *arg)
+{
+	struct passwd *pw;
+	uint64_t uid;
+	char *user;
+
+	for (user = strtok(arg, ","); user; user = strtok(NULL, ",")) {
+		pw = getpwnam(user);
+		if (!pw && !parse_u64(user, UINT32_MAX, &uid))
+			fatal(EXIT_USAGE, "--user %s: no such user", user);
+		grow(&l->ids, l->n, sizeof(*l->ids));
+		l->ids[l->n++] = pw ? pw->pw_uid : uid;
+	}
+}
+
+/* -c, -g: a comma list of names, added to @l; the names point into @arg. */
+void add_names(struct name_list *l, char *arg)
+{
+	char *name;
+
+	for (name = strtok(arg, ","); name; name = strtok(NULL, ",")) {
+		grow(&l->names, l->n, sizeof(*l->names));
+		l->names[l->n++] = name;
+	}
+}
+
+/* Whether @f leaves any row out. */
+bool row_filter_selects(const struct row_filter *f)
+{
+	return f->pids.n || f->tgids.n || f->uids.n || f->comms.n || f->cgroups;
+}
+
+void row_filter_free(struct row_filter *f)
+{
+	free(f->pids.ids);
+	free(f->tgids.ids);
+	free(f->uids.ids);
+	free(f->comms.names);
+	free((void *)f->cgroups);
+}
+
+static bool in_ids(const struct id_list *l, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->ids[i] == id)
+			return true;
+	return !l->n;
+}
+
+/* @comm_raw, a comm as /proc/cowstat writes it, is one of @l, as shown or decoded. */
+static bool in_names(const struct name_list *l, const char *comm_raw)
+{
+	char comm[64];
+	int i;
+
+	cowstat_unescape(comm_raw, comm, sizeof(comm));
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(comm_raw, l->names[i]) || !strcmp(comm, l->names[i]))
+			return true;
+	return !l->n;
+}
+
+static bool tally_matches(const struct tally *t, const char *process_comm,
+			  const struct row_filter *f)
+{
+	return in_ids(&f->pids, t->pid) && in_ids(&f->tgids, t->tgid) &&
+	       in_ids(&f->uids, t->uid) && in_names(&f->comms, process_comm) &&
+	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
 }
 
 /* ---- One row per task, or per cgroup ---- */
@@ -519,6 +704,67 @@ static int state_rank(char state)
 	return state == 'R' ? 2 : state != 'M';
 }
 
+/* A main thread's row, by tgid, start, then most current last: whose name a process has. */
+struct leader {
+	pid_t		tgid;
+	uint64_t	start;
+	int		rank;		/* state_rank() */
+	int		row;
+};
+
+static int by_tgid_start_rank(const void *pa, const void *pb)
+{
+	const struct leader *a = pa, *b = pb;
+
+	if (a->tgid != b->tgid)
+		return CMP(a->tgid, b->tgid);
+	return a->start != b->start ? CMP(a->start, b->start) : CMP(a->rank, b->rank);
+}
+
+struct leaders {
+	int		n;
+	struct leader	l[];
+};
+
+static struct leaders *leaders_of(const struct snapshot *s)
+{
+	struct leaders *x = xmalloc(sizeof(*x) + (s->t.nrows + 1) * sizeof(x->l[0]));
+	struct tally t;
+	int r;
+
+	for (r = 0; r < s->t.nrows && s->comm >= 0; r++) {
+		tally_row(s, r, &t);
+		if (t.pid == t.tgid)
+			x->l[x->n++] = (struct leader){ .tgid = t.tgid, .start = t.start,
+							.rank = state_rank(t.state), .row = r };
+	}
+	qsort(x->l, x->n, sizeof(x->l[0]), by_tgid_start_rank);
+	return x;
+}
+
+/*
+ * The comm of @t's process, which ps -C matches: its main thread's, the
+ * most current row of the last one to start no later than @t (a tgid can
+ * be recycled); @t's own if the table no longer holds it.  O(log n).
+ */
+static const char *process_comm(const struct snapshot *s, const struct leaders *x,
+				const struct tally *t)
+{
+	int lo = 0, hi = x ? x->n : 0, mid;
+
+	while (lo < hi) {	/* the first main thread after @t's tgid and start */
+		mid = (lo + hi) / 2;
+		if (x->l[mid].tgid < t->tgid ||
+		    (x->l[mid].tgid == t->tgid && x->l[mid].start <= t->start))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && x->l[lo - 1].tgid == t->tgid)
+		return cowstat_field(&s->t, x->l[lo - 1].row, s->comm);
+	return t->comm_raw;
+}
+
 /*
  * The rows of @s that @f selects (NULL: all) into @rows, summed by key and
  * sorted by it: one per task, its rows (one per cgroup it was in, or the old
@@ -528,12 +774,13 @@ static int state_rank(char state)
 int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows)
 {
 	struct row_key *keys = xmalloc((s->t.nrows + 1) * sizeof(*keys));
+	struct leaders *leaders = f && f->comms.n ? leaders_of(s) : NULL;
 	struct tally t, sum;
 	int r, n = 0, out = 0;
 
 	for (r = 0; r < s->t.nrows; r++) {
 		tally_row(s, r, &t);
-		if (f && !tally_matches(&t, f))
+		if (f && !tally_matches(&t, process_comm(s, leaders, &t), f))
 			continue;
 		tally_key(&t, &keys[n]);
 		keys[n++].row = r;
@@ -553,6 +800,7 @@ int select_tallies(const struct snapshot *s, const struct row_filter *f, struct 
 		rows[out - 1].state = sum.state;
 	}
 	free(keys);
+	free(leaders);
 	return out;
 }
 
@@ -618,14 +866,8 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 	}
 }
 
-/* ---- Selecting and ordering ---- */
+/* ---- Merging and ordering ---- */
 
-bool tally_matches(const struct tally *t, const struct row_filter *f)
-{
-	return (!f->pid || t->pid == f->pid) && (!f->tgid || t->tgid == f->tgid) &&
-	       (!f->comm || !strcmp(t->comm, f->comm) || !strcmp(t->comm_raw, f->comm)) &&
-	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
-}
 
 /*
  * Sum the threads of each process into one row, which takes the main
@@ -675,6 +917,7 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
 			continue;
 		}
 		rows[out] = rows[i];
+		rows[out].row = -1;
 		rows[out].pid = 0;
 		rows[out].tgid = 0;
 		rows[out].ppid = 0;
@@ -682,6 +925,21 @@ int merge_by_comm(const struct snapshot *s, struct tally *rows, int n)
 		rows[out].start = 0;
 		rows[out].cgroup = 0;
 		out++;
+	}
+	return out;
+}
+
+/* Sum the rows (one per task and cgroup) of each cgroup into one; threads counts them. */
+int merge_by_cgroup(const struct snapshot *s, struct tally *rows, int n)
+{
+	int i, out = 0;
+
+	sort_tallies(rows, n, SORT_CGROUP_ID);
+	for (i = 0; i < n; i++) {
+		if (out && rows[out - 1].cgroup == rows[i].cgroup)
+			tally_add(s, &rows[out - 1], &rows[i]);
+		else
+			rows[out++] = rows[i];
 	}
 	return out;
 }
@@ -754,6 +1012,9 @@ static int cmp_tally(const void *pa, const void *pb)
 		break;
 	case SORT_CGROUP:
 		d = strcmp(cgroup_path(a->cgroup), cgroup_path(b->cgroup));
+		break;
+	case SORT_CGROUP_ID:
+		d = CMP(a->cgroup, b->cgroup);
 		break;
 	default:			/* a counter, largest first */
 		d = CMP(b->v[sort_key], a->v[sort_key]);
@@ -850,28 +1111,43 @@ static void json_probes(FILE *f, const struct snapshot *s)
 	fputc(']', f);
 }
 
-/* The counters of @t as ,"column":value pairs. */
+/* The shown columns of @t as ,"column":value pairs: numbers, or text (null: of several rows). */
 static void json_counters(FILE *f, const struct snapshot *s, const struct tally *t)
 {
 	int c;
 
 	for (c = 0; c < s->t.ncols; c++) {
-		if (!is_counter_col(s, c))
+		if (!is_shown_col(s, c))
 			continue;
 		fputc(',', f);
 		json_string(f, s->t.cols[c]);
-		fprintf(f, ":%llu", (unsigned long long)t->v[c]);
+		fputc(':', f);
+		if (is_counter_col(s, c))
+			fprintf(f, "%llu", (unsigned long long)t->v[c]);
+		else if (t->row >= 0)
+			json_string(f, cowstat_field(&s->t, t->row, c));
+		else
+			fputs("null", f);
 	}
 }
 
-/* "cgroup_id":N,"cgroup":"path", or null for rows of several cgroups (--by-comm). */
+/*
+ * "cgroup_id":N,"cgroup":"path","removed":false.  The path is null for a
+ * cgroup with no directory, where "removed" is true, and where there is no
+ * cgroup2 mount to tell, where it is null too; rows of several cgroups
+ * (--by-comm) have id 0, and a null path.
+ */
 static void json_cgroup(FILE *f, const struct tally *t)
 {
+	const char *path = t->cgroup ? cgroup_known_path(t->cgroup) : NULL;
+
 	fprintf(f, "\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)t->cgroup);
-	if (t->cgroup)
-		json_string(f, cgroup_path(t->cgroup));
+	if (path)
+		json_string(f, path);
 	else
 		fputs("null", f);
+	fprintf(f, ",\"removed\":%s", !t->cgroup || path ? "false" :
+		cgroup_tree_read() ? "true" : "null");
 }
 
 /*
@@ -920,65 +1196,77 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 		json_counters(f, s, t);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"totals\":{\"rows\":%d", n);
-	if (!s->cgroups)
-		fprintf(f, ",\"threads\":%d", total->threads);
-	json_counters(f, s, total);
-	fputs("}}\n", f);
+	fputc(']', f);
+	if (o->total) {
+		fprintf(f, ",\"totals\":{\"of\":\"%s\",\"rows\":%d",
+			o->total_of_part ? "shown" : "all", n);
+		if (!s->cgroups)
+			fprintf(f, ",\"threads\":%d", total->threads);
+		json_counters(f, s, total);
+		fputc('}', f);
+	}
+	fputs("}\n", f);
 }
 
-/* The leading columns of each view: their names, and a row's or the total's. */
-static void print_label(FILE *f, const struct tally *t, const struct print_opts *o)
+/*
+ * The total row's first field: "total" when it sums every row of the
+ * table, "total(shown)" when a filter or --top left rows out of it.
+ */
+static const char *total_label(const struct print_opts *o)
+{
+	return o->total_of_part ? "total(shown)" : "total";
+}
+
+/*
+ * The leading columns of each view: their names (@t NULL), a row's, or the
+ * total's.  @lead is the first column's width: 0 in TSV, and in the table
+ * wide enough for the total's label.
+ */
+static void print_label(FILE *f, const struct tally *t, bool total, int lead,
+			const struct print_opts *o)
 {
 	bool tsv = o->format == FORMAT_TSV;
+	const char *label = total ? total_label(o) : NULL;
 
 	switch (o->by) {
 	case BY_PROCESS:
 		if (!t)
-			fprintf(f, tsv ? "tgid\tthreads\tuid\tstate" : "%7s %7s %5s %5s", "tgid",
-				"threads", "uid", "state");
+			fprintf(f, tsv ? "%*s\tthreads\tuid\tstate" : "%*s %7s %5s %5s", lead,
+				"tgid", "threads", "uid", "state");
+		else if (total)
+			fprintf(f, tsv ? "%*s\t%d\t-\t-" : "%*s %7d %5s %5s", lead, label,
+				t->threads, "-", "-");
 		else
-			fprintf(f, tsv ? "%d\t%d\t%u\t%c" : "%7d %7d %5u %5c", t->tgid,
+			fprintf(f, tsv ? "%*d\t%d\t%u\t%c" : "%*d %7d %5u %5c", lead, t->tgid,
 				t->threads, t->uid, t->state);
 		break;
 	case BY_COMM:
 		if (!t)
-			fprintf(f, tsv ? "tasks\tstate" : "%7s %5s", "tasks", "state");
+			fprintf(f, tsv ? "%*s\tstate" : "%*s %5s", lead, "tasks", "state");
+		else if (total)
+			fprintf(f, tsv ? "%*s\t-" : "%*s %5s", lead, label, "-");
 		else
-			fprintf(f, tsv ? "%d\t%c" : "%7d %5c", t->threads, t->state);
+			fprintf(f, tsv ? "%*d\t%c" : "%*d %5c", lead, t->threads, t->state);
 		break;
 	case BY_CGROUP:
 		if (!t)
-			fprintf(f, tsv ? "cgroup_id" : "%9s", "cgroup_id");
+			fprintf(f, "%*s", lead, "cgroup_id");
+		else if (total)
+			fprintf(f, "%*s", lead, label);
 		else
-			fprintf(f, tsv ? "%llu" : "%9llu", (unsigned long long)t->cgroup);
+			fprintf(f, "%*llu", lead, (unsigned long long)t->cgroup);
 		break;
 	default:
 		if (!t)
-			fprintf(f, tsv ? "pid\ttgid\tppid\tuid\tstate" : "%7s %7s %7s %5s %5s",
-				"pid", "tgid", "ppid", "uid", "state");
+			fprintf(f, tsv ? "%*s\ttgid\tppid\tuid\tstate" : "%*s %7s %7s %5s %5s",
+				lead, "pid", "tgid", "ppid", "uid", "state");
+		else if (total)
+			fprintf(f, tsv ? "%*s\t-\t-\t-\t-" : "%*s %7s %7s %5s %5s", lead, label,
+				"-", "-", "-", "-");
 		else
-			fprintf(f, tsv ? "%d\t%d\t%d\t%u\t%c" : "%7d %7d %7d %5u %5c",
+			fprintf(f, tsv ? "%*d\t%d\t%d\t%u\t%c" : "%*d %7d %7d %5u %5c", lead,
 				t->pid, t->tgid, t->ppid, t->uid, t->state);
 	}
-}
-
-/* The total row's: "total" first, then the thread count per process. */
-static void print_total_label(FILE *f, const struct tally *total, const struct print_opts *o)
-{
-	bool tsv = o->format == FORMAT_TSV;
-
-	if (o->by == BY_PROCESS && tsv)
-		fprintf(f, "total\t%d\t-\t-", total->threads);
-	else if (o->by == BY_PROCESS)
-		fprintf(f, "%7s %7d %5s %5s", "total", total->threads, "-", "-");
-	else if (o->by == BY_COMM)
-		fprintf(f, tsv ? "total\t-" : "%7s %5s", "total", "-");
-	else if (o->by == BY_CGROUP)
-		fprintf(f, tsv ? "total" : "%9s", "total");
-	else
-		fprintf(f, tsv ? "total\t-\t-\t-\t-" : "%7s %7s %7s %5s %5s", "total", "-", "-",
-			"-", "-");
 }
 
 /* --color: the header and the total bold, live tasks that copied in yellow. */
@@ -1001,20 +1289,25 @@ bool use_color(const char *when, int fd)
 }
 
 /*
- * Counter @c of @t as text: raw, or in K/M/G.  snprintf, as a decimal
+ * Column @c of @t as text: a counter raw, or in K/M/G, in @buf; a column of
+ * text as it is, "-" for a row of several.  snprintf, as a decimal
  * formatter of our own saved only 120 -> 89 ms of a 32,768-row show.
  */
-static void cell(const struct tally *t, int c, bool human, char *buf, size_t size)
+static const char *cell(const struct snapshot *s, const struct tally *t, int c, bool human,
+			char *buf, size_t size)
 {
+	if (!is_counter_col(s, c))
+		return t->row >= 0 ? cowstat_field(&s->t, t->row, c) : "-";
 	if (human)
 		human_bytes(t->v[c], buf, size);
 	else
 		snprintf(buf, size, "%llu", (unsigned long long)t->v[c]);
+	return buf;
 }
 
 /*
  * Rows as a table for people (aligned, sizes in K/M/G) or as TSV for
- * scripts (a header, raw numbers, a total row), or as JSON.
+ * scripts (a header, raw numbers), or as JSON; the total row as @o asks.
  */
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		   const struct print_opts *o)
@@ -1026,9 +1319,12 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
 	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	struct tally total;
-	int i, c;
+	int i, c, len, lead = tsv ? 0 : o->by == BY_CGROUP ? 9 : 7;
 
+	if (!tsv && o->total && (int)strlen(total_label(o)) > lead)
+		lead = strlen(total_label(o));
 	memset(&total, 0, sizeof(total));
+	total.row = -1;
 	for (i = 0; i < n; i++)
 		tally_add(s, &total, &rows[i]);
 	if (o->format == FORMAT_JSON) {
@@ -1037,22 +1333,22 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		return;
 	}
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
-		if (!is_counter_col(s, c))
+		if (!is_shown_col(s, c))
 			continue;
 		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
 		for (i = 0; i < n + o->total; i++) {
-			cell(i < n ? &rows[i] : &total, c, o->human && c == bytes, num,
-			     sizeof(num));
-			if ((int)strlen(num) > width[c])
-				width[c] = strlen(num);
+			len = strlen(cell(s, i < n ? &rows[i] : &total, c, o->human && c == bytes,
+					  num, sizeof(num)));
+			if (len > width[c])
+				width[c] = len;
 		}
 	}
 
 	if (o->header) {
 		fputs(o->color ? COLOR_HEADER : "", f);
-		print_label(f, NULL, o);
+		print_label(f, NULL, false, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
-			if (is_counter_col(s, c))
+			if (is_shown_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
 		fprintf(f, "%c%s%s\n", sep, name_col, o->color ? COLOR_OFF : "");
 	}
@@ -1063,16 +1359,11 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 				 live_copier ? COLOR_LIVE : "";
 
 		fputs(on, f);
-		if (i < n)
-			print_label(f, t, o);
-		else
-			print_total_label(f, &total, o);
-		for (c = 0; c < s->t.ncols; c++) {
-			if (!is_counter_col(s, c))
-				continue;
-			cell(t, c, !tsv && o->human && c == bytes, num, sizeof(num));
-			fprintf(f, "%c%*s", sep, width[c], num);
-		}
+		print_label(f, t, i == n, lead, o);
+		for (c = 0; c < s->t.ncols; c++)
+			if (is_shown_col(s, c))
+				fprintf(f, "%c%*s", sep, width[c],
+					cell(s, t, c, !tsv && o->human && c == bytes, num, sizeof(num)));
 		if (i < n && o->by == BY_CGROUP)
 			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
 		else

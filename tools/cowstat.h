@@ -59,6 +59,7 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len);
 int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void cgroups_load(struct snapshot *s);	/* the same for /proc/cowstat_cgroups */
+void cgroups_of_tasks(struct snapshot *s);	/* the same, summed from the task table */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
@@ -74,21 +75,39 @@ struct tally {
 	char		comm[64];	/* unescaped, for people and JSON */
 	char		comm_raw[80];	/* as in /proc/cowstat: escaped, for TSV */
 	int		threads;
+	int		row;		/* of the snapshot, for columns of text; -1: several */
 	uint64_t	v[COWSTAT_MAX_COLS];
 };
 
 void tally_row(const struct snapshot *s, int r, struct tally *out);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
 
-/* Selecting, merging and ordering rows; show, run and top share these. */
+/*
+ * Selecting, merging and ordering rows; show, run and top share these.  As
+ * procps selects: a row matches every kind of selector given, and any one
+ * value of each kind's list.
+ */
+struct id_list {
+	int		n;		/* 0: any */
+	uint64_t	*ids;
+};
+
+struct name_list {
+	int		n;		/* 0: any */
+	char		**names;
+};
+
 struct row_filter {
-	pid_t		pid;		/* 0: any */
-	pid_t		tgid;		/* 0: any */
-	const char	*comm;		/* NULL: any; as shown, or decoded */
+	struct id_list		pids, tgids, uids;
+	struct name_list	comms;		/* process names, as shown or decoded */
 	const struct cgroup_set	*cgroups;	/* NULL: any */
 };
 
-bool tally_matches(const struct tally *t, const struct row_filter *f);
+void add_ids(struct id_list *l, const char *opt, char *arg);
+void add_users(struct id_list *l, char *arg);
+void add_names(struct name_list *l, char *arg);
+bool row_filter_selects(const struct row_filter *f);
+void row_filter_free(struct row_filter *f);
 int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows);
 
 /* The same task, or cgroup, in two snapshots: an index by key, and the change. */
@@ -103,13 +122,14 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 enum {
 	SORT_PID = -1, SORT_TGID = -2, SORT_PPID = -3, SORT_UID = -4, SORT_START = -5,
 	SORT_STATE = -6, SORT_COMM = -7, SORT_TGID_START = -8, SORT_COMM_RAW = -9,
-	SORT_CGROUP = -10,
+	SORT_CGROUP = -10, SORT_CGROUP_ID = -11,
 };
 
 int sort_column(const struct snapshot *s, const char *name);
 void sort_tallies(struct tally *rows, int n, int key);
 int merge_by_process(const struct snapshot *s, struct tally *rows, int n);
 int merge_by_comm(const struct snapshot *s, struct tally *rows, int n);
+int merge_by_cgroup(const struct snapshot *s, struct tally *rows, int n);
 
 /* Output helpers. */
 void human_bytes(uint64_t bytes, char *buf, size_t size);
@@ -122,7 +142,8 @@ struct print_opts {
 	} format;
 	bool		human;		/* the table's bytes in K/M/G */
 	bool		header;		/* a header row (--no-header: false) */
-	bool		total;		/* a total row (--no-total: false) */
+	bool		total;		/* a total row: on a terminal, or --total */
+	bool		total_of_part;	/* it sums only the rows shown: "total(shown)" */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
 	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
 	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */
@@ -137,9 +158,12 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 #define CGROUP_ROOT_ENV	"COWSTAT_CGROUP_ROOT"	/* a directory to read instead */
 #define CGROUP_PATH_ESCAPED_MAX	(4 * 4096 + 32)	/* PATH_MAX bytes, each as \ooo */
 const char *cgroup_path(uint64_t id);
+const char *cgroup_known_path(uint64_t id);
+bool cgroup_tree_read(void);
 void path_escape(const char *path, char *out, size_t size);
 void cgroup_path_escaped(uint64_t id, char *out, size_t size);
 struct cgroup_set *cgroup_subtree(const char *path);
+struct cgroup_set *cgroup_subtrees(const struct name_list *paths);
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
 bool cgroup_of_pid(pid_t pid, char *out, size_t size);
 

@@ -16,7 +16,7 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
+enum { OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
 
 static void usage(FILE *f)
 {
@@ -29,11 +29,15 @@ static void usage(FILE *f)
 "                       pid, tgid, ppid, uid, start, state, comm, cgroup\n"
 "                       ascending     (default: bytes, or faults without bytes)\n"
 "  -n, --top N          only the first N rows\n"
-"  -p, --pid PID        only task PID\n"
-"  -t, --tgid TGID      only the threads of process TGID\n"
-"  -c, --comm NAME      only tasks named NAME, as shown (my\\040job) or not\n"
-"  -g, --cgroup PATH    only what was charged to cgroup PATH and below it\n"
+"  -p, --pid PID,...    only tasks PID\n"
+"  -t, --tgid TGID,...  only the threads of processes TGID\n"
+"  -u, --user USER,...  only tasks of USER, a name or a uid\n"
+"  -c, --comm NAME,...  only the threads of processes named NAME, as ps -C:\n"
+"                       the main thread's comm, as shown (my\\040job) or not\n"
+"  -g, --cgroup PATH,...\n"
+"                       only what was charged to cgroup PATH and below it\n"
 "                       (PATH as shown: /system.slice/x.service)\n"
+
 "  -P, --by-process     one row per process, threads summed\n"
 "  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -G, --by-cgroup      one row per cgroup, from %s:\n"
@@ -42,21 +46,28 @@ static void usage(FILE *f)
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
 "      --no-header      no header row\n"
-"      --no-total       no total row\n"
+"      --total          a total row, even in TSV, JSON or piped\n"
+"      --no-total       no total row, even on a terminal\n"
 "      --color[=WHEN]   colour the table: auto (on a terminal, without\n"
 "                       NO_COLOR), always or never          (default: auto)\n"
 "  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
 "                       COUNT times or until interrupted (like pidstat);\n"
 "                       idle tasks are left out; JSON is one line each\n"
-"  -f, --file FILE      read a saved table instead of %s\n"
+"  -f, --file FILE      read a saved table instead of %s;\n"
+"                       with -G alone, its tasks summed per cgroup\n"
 "      --cgroups-file FILE\n"
 "                       read a saved table instead of %s\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
-"On a terminal, sizes are shown in K/M/G; piped, every number is raw.\n"
-"Cgroups are paths below the cgroup2 mount; one that is gone shows as\n"
-"its id and (deleted).\n",
+"As in ps, -p, -t, -u, -c and -g take comma lists: a row matches any value\n"
+"of each list, and every kind of selector given.\n"
+"On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
+"piped, every number is raw and there is no total row.  A total sums the\n"
+"rows shown: labelled total(shown) when a filter or --top left rows out.\n"
+"Cgroups are paths below the cgroup2 mount, as cgroupfs names them but for\n"
+"tabs, newlines and control bytes (\\ooo); one that is gone shows as its\n"
+"id and (deleted).\n",
 		COWSTAT_CGROUPS_PROC, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
 }
 
@@ -79,6 +90,7 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	struct tally_index *index = prev ? tally_index(prev, &v->filter) : NULL;
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
+	struct print_opts print = v->print;
 	bool busy;
 
 	for (r = 0; r < all; r++) {
@@ -94,23 +106,30 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	else if (v->print.by == BY_COMM)
 		n = merge_by_comm(s, rows, n);
 	sort_tallies(rows, n, sort_column(s, v->sort));
+	print.total_of_part = row_filter_selects(&v->filter) || (v->top && n > v->top);
 	if (v->top && n > v->top)
 		n = v->top;
-	print_tallies(stdout, s, rows, n, &v->print);
+	print_tallies(stdout, s, rows, n, &print);
 	free(rows);
 	tally_index_free(index);
 }
 
-/* The table the view reads: /proc/cowstat, or /proc/cowstat_cgroups for -G. */
-static void load(struct snapshot *s, const struct view *v, const char *cgroup)
+/*
+ * The table the view reads: /proc/cowstat, or /proc/cowstat_cgroups for -G;
+ * for -G with only a saved task table (-f), that table summed per cgroup.
+ */
+static void load(struct snapshot *s, const struct view *v, const struct name_list *cgroups)
 {
 	if (v->print.by != BY_CGROUP)
 		snapshot_load(s);
+	else if (strcmp(cowstat_proc_path, COWSTAT_PROC) &&
+		 !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC))
+		cgroups_of_tasks(s);
 	else
 		cgroups_load(s);
-	if (cgroup && s->col_cgroup < 0)
+	if (cgroups->n && s->col_cgroup < 0)
 		fatal(EXIT_ERROR, "--cgroup %s: %s has no cgroup column (format %d): the module predates cgroups",
-		      cgroup, cowstat_proc_path, s->t.version);
+		      cgroups->names[0], cowstat_proc_path, s->t.version);
 }
 
 int cmd_show(int argc, char **argv)
@@ -120,6 +139,7 @@ int cmd_show(int argc, char **argv)
 		{ "top",	required_argument,	NULL, 'n' },
 		{ "pid",	required_argument,	NULL, 'p' },
 		{ "tgid",	required_argument,	NULL, 't' },
+		{ "user",	required_argument,	NULL, 'u' },
 		{ "comm",	required_argument,	NULL, 'c' },
 		{ "cgroup",	required_argument,	NULL, 'g' },
 		{ "by-process",	no_argument,		NULL, 'P' },
@@ -129,6 +149,7 @@ int cmd_show(int argc, char **argv)
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "table",	no_argument,		NULL, 'H' },
 		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
+		{ "total",	no_argument,		NULL, OPT_TOTAL },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
 		{ "interval",	required_argument,	NULL, 'i' },
@@ -141,18 +162,19 @@ int cmd_show(int argc, char **argv)
 	struct view v = {
 		.print = {
 			.format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_TSV,
-			.human = true, .header = true, .total = true,
+			.human = true, .header = true,
 		},
 	};
+	int total = -1;		/* --total 1, --no-total 0; -1: on a terminal */
 	const char *color = NULL;	/* auto */
-	const char *cgroup = NULL;
+	struct name_list cgroups = { 0 };
 	struct snapshot s, next;
 	double interval = 0;
 	long count = 0, i;
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:c:g:PCGjTHi:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:p:t:u:c:g:PCGjTHi:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			v.sort = optarg;
@@ -161,16 +183,19 @@ int cmd_show(int argc, char **argv)
 			v.top = parse_count("--top", optarg, 1, INT_MAX);
 			break;
 		case 'p':
-			v.filter.pid = parse_count("--pid", optarg, 1, INT_MAX);
+			add_ids(&v.filter.pids, "--pid", optarg);
 			break;
 		case 't':
-			v.filter.tgid = parse_count("--tgid", optarg, 1, INT_MAX);
+			add_ids(&v.filter.tgids, "--tgid", optarg);
+			break;
+		case 'u':
+			add_users(&v.filter.uids, optarg);
 			break;
 		case 'c':
-			v.filter.comm = optarg;
+			add_names(&v.filter.comms, optarg);
 			break;
 		case 'g':
-			cgroup = optarg;
+			add_names(&cgroups, optarg);
 			break;
 		case 'P':
 			v.print.by = BY_PROCESS;
@@ -193,8 +218,9 @@ int cmd_show(int argc, char **argv)
 		case OPT_NO_HEADER:
 			v.print.header = false;
 			break;
+		case OPT_TOTAL:
 		case OPT_NO_TOTAL:
-			v.print.total = false;
+			total = opt == OPT_TOTAL;
 			break;
 		case OPT_COLOR:
 			color = optarg ? optarg : "always";
@@ -213,16 +239,19 @@ int cmd_show(int argc, char **argv)
 		}
 	}
 	v.print.color = v.print.format == FORMAT_TABLE && use_color(color, STDOUT_FILENO);
+	/* a total only where a person reads, as ps and pidstat: data stays data */
+	v.print.total = total >= 0 ? total :
+			v.print.format == FORMAT_TABLE && isatty(STDOUT_FILENO);
 	if (interval > 0 && optind < argc)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
 		fatal(EXIT_USAGE, "show: unexpected argument '%s'", argv[optind]);
-	if (v.print.by == BY_CGROUP && (v.filter.pid || v.filter.tgid || v.filter.comm))
-		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid or --comm");
+	if (v.print.by == BY_CGROUP && row_filter_selects(&v.filter))
+		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid, --user or --comm");
 
-	load(&s, &v, cgroup);
-	if (cgroup)
-		v.filter.cgroups = cgroup_subtree(cgroup);
+	load(&s, &v, &cgroups);
+	if (cgroups.n)
+		v.filter.cgroups = cgroup_subtrees(&cgroups);
 	/* pidstat's way: what happened in each interval, COUNT times or until killed */
 	for (i = 0; interval > 0 && (!count || i < count); i++) {
 		struct timespec ts = {
@@ -232,7 +261,7 @@ int cmd_show(int argc, char **argv)
 
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
-		load(&next, &v, cgroup);
+		load(&next, &v, &cgroups);
 		if (i && v.print.format != FORMAT_JSON)
 			putchar('\n');
 		show_rows(&next, &s, &v);
@@ -243,6 +272,7 @@ int cmd_show(int argc, char **argv)
 	if (interval <= 0)
 		show_rows(&s, NULL, &v);
 	snapshot_free(&s);
-	free((void *)v.filter.cgroups);
+	row_filter_free(&v.filter);
+	free(cgroups.names);
 	return EXIT_OK;
 }

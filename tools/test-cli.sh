@@ -49,8 +49,23 @@ ktap_print_header
 table faults.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t7\tcat'
 expect mode_faults_show_sorts_by_faults "$(printf '%s\n' \
 	$'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm' \
-	$'11\t11\t10\t0\tR\t7\tcat' $'10\t10\t1\t0\tX\t3\tsh' $'total\t-\t-\t-\t-\t10\t-')" \
+	$'11\t11\t10\t0\tR\t7\tcat' $'10\t10\t1\t0\tX\t3\tsh')" \
 	"$cowstat" show -f "$tmp/faults.tab"
+
+# Data is data: piped, TSV and the table have no total row unless asked;
+# a total says whether it sums every row, or only those shown.
+expect show_tsv_total_when_asked $'11\t11\t10\t0\tR\t7\tcat\n10\t10\t1\t0\tX\t3\tsh\ntotal\t-\t-\t-\t-\t10\t-' \
+	"$cowstat" show -T --total --no-header -f "$tmp/faults.tab"
+expect show_total_of_top_says_shown $'11\t11\t10\t0\tR\t7\tcat\ntotal(shown)\t-\t-\t-\t-\t7\t-' \
+	"$cowstat" show -T --total --no-header --top 1 -f "$tmp/faults.tab"
+expect show_total_of_filter_says_shown "$(printf '%12s %7s %7s %5s %5s %6s %s\n' pid tgid ppid uid state faults comm \
+	10 10 1 0 X 3 sh 'total(shown)' - - - - 3 -)" "$cowstat" show -H --total -p 10 -f "$tmp/faults.tab"
+expect show_table_piped_no_total "$(printf '%7s %7s %7s %5s %5s %6s %s\n' pid tgid ppid uid state faults comm \
+	11 11 10 0 R 7 cat 10 10 1 0 X 3 sh)" "$cowstat" show -H -f "$tmp/faults.tab"
+expect show_json_totals_when_asked $'no\n{"of": "all", "rows": 2, "threads": 2, "faults": 10}\n{"of": "shown", "rows": 1, "threads": 1, "faults": 7}' \
+	bash -c "'$cowstat' show -j -f '$tmp/faults.tab' | python3 -c 'import json, sys; print(\"totals\" in json.load(sys.stdin) and \"yes\" or \"no\")'
+	for top in '' '-n 1'; do '$cowstat' show -j --total \$top -f '$tmp/faults.tab' |
+		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)[\"totals\"]))'; done"
 
 # promtool CASE FILE: the text format check, where promtool is installed
 promtool_ok()
@@ -149,12 +164,28 @@ expect parser_reads_crlf "$("$cowstat" show -f "$tmp/recycled.tab")" "$cowstat" 
 table ids.tab "$V" "$HF" $'20\t20\t7\t1000\t100\tX\t1\tmy\\040job' $'21\t21\t5\t0\t200\tR\t2\tsh' \
 	$'22\t22\t6\t500\t300\tX\t3\tmy\\040job'
 # pids_of SHOW-OPTION...: the pids show prints, in order
-pids_of() { "$cowstat" show "$@" | awk -F'\t' 'NR > 1 && $1 != "total" { printf "%s%s", s, $1; s = " " }'; }
+pids_of() { "$cowstat" show "$@" | awk -F'\t' 'NR > 1 { printf "%s%s", s, $1; s = " " }'; }
 for key in "uid:21 22 20" "state:21 20 22" "ppid:21 22 20"; do
 	expect "sort_by_${key%%:*}" "${key#*:}" pids_of -s "${key%%:*}" -f "$tmp/ids.tab"
 done
 expect comm_matches_escaped_form "20 22" pids_of -s pid -c 'my\040job' -f "$tmp/ids.tab"
 expect comm_matches_decoded_form "20 22" pids_of -s pid -c 'my job' -f "$tmp/ids.tab"
+
+# Selection as procps: -c is the process's name (its main thread's), as
+# ps -C, so -P counts threads that renamed themselves; a thread of another
+# process that took the name is not selected.  Lists are OR, kinds AND.
+table threads.tab "$V" "$HF" $'50\t50\t1\t0\t100\tR\t1\tjava' $'51\t50\t1\t0\t110\tR\t2\tGC\\040Thread' \
+	$'52\t50\t1\t0\t120\tR\t4\tC2\\040Compiler' $'60\t60\t1\t1000\t130\tR\t8\tsh' \
+	$'61\t60\t1\t1000\t140\tR\t16\tjava' $'70\t70\t1\t1000\t150\tX\t32\tcat'
+expect comm_selects_processes_as_ps_C $'50\t3\t0\tR\t7\tjava' \
+	"$cowstat" show -P -c java --no-header -f "$tmp/threads.tab"
+expect comm_selects_every_thread "52 51 50" pids_of -c java -f "$tmp/threads.tab"
+expect selectors_or_within_a_list "70 61 60 52 51 50" pids_of -c java,sh,cat -f "$tmp/threads.tab"
+expect selectors_and_across_kinds "61 60" pids_of -u 1000 -c java,sh -f "$tmp/threads.tab"
+expect selectors_pid_and_tgid_lists "61 51" pids_of -p 51,61,70 -t 50,60 -f "$tmp/threads.tab"
+expect selectors_user_by_name "52 51 50" pids_of -u root -c java -f "$tmp/threads.tab"
+expect_rc selectors_no_such_user 2 "--user no-such-user-x: no such user" \
+	"$cowstat" show -u no-such-user-x -f "$tmp/threads.tab"
 
 # JSON: valid UTF-8 kept, other bytes U+FFFD, keys escaped, the same keys
 # with and without -P, and the table's figures and totals.
@@ -171,16 +202,16 @@ print(json.dumps({k: d[k] for k in d if k not in ("rows", "totals")}))
 print(json.dumps(sorted({",".join(r.keys()) for r in d["rows"]})), json.dumps(list(d["totals"])))
 print(json.dumps([r["comm"] for r in d["rows"]]), json.dumps(d["totals"]))' "$1"
 }
-"$cowstat" show -j -f "$tmp/json.tab" > "$tmp/task.json"
-"$cowstat" show -j -P -f "$tmp/json.tab" > "$tmp/proc.json"
+"$cowstat" show -j --total -f "$tmp/json.tab" > "$tmp/task.json"
+"$cowstat" show -j --total -P -f "$tmp/json.tab" > "$tmp/proc.json"
 want_figures='{"version": 1, "page_size": 4096, "tasks": 3, "capacity": 16, "dropped": 2, "evicted": 1, "probes": ["do_wp_page", "ptep_clear_flush"]}'
-want_keys='["pid,tgid,ppid,uid,start,threads,state,comm,faults,copies,q\"\\x"] ["rows", "threads", "faults", "copies", "q\"\\x"]'
+want_keys='["pid,tgid,ppid,uid,start,threads,state,comm,faults,copies,q\"\\x"] ["of", "rows", "threads", "faults", "copies", "q\"\\x"]'
 expect json_per_task "$want_figures
 $want_keys"'
-["caf\u00e9", "caf\u00e9", "\ufffd\tx"] {"rows": 3, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/task.json"
+["caf\u00e9", "caf\u00e9", "\ufffd\tx"] {"of": "all", "rows": 3, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/task.json"
 expect json_per_process_same_keys "$want_figures
 $want_keys"'
-["caf\u00e9", "\ufffd\tx"] {"rows": 2, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/proc.json"
+["caf\u00e9", "\ufffd\tx"] {"of": "all", "rows": 2, "threads": 3, "faults": 8, "copies": 4, "q\"\\x": 8}' json_keys "$tmp/proc.json"
 expect json_utf8_passes_through 2 bash -c "grep -o 'caf'$'\\xc3\\xa9' '$tmp/task.json' | wc -l"
 
 # -P: a recycled tgid is two processes, each main thread beginning one.
@@ -218,7 +249,7 @@ expect_rc reset_no_arguments 2 "reset: unexpected argument 'now'" "$cowstat" res
 expect show_no_header_no_total $'11\t11\t10\t0\tR\t7\tcat\n10\t10\t1\t0\tX\t3\tsh' \
 	"$cowstat" show --no-header --no-total -f "$tmp/faults.tab"
 expect show_table_no_header "$(printf '%7s %7s %7s %5s %5s %2s %s\n' 11 11 10 0 R 7 cat 10 10 1 0 X 3 sh total - - - - 10 -)" \
-	"$cowstat" show -H --no-header -f "$tmp/faults.tab"
+	"$cowstat" show -H --total --no-header -f "$tmp/faults.tab"
 
 # top -p: only the tasks of the listed processes; -p 0 and -p x refused.
 top_head=$'cowstat top - 2 tasks, 0/s copied, 0 dropped\n'
@@ -254,10 +285,10 @@ feed()	# FROM TO FIFO CMD...: CMD's first read of FIFO gets FROM, its second TO
 }
 table later.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t9\tcat' \
 	$'12\t12\t1\t0\t300\tR\t4\tnew'
-expect show_interval $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\n12\t12\t1\t0\tR\t4\tnew\n11\t11\t10\t0\tR\t2\tcat\ntotal\t-\t-\t-\t-\t6\t-' \
+expect show_interval $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\n12\t12\t1\t0\tR\t4\tnew\n11\t11\t10\t0\tR\t2\tcat' \
 	feed "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 0.1 1 -f "$tmp/live.tab"
 expect show_interval_idle $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-' \
-	"$cowstat" show -i 0.1 2 -f "$tmp/faults.tab"
+	"$cowstat" show --total -i 0.1 2 -f "$tmp/faults.tab"
 expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
 	"$cowstat" show -i 1 2x -f "$tmp/faults.tab"
 
@@ -266,8 +297,7 @@ expect show_by_comm $'tasks\tstate\tfaults\tcopies\tbytes\tcomm
 3\tR\t10\t4\t16384\tsh
 1\tR\t9\t1\t4096\tcc
 1\tR\t1\t0\t0\t[other]
-1\tR\t1\t0\t0\tls
-total\t-\t21\t5\t20480\t-' "$cowstat" show -C -s copies -f "$tmp/recycled.tab"
+1\tR\t1\t0\t0\tls' "$cowstat" show -C -s copies -f "$tmp/recycled.tab"
 expect show_by_comm_sorted_by_faults "sh cc [other] ls" bash -c \
 	"'$cowstat' show --by-comm -s faults --no-header --no-total -f '$tmp/recycled.tab' | cut -f6 | paste -sd' '"
 
@@ -336,10 +366,10 @@ expect_rc top_sort_unknown 2 "--sort x: expected bytes, copies or faults" \
 
 # --color: the header and total bold, a live task that copied in yellow;
 # never in TSV, nor with NO_COLOR on auto (and a pipe is no terminal).
-expect show_color_always "$(printf '\033[1m%7s %7s %7s %5s %5s %6s %6s %5s comm\033[0m\n' pid tgid ppid uid state faults copies bytes
-	printf '\033[33m%7s %7s %7s %5s %5s %6s %6s %5s cc\033[0m\n' 14 14 1 0 R 9 1 4.0K
-	printf '\033[1m%7s %7s %7s %5s %5s %6s %6s %5s -\033[0m\n' total - - - - 9 1 4.0K)" \
-	"$cowstat" show -H --color=always --top 1 -s faults -f "$tmp/recycled.tab"
+expect show_color_always "$(printf '\033[1m%12s %7s %7s %5s %5s %6s %6s %5s comm\033[0m\n' pid tgid ppid uid state faults copies bytes
+	printf '\033[33m%12s %7s %7s %5s %5s %6s %6s %5s cc\033[0m\n' 14 14 1 0 R 9 1 4.0K
+	printf '\033[1m%12s %7s %7s %5s %5s %6s %6s %5s -\033[0m\n' 'total(shown)' - - - - 9 1 4.0K)" \
+	"$cowstat" show -H --total --color=always --top 1 -s faults -f "$tmp/recycled.tab"
 expect show_color_auto_piped "$("$cowstat" show -H --top 1 -f "$tmp/recycled.tab" --color=never)" \
 	"$cowstat" show -H --top 1 -f "$tmp/recycled.tab"
 expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
@@ -349,7 +379,8 @@ expect show_color_not_in_tsv "$("$cowstat" show -T -f "$tmp/recycled.tab")" \
 # /proc/cowstat_cgroups.  The ids are the inode numbers of a tree made here,
 # which COWSTAT_CGROUP_ROOT puts in the place of the cgroup2 mount.
 cg=$tmp/cg
-mkdir -p "$cg/system.slice/a.service" "$cg/system.slice/b.service" "$cg/user.slice/user-1000.slice"
+mkdir -p "$cg/system.slice/a.service" "$cg/system.slice/b.service" "$cg/user.slice/user-1000.slice" \
+	"$cg/odd.slice/system-systemd\x2dfsck.slice" "$cg/odd.slice/tab"$'\t'"and\\101"
 A=$(stat -c %i "$cg/system.slice/a.service")
 B=$(stat -c %i "$cg/system.slice/b.service")
 U=$(stat -c %i "$cg/user.slice/user-1000.slice")
@@ -370,43 +401,76 @@ table cgroups.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 1 5 1 4096
 expect show_sums_a_moved_task "$(row pid tgid ppid uid state faults copies bytes comm)
 $(row 30 30 1 0 R 8 3 12288 sh)
 $(row 32 32 1 1000 R 7 3 12288 bash)
-$(row 31 31 1 0 X 2 2 8192 cc)
-$(row total - - - - 17 8 32768 -)" "$cowstat" show -f "$tmp/v2.tab"
+$(row 31 31 1 0 X 2 2 8192 cc)" "$cowstat" show -f "$tmp/v2.tab"
 expect show_by_cgroup "$(row cgroup_id tasks faults copies bytes cgroup)
 $(row "$A" 2 13 10 40960 /system.slice/a.service)
 $(row "$U" 4 20 3 12288 /user.slice/user-1000.slice)
 $(row "$gone" 1 2 2 8192 "$gone (deleted)")
 $(row "$B" 1 5 1 4096 /system.slice/b.service)
-$(row total 8 40 16 65536 -)" "$cowstat" show -G --cgroups-file "$tmp/cgroups.tab"
-expect show_by_cgroup_subtree_total "$(printf '%9s %5s %6s %6s %5s %s\n' cgroup_id tasks faults copies bytes cgroup \
-	"$A" 2 13 10 40K /system.slice/a.service "$B" 1 5 1 4.0K /system.slice/b.service total 3 18 11 44K -)" \
-	"$cowstat" show -H -G --cgroup /system.slice --cgroups-file "$tmp/cgroups.tab"
+$(row total 8 40 16 65536 -)" "$cowstat" show -G --total --cgroups-file "$tmp/cgroups.tab"
+expect show_by_cgroup_subtree_total "$(printf '%12s %5s %6s %6s %5s %s\n' cgroup_id tasks faults copies bytes cgroup \
+	"$A" 2 13 10 40K /system.slice/a.service "$B" 1 5 1 4.0K /system.slice/b.service 'total(shown)' 3 18 11 44K -)" \
+	"$cowstat" show -H -G --total --cgroup /system.slice --cgroups-file "$tmp/cgroups.tab"
 expect show_by_cgroup_sort_by_path "/system.slice/a.service /system.slice/b.service /user.slice/user-1000.slice $gone (deleted)" \
 	bash -c "'$cowstat' show -G -s cgroup -g / --no-header --no-total --cgroups-file '$tmp/cgroups.tab' |
 		 cut -f6 | paste -sd' '"
 expect show_cgroup_sums_a_moved_task "$(row pid tgid ppid uid state faults copies bytes comm)
 $(row 30 30 1 0 R 8 3 12288 sh)
-$(row total - - - - 8 3 12288 -)" "$cowstat" show --cgroup /system.slice -f "$tmp/v2.tab"
+$(row 'total(shown)' - - - - 8 3 12288 -)" "$cowstat" show --total --cgroup /system.slice -f "$tmp/v2.tab"
 expect show_cgroup_leaf_keeps_the_M_row "$(row 30 30 1 0 M 3 2 8192 sh)" \
 	"$cowstat" show -g /system.slice/a.service --no-header --no-total -f "$tmp/v2.tab"
 expect show_sort_by_cgroup "30 32 31" pids_of -s cgroup -f "$tmp/v2.tab"
-expect show_json_cgroup_per_task '[[30, '"$B"', "/system.slice/b.service", 8], [32, '"$U"', "/user.slice/user-1000.slice", 7], [31, '"$gone"', "'"$gone"' (deleted)", 2]]' \
+expect show_json_cgroup_per_task '[[30, '"$B"', "/system.slice/b.service", false, 8], [32, '"$U"', "/user.slice/user-1000.slice", false, 7], [31, '"$gone"', null, true, 2]]' \
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(json.dumps([[r["pid"], r["cgroup_id"], r["cgroup"], r["faults"]] for r in d["rows"]]))' \
+print(json.dumps([[r["pid"], r["cgroup_id"], r["cgroup"], r["removed"], r["faults"]] for r in d["rows"]]))' \
 	< <("$cowstat" show -j -s faults -f "$tmp/v2.tab")
-expect show_json_by_cgroup '{"version": 2, "cgroups": 4, "capacity": 64, "evicted": 1} ["cgroup_id", "cgroup", "tasks", "faults", "copies", "bytes"] {"rows": 2, "tasks": 3, "faults": 18, "copies": 11, "bytes": 45056}' \
+expect show_json_by_cgroup '{"version": 2, "cgroups": 4, "capacity": 64, "evicted": 1} ["cgroup_id", "cgroup", "removed", "tasks", "faults", "copies", "bytes"] {"of": "shown", "rows": 2, "tasks": 3, "faults": 18, "copies": 11, "bytes": 45056}' \
 	python3 -c 'import json, sys
 d = json.load(sys.stdin)
 print(json.dumps({k: d[k] for k in ("version", "cgroups", "capacity", "evicted")}), json.dumps(list(d["rows"][0])), json.dumps(d["totals"]))' \
-	< <("$cowstat" show -j -G -g /system.slice --cgroups-file "$tmp/cgroups.tab")
+	< <("$cowstat" show -j --total -G -g /system.slice --cgroups-file "$tmp/cgroups.tab")
 table cgroups2.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 2 9 3 12288)" \
 	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
 expect show_by_cgroup_interval "$(row cgroup_id tasks faults copies bytes cgroup)
-$(row "$B" 1 4 2 8192 /system.slice/b.service)
-$(row total 1 4 2 8192 -)" \
+$(row "$B" 1 4 2 8192 /system.slice/b.service)" \
 	feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
 	"$cowstat" show -G -i 0.1 1 --cgroups-file "$tmp/live.tab"
+
+# -G with only a saved task table: its rows summed per cgroup, a task that
+# moved counted in each of its cgroups, as /proc/cowstat_cgroups does.
+expect show_by_cgroup_from_saved_tasks "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$U" 1 7 3 12288 /user.slice/user-1000.slice)
+$(row "$A" 1 3 2 8192 /system.slice/a.service)
+$(row "$gone" 1 2 2 8192 "$gone (deleted)")
+$(row "$B" 1 5 1 4096 /system.slice/b.service)
+$(row total 4 17 8 32768 -)" "$cowstat" show -G --total -f "$tmp/v2.tab"
+expect_rc by_cgroup_from_saved_tasks_needs_format_2 4 "--by-cgroup: $tmp/faults.tab has no cgroup column (format 1)" \
+	"$cowstat" show -G -f "$tmp/faults.tab"
+
+# A saved table cut short, or a file that is no table: the file, the line, why.
+head -c -3 "$tmp/v2.tab" > "$tmp/cut.tab"
+expect_rc saved_table_cut_short 4 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 6: no newline at its end: the table was cut short" \
+	"$cowstat" show -f "$tmp/cut.tab"
+printf '%s\n' "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2)" > "$tmp/cut.tab"
+expect_rc saved_table_last_row_short 4 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 3: 9 fields, the header has 11 (a table cut short?)" \
+	"$cowstat" show -f "$tmp/cut.tab"
+printf 'Filesystem\tSize\n/dev/sda1\t20G\n' > "$tmp/df.txt"
+expect_rc file_not_a_table 4 "cowstat: $tmp/df.txt is not a valid cowstat table: line 1: 'Filesystem	Size' is not a version line" \
+	"$cowstat" show -f "$tmp/df.txt"
+
+# Paths as cgroupfs names them: systemd's \x2d as it is; a tab, and a
+# backslash before octal digits, escaped; both forms paste back into -g.
+S=$(stat -c %i "$cg/odd.slice/system-systemd\x2dfsck.slice")
+T=$(stat -c %i "$cg/odd.slice/tab"$'\t'"and\\101")
+table odd.tab "$VC" "$HC" "$(row "$S" 1 3 2 8192)" "$(row "$T" 1 1 1 4096)"
+expect show_by_cgroup_path_as_cgroupfs_names_it "$(row "$S" 1 3 2 8192 '/odd.slice/system-systemd\x2dfsck.slice')
+$(row "$T" 1 1 1 4096 '/odd.slice/tab\011and\134101')" \
+	"$cowstat" show -G --no-header --cgroups-file "$tmp/odd.tab"
+odd_ids() { "$cowstat" show -G --no-header --cgroups-file "$tmp/odd.tab" "$@" | cut -f1; }
+expect cgroup_systemd_path_pastes_back "$S" odd_ids -g '/odd.slice/system-systemd\x2dfsck.slice'
+expect cgroup_escaped_path_pastes_back "$T" odd_ids -g '/odd.slice/tab\011and\134101'
+expect cgroup_plain_path_selects "$T" odd_ids -g "/odd.slice/tab"$'\t'"and\\101"
 
 # Without a cgroup2 mount, ids, and a note once; the errors say which file is which.
 expect show_by_cgroup_without_mount "$(printf '%s\n' "$A" "$B" "$U" "$gone" | sort -n | paste -sd' ')" bash -c \
@@ -420,6 +484,7 @@ expect_rc cgroup_needs_format_2 4 "--cgroup /system.slice: $tmp/faults.tab has n
 	"$cowstat" show -g /system.slice -f "$tmp/faults.tab"
 expect_rc by_cgroup_has_no_tasks 2 "show: --by-cgroup has no tasks to select" \
 	"$cowstat" show -G -p 1 --cgroups-file "$tmp/cgroups.tab"
+expect show_cgroup_list "30 32" pids_of -s pid -g /system.slice/b.service,/user.slice -f "$tmp/v2.tab"
 expect_rc cgroups_file_missing 4 "$tmp/none.tab: No such file or directory" \
 	"$cowstat" show -G --cgroups-file "$tmp/none.tab"
 expect_rc cgroups_file_of_tasks 4 "v2.tab is not a valid cowstat table: a table of tasks, not of cgroups" \
@@ -431,8 +496,24 @@ if [ -e /proc/cowstat ]; then
 else
 	expect_rc by_cgroup_without_module 3 "/proc/cowstat not found: load the module first" "$cowstat" show -G
 fi
-expect_rc format_3_note 0 "has format 3; this cowstat knows format 2" \
-	"$cowstat" show -f <(sed 's/^cowstat 2/cowstat 3/' "$tmp/v2.tab")
+# A newer format's columns are shown as they are, numbers too, never
+# summed: a task's own, the main thread's per process, none in a total.
+table v3.tab "cowstat 3 tasks=3 page_size=4096" "$(row pid tgid ppid uid start cgroup state faults node policy comm)" \
+	"$(row 30 30 1 0 100 "$A" R 3 1 fifo sh)" "$(row 31 30 1 0 110 "$A" R 4 0 other sh)" \
+	"$(row 40 40 1 0 120 "$B" X 5 1 batch cc)"
+expect_rc format_3_note 0 "cowstat: note: $tmp/v3.tab: line 1: format 3, newer than this cowstat's 2" \
+	"$cowstat" show -f "$tmp/v3.tab"
+expect format_3_columns_shown "$(row pid tgid ppid uid state faults node policy comm)
+$(row 40 40 1 0 X 5 1 batch cc)
+$(row 31 30 1 0 R 4 0 other sh)
+$(row 30 30 1 0 R 3 1 fifo sh)
+$(row total - - - - 12 - - -)" "$cowstat" show --total -f "$tmp/v3.tab"
+expect format_3_columns_per_process "$(row 30 2 0 R 7 1 fifo sh)
+$(row 40 1 0 X 5 1 batch cc)" "$cowstat" show -P -s faults --no-header -f "$tmp/v3.tab"
+expect format_3_columns_in_json '[["1", "batch"], [null, null]]' python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(json.dumps([[r["node"], r["policy"]] for r in d["rows"]][:1] + [[d["totals"].get("node"), d["totals"].get("policy")]]))' \
+	< <("$cowstat" show -j --total -s comm -f "$tmp/v3.tab" 2> /dev/null)
 
 # top --by-cgroup: rates per cgroup id, from the per-cgroup table; equal
 # rates in the order of the ids.
@@ -454,8 +535,7 @@ table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 
 expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
 	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 3 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
 expect show_interval_cgroup_a_task_moved_in "$(row pid tgid ppid uid state faults copies bytes comm)
-$(row 30 30 1 0 R 9 1 4096 sh)
-$(row total - - - - 9 1 4096 -)" \
+$(row 30 30 1 0 R 9 1 4096 sh)" \
 	feed "$tmp/move1.tab" "$tmp/move2.tab" "$tmp/live.tab" \
 	"$cowstat" show -i 0.1 1 -s faults -g /system.slice/b.service -f "$tmp/live.tab"
 

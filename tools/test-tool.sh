@@ -142,7 +142,7 @@ if [ -e /sys/fs/cgroup/cgroup.procs ] && mkdir -p "$cg/x" "$cg/y"; then
 	tsv=$("$cowstat" show --by-cgroup --cgroup "/${cg##*/}" --tsv --no-total)
 	ktap_test_result show_by_cgroup_paths bash -c '[ "$(zero_of "$2/x" <<< "$1")" -ge 64 ] &&
 		[ "$(zero_of "$2/y" <<< "$1")" -ge 64 ] && [ "$(wc -l <<< "$1")" = 3 ]' _ "$tsv" "/${cg##*/}"
-	total=$("$cowstat" show --by-cgroup --cgroup "/${cg##*/}" --tsv | tail -n 1)
+	total=$("$cowstat" show --by-cgroup --cgroup "/${cg##*/}" --tsv --total | tail -n 1)
 	ktap_test_result show_cgroup_sums_subtree bash -c 'want=$(awk -F"\t" "NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"zero\") z = i; next }
 		{ s += \$z } END { print s }" <<< "$1"); got=$(awk -F"\t" "NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"zero\") z = i; next } END { print \$z }" <<< "$1
 $2"); [ "$want" -ge 128 ] && [ "$want" = "$got" ]' _ "$tsv" "$total"

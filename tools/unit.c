@@ -211,8 +211,13 @@ static const struct {
 	/* rows of the wrong width were dropped, or their tabs went into comm */
 	{ "a row with a field more", V1 H1 ROW_HEAD "1" ROW_TAIL_X,
 	  "line 3: 20 fields, the header has 19" },
-	{ "a row with a field less", V1 H1 "1\t1\t0\t0\t1\tR\t1\tsh\n",
+	{ "a row with a field less", V1 H1 "1\t1\t0\t0\t1\tR\t1\tsh\n" ROW_HEAD "1" ROW_TAIL,
 	  "line 3: 8 fields, the header has 19" },
+	/* a torn last line was silently no row: a table cut short said nothing */
+	{ "a last row with fields missing", V1 H1 "1\t1\t0\t0\t1\tR\t1\tsh\n",
+	  "line 3: 8 fields, the header has 19 (a table cut short?)" },
+	{ "a last row without a newline", V1 H1 ROW_HEAD "1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t40",
+	  "line 3: no newline at its end: the table was cut short" },
 	{ "a NUL byte in a comm", V1 H1 ROW_HEAD "1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\ts\0h\n",
 	  "line 3: a NUL byte" },
 	{ "an escape byte in a comm",
@@ -227,7 +232,11 @@ static const struct {
 	{ "no format version", "cowstat x tasks=0\n" H1,
 	  "line 1: no format version after 'cowstat'" },
 	{ "not a table", "hello\nworld\n",
-	  "no 'cowstat N' line and header starting with 'pid' or 'cgroup'" },
+	  "line 1: 'hello' is not a version line such as 'cowstat 2 tasks=...'" },
+	{ "an empty file", "", "line 1: '' is not a version line such as 'cowstat 2 tasks=...'" },
+	{ "no header", V1, "line 2: no complete header line: the table was cut short" },
+	{ "a header of something else", V1 "name\tsize\n",
+	  "line 2: a header that starts with 'name', not 'pid' or 'cgroup'" },
 };
 
 /* The sizeof of a literal, NUL bytes inside included. */
@@ -424,8 +433,8 @@ static void test_cgroup_paths(const char *root)
 	snprintf(dir, sizeof(dir), "%s/odd\tname\\x\ny z", root);
 	stat(dir, &st);
 	cgroup_path_escaped(st.st_ino, escaped, sizeof(escaped));
-	ok(!strcmp(escaped, "/odd\\011name\\134x\\012y z"),
-	   "cgroup paths: tab, backslash, newline escaped for tables");
+	ok(!strcmp(escaped, "/odd\\011name\\x\\012y z"),
+	   "cgroup paths: tab and newline escaped for tables, a backslash as it is");
 }
 
 /* Export by cgroup: one series each, labelled with the path; [other] past the bound. */
