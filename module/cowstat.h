@@ -10,6 +10,7 @@
 #define _COWSTAT_H
 
 #include <linux/types.h>
+#include <linux/stddef.h>
 #include <linux/hash.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
@@ -59,15 +60,17 @@ struct cowstat_row {
 	seqcount_t	seq;		/* odd while the row is being written */
 	pid_t		pid;		/* key, with @start_time; 0 while unused */
 	u16		flags;		/* COWSTAT_ROW_* */
-	/* From here on, cleared when the row is handed to a new task. */
+	/* From here on, set anew when the row is handed to a new task. */
 	u16		fault_seq;	/* owner's min_flt + maj_flt at @pending, low bits */
 	pid_t		tgid;
 	pid_t		ppid;		/* parent's tgid at the first fault */
 	u64		start_time;	/* task->start_time: tells recycled pids apart */
-	unsigned long	pending;	/* PTE pointer | COWSTAT_PENDING_* */
-	u64		cgroup;		/* cgroup v2 id of the task at these faults */
-	struct cowstat_counts counts;
-	char		comm[TASK_COMM_LEN];
+	struct_group(fresh,		/* cleared then */
+		unsigned long	pending;	/* PTE pointer | COWSTAT_PENDING_* */
+		u64		cgroup;		/* cgroup v2 id of the task at these faults */
+		struct cowstat_counts counts;
+		char		comm[TASK_COMM_LEN];
+	);
 };
 
 #define COWSTAT_ROW_USED	0x1
@@ -95,6 +98,7 @@ enum cowstat_probe {
 	COWSTAT_P_THP_REUSE,	/* pmdp_set_access_flags: a THP reused at PMD level */
 	COWSTAT_P_THP_FILL,	/* pmdp_huge_clear_flush: the huge zero page replaced */
 	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
+	COWSTAT_P_TID,		/* exchange_tids: a thread that execs ends its tid */
 	COWSTAT_P_EXIT,		/* exit_files: the task's end, after exit_mm() */
 	COWSTAT_P_EXEC,		/* sched_process_exec tracepoint */
 	COWSTAT_NR_PROBES
@@ -104,12 +108,13 @@ enum cowstat_probe {
 
 /* table.c */
 
-/* What lockless lookups read: set at load, unchanged until unload. */
+/* What lockless lookups read: set at load, unchanged until unload but @epoch. */
 struct cowstat_index {
 	struct cowstat_row	*rows;
 	u32			*buckets;	/* row indices, COWSTAT_NIL ends a chain */
 	unsigned int		capacity;
 	unsigned int		hash_bits;
+	u16			epoch;		/* COWSTAT_ROW_EPOCH of rows that count */
 };
 
 extern struct cowstat_index cowstat_index;
@@ -137,11 +142,19 @@ cowstat_row_walk(pid_t pid, u64 start_time, unsigned int max_steps)
 	while (i < cowstat_index.capacity) {
 		struct cowstat_row *row = &cowstat_index.rows[i];
 
+		/*
+		 * The pid, the start time, the pid again: init_row() clears the
+		 * pid before it writes the start time and sets the pid after
+		 * it, with smp_wmb() between, so a row being handed on never
+		 * matches with one task's pid and another's start time.
+		 */
 		if (READ_ONCE(row->pid) == pid) {
-			/* Pairs with init_row()'s smp_wmb() before it sets the pid. */
 			smp_rmb();
-			if (READ_ONCE(row->start_time) == start_time)
-				return row;
+			if (READ_ONCE(row->start_time) == start_time) {
+				smp_rmb();
+				if (READ_ONCE(row->pid) == pid)
+					return row;
+			}
 		}
 		if (++steps > max_steps)
 			return NULL;
@@ -184,8 +197,11 @@ static __always_inline struct cowstat_row *cowstat_row_get(struct task_struct *t
 	struct cowstat_row *row = cowstat_row_find(task->pid, task->start_time);
 	u64 cgroup = cowstat_task_cgroup(task);
 
+	/* Not ended, not forgotten by a reset: of the epoch that counts. */
 	if (likely(row && READ_ONCE(row->cgroup) == cgroup &&
-		   !(READ_ONCE(row->flags) & (COWSTAT_ROW_EXITED | COWSTAT_ROW_STALE))))
+		   (READ_ONCE(row->flags) &
+		    (COWSTAT_ROW_EXITED | COWSTAT_ROW_STALE | COWSTAT_ROW_EPOCH)) ==
+		   READ_ONCE(cowstat_index.epoch)))
 		return row;
 	return cowstat_row_insert(task, cgroup);
 }
@@ -201,6 +217,7 @@ int cowstat_table_init(unsigned int capacity);
 void cowstat_table_exit(void);
 void cowstat_row_end(struct task_struct *task);
 void cowstat_row_exec(struct task_struct *task, pid_t old_pid);
+void cowstat_row_tid_ends(struct task_struct *task);
 void cowstat_count_dropped(void);
 void cowstat_table_reset(void (*at_reset)(void));
 bool cowstat_row_shown(const struct cowstat_row *snap);

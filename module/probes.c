@@ -21,6 +21,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
@@ -37,6 +38,7 @@ static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
 static char thp_reuse_symbol[KSYM_NAME_LEN] = "pmdp_set_access_flags";
 static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
 static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
+static char tid_symbol[KSYM_NAME_LEN] = "exchange_tids";
 static char exit_symbol[KSYM_NAME_LEN] = "exit_files";
 
 module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
@@ -53,6 +55,8 @@ module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
 module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
+module_param_string(tid_symbol, tid_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(tid_symbol, "Gives a thread that execs its leader's tid (default exchange_tids)");
 module_param_string(exit_symbol, exit_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(exit_symbol, "Called by do_exit() after exit_mm(), with the task (default exit_files)");
 
@@ -156,6 +160,24 @@ static __always_inline struct cowstat_row *current_row_or_drop(void)
 	return row;
 }
 
+/*
+ * Is @row @task's, and not ended?  The task may have ended it since (it
+ * moved to another cgroup, or, after a non-leader exec, the key is its
+ * old leader's), and eviction may have handed it to another task.  Only
+ * @task ends its rows, so an EXITED it set is seen here; and a row that
+ * was handed on shows its new key.
+ */
+static __always_inline bool task_row_live(const struct cowstat_row *row,
+					  const struct task_struct *task)
+{
+	if ((READ_ONCE(row->flags) & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) != COWSTAT_ROW_USED)
+		return false;
+	/* Pairs with init_row()'s smp_wmb()s around the new flags. */
+	smp_rmb();
+	return READ_ONCE(row->pid) == task->pid &&
+	       READ_ONCE(row->start_time) == task->start_time;
+}
+
 /* current's row, for an outcome probe: NULL if it has none. */
 static __always_inline struct cowstat_row *outcome_row(void)
 {
@@ -164,22 +186,11 @@ static __always_inline struct cowstat_row *outcome_row(void)
 
 	if (this_cpu_read(last_fault.task) == task) {
 		row = this_cpu_read(last_fault.row);
-		/*
-		 * The task may have ended that row since (it moved to another
-		 * cgroup), and eviction handed it to another task.  Only this
-		 * task ends its rows, so an EXITED it set is seen here; and a
-		 * row that was handed on shows its new key.
-		 */
-		if ((READ_ONCE(row->flags) & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) ==
-		    COWSTAT_ROW_USED) {
-			/* Pairs with init_row()'s smp_wmb()s around the new flags. */
-			smp_rmb();
-			if (READ_ONCE(row->pid) == task->pid &&
-			    READ_ONCE(row->start_time) == task->start_time)
-				return row;
-		}
+		if (task_row_live(row, task))
+			return row;
 	}
-	return cowstat_row_find(task->pid, task->start_time);
+	row = cowstat_row_find(task->pid, task->start_time);
+	return row && task_row_live(row, task) ? row : NULL;
 }
 
 /* The row whose pending fault is for @ptep, or NULL: cheap for misses. */
@@ -531,6 +542,30 @@ static void on_exit_files(struct task_struct *task)
 		cowstat_row_end(task);
 }
 
+/*
+ * exchange_tids(left, right): de_thread() gives @left, current, a thread
+ * that execs, its leader's tid.  Its own tid ends here.
+ */
+static void on_exchange_tids(struct task_struct *left)
+{
+	if (left == current)
+		cowstat_row_tid_ends(left);
+}
+
+static int tid_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	on_exchange_tids((struct task_struct *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static void notrace tid_ftrace(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	preempt_disable_notrace();
+	on_exchange_tids((struct task_struct *)fregs_arg(fregs, 0));
+	preempt_enable_notrace();
+}
+
 static int exit_entry(struct kprobe *p, struct pt_regs *regs)
 {
 	on_exit_files((struct task_struct *)regs_get_kernel_argument(regs, 0));
@@ -665,6 +700,16 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 							     unsigned long, unsigned int)),
 		.entry_handler	= hugetlb_fault_entry,
 		.ret_handler	= hugetlb_fault_return,
+	},
+	/* Once per non-leader exec; without it, a failed one leaves a live row. */
+	[COWSTAT_P_TID] = {
+		.param		= "tid_symbol",
+		.symbol		= tid_symbol,
+		.layout		= "(struct task_struct *, struct task_struct *)",
+		.declared	= DECLARED_AS(exchange_tids,
+					      void (*)(struct task_struct *, struct task_struct *)),
+		.ftrace_func	= tid_ftrace,
+		.pre_handler	= tid_entry,
 	},
 	/* Once per exiting task: cheap as an ftrace callback, and it never misses. */
 	[COWSTAT_P_EXIT] = {

@@ -43,7 +43,6 @@ static struct {
 	u32			*exit_ring;	/* ended rows, oldest first */
 	unsigned int		exit_first;
 	unsigned int		exit_count;
-	u16			epoch;		/* COWSTAT_ROW_EPOCH of new rows */
 	unsigned int		used;
 	unsigned int		stale;		/* used rows a reset forgot */
 	u64			evicted;
@@ -68,7 +67,7 @@ MODULE_PARM_DESC(fail_rows, "Testing: refuse the next N new rows, as if the tabl
 static inline bool row_current(const struct cowstat_row *row)
 {
 	return (row->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EPOCH | COWSTAT_ROW_STALE)) ==
-	       (COWSTAT_ROW_USED | tbl.epoch);
+	       (COWSTAT_ROW_USED | cowstat_index.epoch);
 }
 
 /*
@@ -78,7 +77,7 @@ static inline bool row_current(const struct cowstat_row *row)
 bool cowstat_row_shown(const struct cowstat_row *snap)
 {
 	return (snap->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EPOCH | COWSTAT_ROW_STALE)) ==
-	       (COWSTAT_ROW_USED | READ_ONCE(tbl.epoch)) && snap->pid;
+	       (COWSTAT_ROW_USED | READ_ONCE(cowstat_index.epoch)) && snap->pid;
 }
 
 static inline u32 row_index(const struct cowstat_row *row)
@@ -156,7 +155,7 @@ static struct cowstat_row *take_row(void)
 	 * ended before a reset that is still freeing the old rows counts no
 	 * more.
 	 */
-	if ((row->flags & COWSTAT_ROW_EPOCH) == tbl.epoch) {
+	if ((row->flags & COWSTAT_ROW_EPOCH) == cowstat_index.epoch) {
 		cowstat_cgroups_fold(row);
 		tbl.evicted++;
 	}
@@ -188,11 +187,12 @@ static void init_row(struct cowstat_row *row, struct task_struct *task, u64 cgro
 	cowstat_row_write_begin(row);
 	WRITE_ONCE(row->pid, 0);
 	smp_wmb();	/* pid 0 before anything else changes; pairs with lookups */
-	memset((char *)row + offsetof(struct cowstat_row, fault_seq), 0,
-	       sizeof(*row) - offsetof(struct cowstat_row, fault_seq));
+	/* The key's start_time is written once, below: lockless walks read it. */
+	row->fault_seq = 0;
+	memset(&row->fresh, 0, sizeof(row->fresh));
 	if (row->flags & COWSTAT_ROW_STALE)
 		tbl.stale--;
-	WRITE_ONCE(row->flags, COWSTAT_ROW_USED | tbl.epoch);
+	WRITE_ONCE(row->flags, COWSTAT_ROW_USED | cowstat_index.epoch);
 	row->uid = from_kuid(&init_user_ns, task_uid(task));
 	row->tgid = task->tgid;
 	rcu_read_lock();
@@ -340,21 +340,62 @@ void cowstat_row_end(struct task_struct *task)
 }
 
 /*
+ * End the live row of @task's (current's) tid @tid: de_thread() is giving
+ * the thread its leader's.  Its start_time is already the leader's, so the
+ * row is found by tid and thread group: at that moment no other task of
+ * the group can have that tid.
+ */
+static void end_tid_row(struct task_struct *task, pid_t tid)
+{
+	struct cowstat_row *row = NULL;
+	unsigned long flags;
+	u32 i;
+
+	raw_spin_lock_irqsave(&tbl.lock, flags);
+	for (i = *cowstat_bucket(tid); i < cowstat_index.capacity;
+	     i = cowstat_index.rows[i].next) {
+		struct cowstat_row *r = &cowstat_index.rows[i];
+
+		if (r->pid == tid && r->tgid == task->tgid &&
+		    (r->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) == COWSTAT_ROW_USED) {
+			row = r;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&tbl.lock, flags);
+	/* Only this task could still write to it, and it is here. */
+	if (row)
+		finish_row(row, NULL, 0);
+}
+
+/*
+ * exchange_tids(current, leader), called only by de_thread(): a thread
+ * that execs is about to take its leader's tid, and its own tid ends, like
+ * an exit, under the name of the program that made its faults.  Here, not
+ * at sched_process_exec: an exec can still fail after de_thread() (a
+ * fatal signal), and then that tracepoint never fires.
+ */
+void cowstat_row_tid_ends(struct task_struct *task)
+{
+	end_tid_row(task, task->pid);
+}
+
+/*
  * sched_process_exec, in @task (current) after the new program is loaded.
  * Same thread: only the comm changes.  A non-leader thread: de_thread()
  * gave it the old leader's pid and start_time, and its faults since then
  * (exec's own clear_child_tid write) went to a row of its own under that
- * key.  Its old tid has ended, like an exit: that row ends under the name
- * of the program that made its faults.
+ * key.  The leader's ended row leaves the hash, still shown until evicted;
+ * the thread's old tid row has ended at exchange_tids(), or ends here if
+ * that function could not be probed.
  */
 void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
 {
 	struct cowstat_row *row;
 	unsigned long flags;
-	u32 i;
 
 	if (old_pid == task->pid) {
-		row = cowstat_row_find(task->pid, task->start_time);
+		row = row_find_exact(task->pid, task->start_time);
 		if (row && !(READ_ONCE(row->flags) & COWSTAT_ROW_EXITED)) {
 			cowstat_row_write_begin(row);
 			copy_comm(row, task);
@@ -367,22 +408,8 @@ void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
 	row = cowstat_row_walk(task->pid, task->start_time, cowstat_index.capacity);
 	if (row && (row->flags & COWSTAT_ROW_EXITED))
 		unlink_row(row);
-	/* The thread's own row: its start_time is gone, but it is our live old tid. */
-	row = NULL;
-	for (i = READ_ONCE(*cowstat_bucket(old_pid)); i < cowstat_index.capacity;
-	     i = cowstat_index.rows[i].next) {
-		struct cowstat_row *r = &cowstat_index.rows[i];
-
-		if (r->pid == old_pid && r->tgid == task->tgid &&
-		    (r->flags & (COWSTAT_ROW_USED | COWSTAT_ROW_EXITED)) == COWSTAT_ROW_USED) {
-			row = r;
-			break;
-		}
-	}
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
-	/* Only this task could still write to it, and it is here. */
-	if (row)
-		finish_row(row, NULL, 0);
+	end_tid_row(task, old_pid);
 }
 
 void cowstat_count_dropped(void)
@@ -408,8 +435,8 @@ void cowstat_table_reset(void (*at_reset)(void))
 
 	mutex_lock(&reset_lock);
 	raw_spin_lock_irqsave(&tbl.lock, flags);
-	old = tbl.epoch;
-	tbl.epoch ^= COWSTAT_ROW_EPOCH;
+	old = cowstat_index.epoch;
+	WRITE_ONCE(cowstat_index.epoch, old ^ COWSTAT_ROW_EPOCH);
 	tbl.evicted = 0;
 	atomic64_set(&tbl.dropped, 0);
 	at_reset();
@@ -535,7 +562,7 @@ int cowstat_table_init(unsigned int capacity)
 	tbl.free_head = 0;
 	tbl.exit_first = 0;
 	tbl.exit_count = 0;
-	tbl.epoch = 0;
+	WRITE_ONCE(cowstat_index.epoch, 0);
 	tbl.used = 0;
 	tbl.stale = 0;
 	tbl.evicted = 0;
