@@ -11,6 +11,7 @@
  * Run by cowstat.sh, which loads the module; without it every test skips.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -687,6 +688,116 @@ TEST_F(cowstat, exec_renames_row)
 	EXPECT_STREQ("exe", comm);
 	close(to_prog[1]);
 	waitpid(pid, NULL, 0);
+}
+
+/*
+ * An executable that fails only after exec's point of no return: its one
+ * segment is at a kernel address, which loading it cannot map.  Written
+ * to @path; 0 on success.
+ */
+static int write_failing_elf(const char *path)
+{
+	struct {
+		Elf64_Ehdr	ehdr;
+		Elf64_Phdr	phdr;
+	} elf = {
+		.ehdr = {
+			.e_ident	= { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
+					    ELFDATA2LSB, EV_CURRENT },
+			.e_type		= ET_EXEC,
+#if defined(__x86_64__)
+			.e_machine	= EM_X86_64,
+#elif defined(__aarch64__)
+			.e_machine	= EM_AARCH64,
+#endif
+			.e_version	= EV_CURRENT,
+			.e_entry	= 0xffff800000000000UL,
+			.e_phoff	= sizeof(Elf64_Ehdr),
+			.e_ehsize	= sizeof(Elf64_Ehdr),
+			.e_phentsize	= sizeof(Elf64_Phdr),
+			.e_phnum	= 1,
+		},
+		.phdr = {
+			.p_type		= PT_LOAD,
+			.p_flags	= PF_R | PF_X,
+			.p_vaddr	= 0xffff800000000000UL,
+			.p_filesz	= sizeof(elf),
+			.p_memsz	= sizeof(elf),
+			.p_align	= 0x1000,
+		},
+	};
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	bool ok = fd >= 0 && write(fd, &elf, sizeof(elf)) == sizeof(elf);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+static const char *failing_elf;
+static int failing_exec_fd = -1;
+
+/* A thread with a row of its own execs failing_elf; it returns only if exec failed early. */
+static void *exec_failing_thread(void *arg)
+{
+	pid_t tid = gettid();
+	int err;
+
+	copy_zero_pages(1);
+	if (write(failing_exec_fd, &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	execl(failing_elf, "cowstat_fails", (char *)NULL);
+	err = errno;
+	if (write(failing_exec_fd, &err, sizeof(err)) != sizeof(err))
+		_exit(1);
+	_exit(2);
+}
+
+/*
+ * A thread execs, and the exec fails after de_thread() gave it its
+ * leader's tid: the process dies of SIGSEGV and sched_process_exec never
+ * fires.  The thread's old tid has still ended, like an exit: no row of
+ * it stays live.
+ */
+TEST_F(cowstat, failed_exec_from_thread_ends_its_tid)
+{
+	char path[] = "/tmp/cowstat-fails.XXXXXX";
+	int fd, fds[2], status, err, live, exited;
+	pthread_t th;
+	pid_t pid, tid;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	close(fd);	/* exec refuses a file open for writing */
+	ASSERT_EQ(0, write_failing_elf(path));
+	ASSERT_EQ(0, chmod(path, 0700));
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(fds[0]);
+		failing_elf = path;
+		failing_exec_fd = fds[1];
+		copy_zero_pages(1);
+		if (pthread_create(&th, NULL, exec_failing_thread, NULL))
+			_exit(1);
+		pause();	/* de_thread() ends this thread */
+		_exit(1);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(tid), read(fds[0], &tid, sizeof(tid)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	unlink(path);
+	if (read(fds[0], &err, sizeof(err)) == sizeof(err))
+		SKIP(return, "exec of %s failed before de_thread(): %s", path, strerror(err));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		TH_LOG("the failed exec ended the process with status %#x", status);
+	ASSERT_NE(pid, tid);
+	ASSERT_EQ(0, row_states(tid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("tid %d: its row is live, with no task left", tid);
+	EXPECT_EQ(1, exited) TH_LOG("tid %d", tid);
+	ASSERT_EQ(0, row_states(pid, &live, &exited));
+	EXPECT_EQ(0, live) TH_LOG("pid %d: a row is live, with no task left", pid);
 }
 
 /* ---- userfaultfd ---- */
