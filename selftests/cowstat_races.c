@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "kselftest_harness.h"
+#include "cowstat_harness.h"
 #include "cowstat_table.h"
 
 #define REGION_PAGES	64
@@ -90,6 +90,7 @@ static void end_child(pid_t pid)
 }
 
 FIXTURE(races) {
+	bool	setup_skipped;
 	char	*region;
 	time_t	end;
 };
@@ -98,12 +99,12 @@ FIXTURE_SETUP(races)
 {
 	page_size = sysconf(_SC_PAGESIZE);
 	if (geteuid() != 0)
-		SKIP(return, "must run as root");
+		SETUP_SKIP("must run as root");
 	if (access(COWSTAT_PROC, R_OK))
-		SKIP(return, "%s missing: load cowstat.ko first (cowstat_races.sh does)",
-		     COWSTAT_PROC);
+		SETUP_SKIP("%s missing: load cowstat.ko first (cowstat_races.sh does)",
+			   COWSTAT_PROC);
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		SKIP(return, "a race needs two CPUs");
+		SETUP_SKIP("a race needs two CPUs");
 	unpin();
 	self->region = map_region();
 	ASSERT_NE(NULL, self->region);
@@ -186,7 +187,7 @@ static long long other_of(const char *path, const char *as, uint64_t key)
 	return v;
 }
 
-TEST_F(races, reader_never_sees_other)
+COWSTAT_TEST_F(races, reader_never_sees_other)
 {
 	char cg[64] = "";
 	long long other;
@@ -339,7 +340,7 @@ static int ended_rows_not_adding_up(const char *text_path, unsigned long *ended)
 	return bad;
 }
 
-TEST_F(races, ended_rows_add_up_under_late_exits)
+COWSTAT_TEST_F(races, ended_rows_add_up_under_late_exits)
 {
 	unsigned long reads = 0, ended = 0;
 	int bad = 0, n, k;
@@ -498,7 +499,7 @@ static int live_comms_wrong(unsigned long *checked)
 	return bad;
 }
 
-TEST_F(races, live_rows_keep_comm_under_preempted_resets)
+COWSTAT_TEST_F(races, live_rows_keep_comm_under_preempted_resets)
 {
 	unsigned long checked = 0;
 	int bad = 0, n, k, status;

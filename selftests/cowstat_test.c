@@ -39,7 +39,7 @@
 #include <linux/userfaultfd.h>
 #include <sys/socket.h>
 
-#include "kselftest_harness.h"
+#include "cowstat_harness.h"
 #include "cowstat_cases.h"
 
 #define NPAGES		32
@@ -134,14 +134,15 @@ static char *map_aligned(size_t size)
 #define FIXTURE_PREAMBLE() do {						\
 	page_size = sysconf(_SC_PAGESIZE);				\
 	if (geteuid() != 0)						\
-		SKIP(return, "must run as root");			\
+		SETUP_SKIP("must run as root");				\
 	if (access(COWSTAT_PROC, R_OK))					\
-		SKIP(return, "%s missing: load cowstat.ko first (cowstat.sh does)", \
-		     COWSTAT_PROC);					\
+		SETUP_SKIP("%s missing: load cowstat.ko first (cowstat.sh does)", \
+			   COWSTAT_PROC);				\
 	cowstat_pin_to_this_cpu();					\
 } while (0)
 
 FIXTURE(cowstat) {
+	bool setup_skipped;
 	struct region r;
 };
 
@@ -162,7 +163,7 @@ FIXTURE_TEARDOWN(cowstat)
 
 /* ---- Format ---- */
 
-TEST_F(cowstat, format)
+COWSTAT_TEST_F(cowstat, format)
 {
 	static const char *const always[] = {
 		"pid", "tgid", "ppid", "uid", "start", "cgroup", "state", "faults",
@@ -217,7 +218,7 @@ TEST_F(cowstat, format)
  * Every exited row: faults = copies + reuses + shared + unshare + other,
  * and bytes = copies * page_size + thp_zero * 2 MiB (+ hugetlb pages).
  */
-TEST_F(cowstat, invariant_every_row)
+COWSTAT_TEST_F(cowstat, invariant_every_row)
 {
 	static const char *const outcomes[] = { "copies", "reuses", "other" };
 	struct cowstat_table t = { 0 };
@@ -256,6 +257,7 @@ TEST_F(cowstat, invariant_every_row)
 /* ---- The table of cases (cowstat_cases.h), one result line each ---- */
 
 FIXTURE(cow) {
+	bool setup_skipped;
 };
 
 FIXTURE_VARIANT(cow) {
@@ -286,7 +288,7 @@ FIXTURE_TEARDOWN(cow)
 }
 
 /* Every counter moves by exactly what the case says. */
-TEST_F(cow, exact)
+COWSTAT_TEST_F(cow, exact)
 {
 	const struct cowstat_case *c = &cowstat_cases[variant->id];
 	/* cowstat.sh mounts ext4 there: shared_write_notify needs writeback. */
@@ -328,7 +330,7 @@ static void thp_zero_then_write(struct cowstat_result *res, void *arg)
  * the PMD and copy one 4 KiB zero page.  Which one happened is the
  * kernel's own thp_fault_alloc; cowstat must agree with it exactly.
  */
-TEST_F(cowstat, thp_zero_page_write)
+COWSTAT_TEST_F(cowstat, thp_zero_page_write)
 {
 	struct cowstat_result res;
 
@@ -370,7 +372,7 @@ static void mthp_parent_after_child(struct cowstat_result *res, void *arg)
  * Since 6.15 the kernel reuses them in place (reuses, and large); before,
  * it copied each one.  Either way, all 16 the same way, and exact.
  */
-TEST_F(cowstat, mthp_parent_reuses_large)
+COWSTAT_TEST_F(cowstat, mthp_parent_reuses_large)
 {
 	const uint64_t n = MTHP_SIZE / page_size;
 	char old[64] = "";
@@ -442,7 +444,7 @@ static void *thread_writes(void *p)
 }
 
 /* Two threads write their own halves of inherited memory at the same time. */
-TEST_F(cowstat, threads_have_exact_rows)
+COWSTAT_TEST_F(cowstat, threads_have_exact_rows)
 {
 	static pthread_barrier_t barrier;
 	static pthread_mutex_t read_lock;
@@ -612,7 +614,7 @@ static int row_comm(pid_t pid, char *comm)
  * The thread's old tid has ended (X), and the new program's faults go to
  * a live row of its own, not to the exited leader's.
  */
-TEST_F(cowstat, exec_from_thread)
+COWSTAT_TEST_F(cowstat, exec_from_thread)
 {
 	int to_test[2], to_prog[2], live, exited;
 	char env[64], comm[16], old_comm[16] = "";
@@ -659,7 +661,7 @@ TEST_F(cowstat, exec_from_thread)
 }
 
 /* A task that execs keeps its row, under its new comm ("exe"), not its old one. */
-TEST_F(cowstat, exec_renames_row)
+COWSTAT_TEST_F(cowstat, exec_renames_row)
 {
 	int to_test[2], to_prog[2];
 	struct cowstat_result res;
@@ -759,7 +761,7 @@ static void *exec_failing_thread(void *arg)
  * fires.  The thread's old tid has still ended, like an exit: no row of
  * it stays live.
  */
-TEST_F(cowstat, failed_exec_from_thread_ends_its_tid)
+COWSTAT_TEST_F(cowstat, failed_exec_from_thread_ends_its_tid)
 {
 	char path[] = "/tmp/cowstat-fails.XXXXXX";
 	int fd, fds[2], status, err, live, exited;
@@ -912,7 +914,7 @@ static void uffd_wp_handoff(struct cowstat_result *res, void *arg)
  * the page writable, and the retry only marks it young: no reuse there,
  * whatever the retry calls.  pgreuse says which, in the quietest run.
  */
-TEST_F(cowstat, uffd_wp_handoff_is_other)
+COWSTAT_TEST_F(cowstat, uffd_wp_handoff_is_other)
 {
 	struct uffd_writer w = { 0 };
 	struct cowstat_result res;
@@ -973,7 +975,7 @@ static void in_new_pid_ns(struct cowstat_result *res, void *arg)
  * In a container, a live task's fault in progress is not "other" yet: the
  * reader looks the task up by its global pid, not its pid in there.
  */
-TEST_F(cowstat, pending_fault_in_pid_namespace)
+COWSTAT_TEST_F(cowstat, pending_fault_in_pid_namespace)
 {
 	struct cowstat_result res;
 
@@ -1037,7 +1039,7 @@ static void count_trace_lines(const char *dir, const pid_t *pids, int n, long *h
 }
 
 /* faults equals what a tracefs kprobe event on do_wp_page saw, pid by pid. */
-TEST_F(cowstat, faults_match_tracefs_kprobe_event)
+COWSTAT_TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 {
 	const char *dir = tracefs();
 	pid_t pids[4];
@@ -1073,7 +1075,7 @@ TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 
 /* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
 /* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
-TEST_F(cowstat, reuses_match_vmstat_pgreuse)
+COWSTAT_TEST_F(cowstat, reuses_match_vmstat_pgreuse)
 {
 	struct cowstat_ctx ctx = { .pages = NPAGES };
 	struct cowstat_counts want;
@@ -1108,7 +1110,7 @@ static pid_t fork_writer(struct region *r, int value)
 	return pid;
 }
 
-TEST_F(cowstat, row_survives_exit)
+COWSTAT_TEST_F(cowstat, row_survives_exit)
 {
 	struct cowstat_table t = { 0 };
 	char *text;
@@ -1201,7 +1203,7 @@ static void check_ended_row(struct __test_metadata *_metadata, pid_t tid,
  * after the sched_process_exit tracepoint.  That copy is counted in the
  * exiting thread's row, which then ends, and never in "dropped".
  */
-TEST_F(cowstat, exit_writes_are_counted)
+COWSTAT_TEST_F(cowstat, exit_writes_are_counted)
 {
 	const size_t stack_size = 64 << 10;
 	long long dropped = header_field("dropped");
@@ -1272,7 +1274,7 @@ static int rows_of(pid_t pid, struct cowstat_counts *c, uint64_t *start, int max
 }
 
 /* A recycled pid gets a fresh row; the old owner's row is left alone. */
-TEST_F(cowstat, recycled_pid_gets_fresh_row)
+COWSTAT_TEST_F(cowstat, recycled_pid_gets_fresh_row)
 {
 	struct cowstat_counts first[2], both[2];
 	uint64_t start[2];
@@ -1317,7 +1319,7 @@ static int write_proc(const char *buf, size_t len)
 }
 
 /* 58 bad writes: each EINVAL, none changes the table. */
-TEST_F(cowstat, garbage_writes_rejected)
+COWSTAT_TEST_F(cowstat, garbage_writes_rejected)
 {
 	static const struct { const char *buf; size_t len; } bad[] = {
 		{ "\n", 1 }, { "rese", 4 }, { "resett", 6 }, { "reset now", 9 },
@@ -1380,7 +1382,7 @@ static int drop_cap_sys_admin(void)
 }
 
 /* Without CAP_SYS_ADMIN nobody resets, and other users' rows are hidden. */
-TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
+COWSTAT_TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 {
 	int fds[2], status;
 	struct cowstat_counts c[2];
@@ -1424,7 +1426,7 @@ TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 	EXPECT_EQ(1, rows_of(marker, c, start, 2)) TH_LOG("the table was reset");
 }
 
-TEST_F(cowstat, reset_clears_table)
+COWSTAT_TEST_F(cowstat, reset_clears_table)
 {
 	struct cowstat_counts c[2];
 	uint64_t start[2];
@@ -1518,7 +1520,7 @@ out:
  * The header's dropped counts the events the probes missed too, and a
  * reset clears it: the kprobes' own missed counts never go back.
  */
-TEST_F(cowstat, reset_clears_probe_misses)
+COWSTAT_TEST_F(cowstat, reset_clears_probe_misses)
 {
 	struct cowstat_result res = { 0 };
 	long long dropped = -1;
@@ -1651,7 +1653,7 @@ out:
  * with no unshare and nothing ending otherwise, that is exactly copies.
  * taskstats answers for live tasks only: read both while the child waits.
  */
-TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
+COWSTAT_TEST_F(cowstat, copies_match_delayacct_wpcopy_count)
 {
 	struct cowstat_counts c;
 	int go[2], ready[2], prev = -1;
@@ -1707,6 +1709,7 @@ struct test_cgroups {
 };
 
 FIXTURE(cgroups) {
+	bool setup_skipped;
 	struct region r;
 	struct test_cgroups cg;
 };
@@ -1717,9 +1720,9 @@ FIXTURE_SETUP(cgroups)
 
 	FIXTURE_PREAMBLE();
 	if (statfs(CGROUP2_ROOT, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
-		SKIP(return, "no cgroup2 at %s", CGROUP2_ROOT);
+		SETUP_SKIP("no cgroup2 at %s", CGROUP2_ROOT);
 	if (access(COWSTAT_CGROUPS_PROC, R_OK))
-		SKIP(return, "%s missing: a module without per-cgroup totals",
+		SETUP_SKIP("%s missing: a module without per-cgroup totals",
 		     COWSTAT_CGROUPS_PROC);
 	snprintf(self->cg.dir, sizeof(self->cg.dir), CGROUP2_ROOT "/cowstat-test.%d", getpid());
 	ASSERT_EQ(0, mkdir(self->cg.dir, 0755)) TH_LOG("mkdir %s: %m", self->cg.dir);
@@ -1857,7 +1860,7 @@ static void check_cgroup(struct __test_metadata *_metadata, uint64_t id, uint64_
  * A task that writes pages it shares with its parent copies each of them,
  * and its cgroup totals exactly those faults; a second cgroup, the same.
  */
-TEST_F(cgroups, exact_per_cgroup)
+COWSTAT_TEST_F(cgroups, exact_per_cgroup)
 {
 	uint64_t a = make_cgroup(&self->cg, "a"), b = make_cgroup(&self->cg, "b");
 	int fa = open_procs(&self->cg, "a"), fb = open_procs(&self->cg, "b");
@@ -1875,7 +1878,7 @@ TEST_F(cgroups, exact_per_cgroup)
 }
 
 /* A task that moves mid-run: each cgroup gets the faults taken in it. */
-TEST_F(cgroups, migrated_task_splits)
+COWSTAT_TEST_F(cgroups, migrated_task_splits)
 {
 	uint64_t a = make_cgroup(&self->cg, "a"), b = make_cgroup(&self->cg, "b");
 	int fa = open_procs(&self->cg, "a"), fb = open_procs(&self->cg, "b");
@@ -1920,7 +1923,7 @@ TEST_F(cgroups, migrated_task_splits)
  * Nested cgroups: counts are per leaf, and a parent with no tasks of its
  * own has no totals (the tool sums a subtree).
  */
-TEST_F(cgroups, nested_counts_per_leaf)
+COWSTAT_TEST_F(cgroups, nested_counts_per_leaf)
 {
 	uint64_t n = make_cgroup(&self->cg, "n"), x = make_cgroup(&self->cg, "n/x");
 	uint64_t y = make_cgroup(&self->cg, "n/y"), tasks;
@@ -1942,7 +1945,7 @@ TEST_F(cgroups, nested_counts_per_leaf)
 }
 
 /* Totals outlive the cgroup: rmdir after its tasks exit leaves them. */
-TEST_F(cgroups, removed_cgroup_kept)
+COWSTAT_TEST_F(cgroups, removed_cgroup_kept)
 {
 	uint64_t a = make_cgroup(&self->cg, "a");
 	int fa = open_procs(&self->cg, "a");
@@ -1959,7 +1962,7 @@ TEST_F(cgroups, removed_cgroup_kept)
  * A reader in a cgroup namespace rooted at cgroup a sees a's subtree, and
  * not cgroup b beside it.
  */
-TEST_F(cgroups, namespace_sees_own_subtree)
+COWSTAT_TEST_F(cgroups, namespace_sees_own_subtree)
 {
 	uint64_t a = make_cgroup(&self->cg, "a"), x = make_cgroup(&self->cg, "a/x");
 	uint64_t b = make_cgroup(&self->cg, "b");
