@@ -122,7 +122,7 @@ static void free_row(struct cowstat_row *row)
 		tbl.stale--;
 	WRITE_ONCE(row->flags, 0);
 	WRITE_ONCE(row->pid, 0);
-	__clear_bit(row_index(row), tbl.used_map);
+	clear_bit(row_index(row), tbl.used_map);	/* readers scan it locklessly */
 	tbl.used--;
 	WRITE_ONCE(row->next, tbl.free_head);
 	tbl.free_head = row_index(row);
@@ -140,7 +140,7 @@ static struct cowstat_row *take_row(void)
 		row = &cowstat_index.rows[i];
 		tbl.free_head = row->next;
 		tbl.used++;
-		__set_bit(i, tbl.used_map);
+		set_bit(i, tbl.used_map);
 		return row;
 	}
 	if (!tbl.exit_count)
@@ -462,7 +462,7 @@ void cowstat_table_reset(void (*at_reset)(void))
 	for (i = 0; i < cap; i = end) {
 		end = min(i + COWSTAT_RESET_BATCH, cap);
 		/* A hint: bits are set only under the lock, and checked again there. */
-		if (find_next_bit(tbl.used_map, end, i) >= end)
+		if (data_race(find_next_bit(tbl.used_map, end, i)) >= end)
 			continue;
 		raw_spin_lock_irqsave(&tbl.lock, flags);
 		for (n = i; n < end; n++) {
@@ -498,7 +498,8 @@ bool cowstat_table_next(unsigned long pos, unsigned int *idx)
 
 	if (pos >= cowstat_index.capacity)
 		return false;
-	next = find_next_bit(tbl.used_map, cowstat_index.capacity, pos);
+	/* A hint: the row's snapshot says whether it is in use. */
+	next = data_race(find_next_bit(tbl.used_map, cowstat_index.capacity, pos));
 	if (next >= cowstat_index.capacity)
 		return false;
 	*idx = next;
