@@ -726,6 +726,16 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 /* What exec_probe() reads, as BTF's btf_trace_sched_process_exec spells it. */
 #define EXEC_TP_LAYOUT	"(void *, struct task_struct *, pid_t, struct linux_binprm *)"
 
+/* Only for the test of that refusal: expect a prototype no kernel has. */
+#ifdef COWSTAT_TEST_WRONG_LAYOUT
+static bool test_wrong_exec_layout;
+module_param(test_wrong_exec_layout, bool, 0444);
+MODULE_PARM_DESC(test_wrong_exec_layout, "Testing: expect sched_process_exec to pass (void *, struct task_struct *)");
+#define EXEC_TP_EXPECTED (test_wrong_exec_layout ? "(void *, struct task_struct *)" : EXEC_TP_LAYOUT)
+#else
+#define EXEC_TP_EXPECTED EXEC_TP_LAYOUT
+#endif
+
 static struct tracepoint *exec_tp;
 
 const char *cowstat_probe_name(enum cowstat_probe p)
@@ -907,7 +917,7 @@ static int attach_exec_tracepoint(void)
 		pr_err("tracepoint sched_process_exec not found\n");
 		return -ENOENT;
 	}
-	ret = cowstat_layout_check_tracepoint("sched_process_exec", EXEC_TP_LAYOUT,
+	ret = cowstat_layout_check_tracepoint("sched_process_exec", EXEC_TP_EXPECTED,
 					      why, sizeof(why));
 	if (ret) {
 		pr_err("sched_process_exec: %s\n", why);

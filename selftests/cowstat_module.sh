@@ -284,7 +284,8 @@ fi
 # 9. A layout the kernel's BTF contradicts is refused, never guessed: a
 #    module built to read hugetlb_fault as (struct vm_fault *) leaves that
 #    probe and its column out and says why; a hugetlb copy-on-write under
-#    it is harmless.
+#    it is harmless; told to expect a wrong sched_process_exec, it does
+#    not load.
 t=wrong_layout_refused
 if [ -z "${COWSTAT_WRONG_LAYOUT_KO:-}" ]; then
 	ktap_test_skip $t "set COWSTAT_WRONG_LAYOUT_KO (cowstat.ko built with -DCOWSTAT_TEST_WRONG_LAYOUT)"
@@ -313,6 +314,16 @@ _, status = os.waitpid(pid, 0)
 exit(status)' || { ktap_print_msg "hugetlb copy-on-write failed"; bad=1; }
 	rmmod cowstat
 	echo 0 > /proc/sys/vm/nr_hugepages
+	# A tracepoint's prototype is confirmed the same way, from its
+	# btf_trace_ typedef; without sched_process_exec the module refuses to
+	# load, with that line.
+	mark=$(dmesg | wc -l)
+	insmod "$COWSTAT_WRONG_LAYOUT_KO" test_wrong_exec_layout=1 2>/dev/null &&
+		{ ktap_print_msg "loaded, expecting a wrong sched_process_exec"; bad=1; rmmod cowstat; }
+	[ -e /proc/cowstat ] && { ktap_print_msg "/proc/cowstat left behind"; bad=1; }
+	log=$(dmesg | tail -n +"$((mark + 1))")
+	want="sched_process_exec: the kernel's BTF gives btf_trace_sched_process_exec(void *, struct task_struct *, pid_t, struct linux_binprm *), the handler reads (void *, struct task_struct *)"
+	grep -qF "$want" <<< "$log" || { ktap_print_msg "no refusal line: $log"; bad=1; }
 	ktap_test_status $bad $t
 fi
 
