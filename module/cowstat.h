@@ -65,6 +65,7 @@ struct cowstat_row {
 	pid_t		tgid;
 	pid_t		ppid;		/* parent's tgid at the first fault */
 	u64		start_time;	/* task->start_time: tells recycled pids apart */
+
 	struct_group(fresh,		/* cleared then */
 		unsigned long	pending;	/* PTE pointer | COWSTAT_PENDING_* */
 		u64		cgroup;		/* cgroup v2 id of the task at these faults */
@@ -149,9 +150,9 @@ cowstat_row_walk(pid_t pid, u64 start_time, unsigned int max_steps)
 		 * matches with one task's pid and another's start time.
 		 */
 		if (READ_ONCE(row->pid) == pid) {
-			smp_rmb();
+			smp_rmb();	/* pairs with init_row()'s second smp_wmb() */
 			if (READ_ONCE(row->start_time) == start_time) {
-				smp_rmb();
+				smp_rmb();	/* pairs with its first */
 				if (READ_ONCE(row->pid) == pid)
 					return row;
 			}

@@ -330,7 +330,8 @@ int cowstat_layout_check_tracepoint(const char *name, const char *want, char *wh
 		proto = t && btf_kind(t) == BTF_KIND_PTR ? btf_type(t->type) : NULL;
 		proto_string(proto, found, sizeof(found));
 		if (strcmp(found, want)) {
-			snprintf(why, len, "the kernel's BTF gives btf_trace_%s%s, the handler reads %s",
+			snprintf(why, len,
+				 "the kernel's BTF gives btf_trace_%s%s, the handler reads %s",
 				 name, found, want);
 			return -EPROTO;
 		}

@@ -730,8 +730,10 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 #ifdef COWSTAT_TEST_WRONG_LAYOUT
 static bool test_wrong_exec_layout;
 module_param(test_wrong_exec_layout, bool, 0444);
-MODULE_PARM_DESC(test_wrong_exec_layout, "Testing: expect sched_process_exec to pass (void *, struct task_struct *)");
-#define EXEC_TP_EXPECTED (test_wrong_exec_layout ? "(void *, struct task_struct *)" : EXEC_TP_LAYOUT)
+MODULE_PARM_DESC(test_wrong_exec_layout,
+		 "Testing: expect sched_process_exec to pass (void *, struct task_struct *)");
+#define EXEC_TP_EXPECTED \
+	(test_wrong_exec_layout ? "(void *, struct task_struct *)" : EXEC_TP_LAYOUT)
 #else
 #define EXEC_TP_EXPECTED EXEC_TP_LAYOUT
 #endif

@@ -145,6 +145,7 @@ static bool read_row(unsigned int idx, struct cowstat_row *snap, uid_t *owner)
 	}
 	rcu_read_unlock();
 	if ((snap->pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_PRIVATE) {
+		/* The fault count before the row: pairs with write_seqcount_end(). */
 		smp_rmb();
 		if (!cowstat_row_snapshot(idx, snap) || !cowstat_row_shown(snap) ||
 		    snap->pid != pid || snap->start_time != start)

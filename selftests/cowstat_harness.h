@@ -18,10 +18,11 @@
 	SKIP(return, fmt, ##__VA_ARGS__);					\
 } while (0)
 
+/* FIXTURE_DATA() and FIXTURE_VARIANT() spelled out: checkpatch misreads them. */
 #define COWSTAT_TEST_F(fixture, name)						\
 	static void fixture##_##name##_body(struct __test_metadata *_metadata,	\
-					    FIXTURE_DATA(fixture) *self,	\
-					    const FIXTURE_VARIANT(fixture) *variant); \
+					    struct _test_data_##fixture *self,	\
+					    const struct _fixture_variant_##fixture *variant); \
 	TEST_F(fixture, name)							\
 	{									\
 		if (!self->setup_skipped)					\
@@ -29,7 +30,7 @@
 	}									\
 	static void fixture##_##name##_body(					\
 		struct __test_metadata __attribute__((unused)) *_metadata,	\
-		FIXTURE_DATA(fixture) __attribute__((unused)) *self,		\
-		const FIXTURE_VARIANT(fixture) __attribute__((unused)) *variant)
+		struct _test_data_##fixture __attribute__((unused)) *self,	\
+		const struct _fixture_variant_##fixture __attribute__((unused)) *variant)
 
 #endif /* COWSTAT_HARNESS_H */

@@ -409,14 +409,15 @@ static void fifo_hog(time_t end)
 /* Until @end: cowstat_test's exec churn (threads that exec), one after another. */
 static void exec_churn(time_t end)
 {
-	char prog[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", prog, sizeof(prog) - 16);
+	char exe[PATH_MAX], prog[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	pid_t pid;
 
 	if (n <= 0)
 		_exit(1);
-	prog[n] = '\0';
-	strcpy(strrchr(prog, '/') + 1, "cowstat_test");
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(prog, sizeof(prog), "%s/cowstat_test", exe);
 	while (time(NULL) < end) {
 		pid = fork();
 		if (pid == 0) {

@@ -211,7 +211,7 @@ static char *subtree_top(const char *arg, bool plain)
 
 	top[0] = '/';
 	if (plain)
-		strcpy(top + 1, arg);
+		memcpy(top + 1, arg, strlen(arg) + 1);
 	else
 		cowstat_unescape(arg, top + 1, size - 1);
 	if (top[1] == '/')
@@ -224,8 +224,8 @@ static char *subtree_top(const char *arg, bool plain)
 /*
  * The ids of the cgroups @paths name and of every cgroup below each, or
  * exit saying which has none.  A path is as cowstat prints it, escapes and
- * all, or as cgroupfs names it: "/system.slice", or "system.slice/".  Removed cgroups have no path, so
- * they are in no subtree but the root's.
+ * all, or as cgroupfs names it: "/system.slice", or "system.slice/".
+ * Removed cgroups have no path, so they are in no subtree but the root's.
  */
 struct cgroup_set *cgroup_subtrees(const struct name_list *paths)
 {
@@ -242,8 +242,8 @@ struct cgroup_set *cgroup_subtrees(const struct name_list *paths)
 	set = xmalloc(sizeof(*set) + (nr_entries * paths->n + 1) * sizeof(set->ids[0]));
 	for (p = 0; p < paths->n; p++) {
 		/* as printed, escapes decoded; else as typed, backslashes and all */
-		for (plain = 0, before = set->n, root = false; plain < 2 && set->n == before && !root;
-		     plain++) {
+		for (plain = 0, before = set->n, root = false;
+		     plain < 2 && set->n == before && !root; plain++) {
 			top = subtree_top(paths->names[p], plain);
 			root = !strcmp(top, "/");
 			set->all = set->all || root;
@@ -261,8 +261,8 @@ struct cgroup_set *cgroup_subtrees(const struct name_list *paths)
 
 struct cgroup_set *cgroup_subtree(const char *path)
 {
-	char *names[] = { (char *)path };
-	struct name_list one = { .n = 1, .names = names };
+	char *name = (char *)path;
+	struct name_list one = { .n = 1, .names = &name };
 
 	return cgroup_subtrees(&one);
 }

@@ -242,7 +242,8 @@ static int check_lines(struct snapshot *s, char *text, size_t len)
 	for (p = text; p < text + len; p = nl + 1, line++) {
 		nl = memchr(p, '\n', text + len - p);
 		if (!nl && line > 2 && !memchr(p, '\0', text + len - p))
-			return bad_table(s, "line %d: no newline at its end: the table was cut short", line);
+			return bad_table(s, "line %d: no newline at its end: the table was cut short",
+					 line);
 		if (!nl)
 			break;		/* the version line or header: see snapshot_parse() */
 		for (fields = 1, q = p; q < nl; q++) {
@@ -868,7 +869,6 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 
 /* ---- Merging and ordering ---- */
 
-
 /*
  * Sum the threads of each process into one row, which takes the main
  * thread's pid, ppid, uid, start and comm; returns the count.  A tgid can be
@@ -1363,7 +1363,8 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		for (c = 0; c < s->t.ncols; c++)
 			if (is_shown_col(s, c))
 				fprintf(f, "%c%*s", sep, width[c],
-					cell(s, t, c, !tsv && o->human && c == bytes, num, sizeof(num)));
+					cell(s, t, c, !tsv && o->human && c == bytes,
+					     num, sizeof(num)));
 		if (i < n && o->by == BY_CGROUP)
 			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
 		else
