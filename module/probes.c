@@ -530,57 +530,6 @@ static int hugetlb_fault_return(struct kretprobe_instance *ri, struct pt_regs *r
 }
 
 /*
- * exit_files(task): do_exit() calls it after exit_mm(), so every fault of
- * the task's own, the kernel's writes at exit (robust futexes,
- * clear_child_tid) included, is behind it; copy_process() calls it on a
- * child that failed to start, which never faulted.  Not sched_process_exit:
- * since 7.x it fires before exit_mm().
- */
-static void on_exit_files(struct task_struct *task)
-{
-	if (task == current)
-		cowstat_row_end(task);
-}
-
-/*
- * exchange_tids(left, right): de_thread() gives @left, current, a thread
- * that execs, its leader's tid.  Its own tid ends here.
- */
-static void on_exchange_tids(struct task_struct *left)
-{
-	if (left == current)
-		cowstat_row_tid_ends(left);
-}
-
-static int tid_entry(struct kprobe *p, struct pt_regs *regs)
-{
-	on_exchange_tids((struct task_struct *)regs_get_kernel_argument(regs, 0));
-	return 0;
-}
-
-static void notrace tid_ftrace(unsigned long ip, unsigned long parent_ip,
-			       struct ftrace_ops *op, struct ftrace_regs *fregs)
-{
-	preempt_disable_notrace();
-	on_exchange_tids((struct task_struct *)fregs_arg(fregs, 0));
-	preempt_enable_notrace();
-}
-
-static int exit_entry(struct kprobe *p, struct pt_regs *regs)
-{
-	on_exit_files((struct task_struct *)regs_get_kernel_argument(regs, 0));
-	return 0;
-}
-
-static void notrace exit_ftrace(unsigned long ip, unsigned long parent_ip,
-				struct ftrace_ops *op, struct ftrace_regs *fregs)
-{
-	preempt_disable_notrace();
-	on_exit_files((struct task_struct *)fregs_arg(fregs, 0));
-	preempt_enable_notrace();
-}
-
-/*
  * sched_process_exec: a new program, perhaps in a thread given its
  * leader's pid.  Since 7.x tracepoint probes run preemptibly (SRCU-fast):
  * a row's writer must not be preempted with its @seq odd, nor migrate.
@@ -625,12 +574,38 @@ struct probe {
 	/* Return probes: a kretprobe. */
 	kretprobe_handler_t	entry_handler;
 	kretprobe_handler_t	ret_handler;
+	/* Probes of a function whose first argument is a task: when current. */
+	void			(*task_event)(struct task_struct *task);
 	/* State */
 	bool			via_ftrace;
 	struct ftrace_ops	ops;
 	struct kprobe		kp;
 	struct kretprobe	krp;
 };
+
+/* A task_event probe, as a kprobe: the probe is found from its kprobe. */
+static int task_entry(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct probe *p = container_of(kp, struct probe, kp);
+	struct task_struct *task = (void *)regs_get_kernel_argument(regs, 0);
+
+	if (task == current)
+		p->task_event(task);
+	return 0;
+}
+
+/* The same as an ftrace callback, with preemption off as in every handler. */
+static void notrace task_ftrace(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct probe *p = container_of(op, struct probe, ops);
+	struct task_struct *task = (void *)fregs_arg(fregs, 0);
+
+	preempt_disable_notrace();
+	if (task == current)
+		p->task_event(task);
+	preempt_enable_notrace();
+}
 
 static struct probe probe_table[COWSTAT_NR_PROBES] = {
 	[COWSTAT_P_WP] = {
@@ -701,25 +676,39 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 		.entry_handler	= hugetlb_fault_entry,
 		.ret_handler	= hugetlb_fault_return,
 	},
-	/* Once per non-leader exec; without it, a failed one leaves a live row. */
+	/*
+	 * exchange_tids(left, right): de_thread() gives @left, current, a
+	 * thread that execs, its leader's tid, and its own tid ends.  Once
+	 * per non-leader exec; without it, an exec that fails after
+	 * de_thread() leaves a live row.
+	 */
 	[COWSTAT_P_TID] = {
 		.param		= "tid_symbol",
 		.symbol		= tid_symbol,
 		.layout		= "(struct task_struct *, struct task_struct *)",
 		.declared	= DECLARED_AS(exchange_tids,
 					      void (*)(struct task_struct *, struct task_struct *)),
-		.ftrace_func	= tid_ftrace,
-		.pre_handler	= tid_entry,
+		.task_event	= cowstat_row_tid_ends,
+		.ftrace_func	= task_ftrace,
+		.pre_handler	= task_entry,
 	},
-	/* Once per exiting task: cheap as an ftrace callback, and it never misses. */
+	/*
+	 * exit_files(task): do_exit() calls it after exit_mm(), so every fault
+	 * of the task's own, the kernel's writes at exit (robust futexes,
+	 * clear_child_tid) included, is behind it; copy_process() calls it on
+	 * a child that failed to start, which is not current.  Not
+	 * sched_process_exit: since 7.x it fires before exit_mm().  Once per
+	 * exiting task: cheap as an ftrace callback, and it never misses.
+	 */
 	[COWSTAT_P_EXIT] = {
 		.param		= "exit_symbol",
 		.symbol		= exit_symbol,
 		.layout		= "(struct task_struct *)",
 		.declared	= DECLARED_AS(exit_files, void (*)(struct task_struct *)),
 		.required	= true,
-		.ftrace_func	= exit_ftrace,
-		.pre_handler	= exit_entry,
+		.task_event	= cowstat_row_end,
+		.ftrace_func	= task_ftrace,
+		.pre_handler	= task_entry,
 	},
 };
 
