@@ -1314,7 +1314,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 {
 	int bytes = cowstat_col(&s->t, "bytes");
 	int width[COWSTAT_MAX_COLS] = { 0 };
-	bool tsv = o->format == FORMAT_TSV;
+	bool shown[COWSTAT_MAX_COLS], tsv = o->format == FORMAT_TSV;
 	char num[32], sep = tsv ? '\t' : ' ';
 	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
 	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
@@ -1332,8 +1332,11 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		free(name);
 		return;
 	}
+	for (c = 0; c < s->t.ncols; c++)
+		shown[c] = is_shown_col(s, c) && !(o->format == FORMAT_TABLE && o->drop_zero &&
+						   n && is_counter_col(s, c) && !total.v[c]);
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
-		if (!is_shown_col(s, c))
+		if (!shown[c])
 			continue;
 		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
 		for (i = 0; i < n + o->total; i++) {
@@ -1348,7 +1351,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		fputs(o->color ? COLOR_HEADER : "", f);
 		print_label(f, NULL, false, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
-			if (is_shown_col(s, c))
+			if (shown[c])
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
 		fprintf(f, "%c%s%s\n", sep, name_col, o->color ? COLOR_OFF : "");
 	}
@@ -1361,7 +1364,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		fputs(on, f);
 		print_label(f, t, i == n, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
-			if (is_shown_col(s, c))
+			if (shown[c])
 				fprintf(f, "%c%*s", sep, width[c],
 					cell(s, t, c, !tsv && o->human && c == bytes, num, sizeof(num)));
 		if (i < n && o->by == BY_CGROUP)

@@ -145,6 +145,7 @@ struct print_opts {
 	bool		total;		/* a total row: on a terminal, or --total */
 	bool		total_of_part;	/* it sums only the rows shown: "total(shown)" */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
+	bool		drop_zero;	/* the table leaves out counters 0 in every row */
 	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
 	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */
 };

@@ -65,6 +65,8 @@ static void usage(FILE *f)
 "On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
 "piped, every number is raw and there is no total row.  A total sums the\n"
 "rows shown: labelled total(shown) when a filter or --top left rows out.\n"
+"The table leaves out counters that are 0 in every row shown; TSV and\n"
+"JSON keep every column.\n"
 "Cgroups are paths below the cgroup2 mount, as cgroupfs names them but for\n"
 "tabs, newlines and control bytes (\\ooo); one that is gone shows as its\n"
 "id and (deleted).\n",
@@ -162,7 +164,7 @@ int cmd_show(int argc, char **argv)
 	struct view v = {
 		.print = {
 			.format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_TSV,
-			.human = true, .header = true,
+			.human = true, .header = true, .drop_zero = true,
 		},
 	};
 	int total = -1;		/* --total 1, --no-total 0; -1: on a terminal */

@@ -558,6 +558,17 @@ expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); f
 expect prometheus_by_comm_option "$(grep '^cowstat_copies' "$tmp/comm.prom")" bash -c \
 	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_copies'"
 
+# The table leaves out counters 0 in every row shown (shared here); TSV
+# keeps them, so that scripts see the same columns whatever the rows hold.
+table cols.tab "$V2" "$(row pid tgid ppid uid start cgroup state faults copies reuses shared bytes comm)" \
+	"$(row 40 40 1 0 1500000000 "$A" R 9 5 4 0 20480 sh)" "$(row 41 40 1 0 2000000000 "$A" R 0 0 0 0 0 sh)" \
+	"$(row 42 42 1 1000 3000000000 "$B" X 2 2 0 0 3145728 cc)"
+expect show_table_drops_zero_columns "$(printf '%7s %7s %7s %5s %5s %6s %6s %6s %5s %s\n' \
+	pid tgid ppid uid state faults copies reuses bytes comm 42 42 1 1000 X 2 2 0 3.0M cc \
+	40 40 1 0 R 9 5 4 20K sh 41 40 1 0 R 0 0 0 0 sh)" "$cowstat" show -H -f "$tmp/cols.tab"
+expect show_tsv_keeps_zero_columns "$(row pid tgid ppid uid state faults copies reuses shared bytes comm)
+$(row 41 40 1 0 R 0 0 0 0 0 sh)" "$cowstat" show -T -p 41 -f "$tmp/cols.tab"
+
 # run -p on format 2: a task that moved while watched is one row.
 sleep 0.5 &
 sleeper=$!
