@@ -16,7 +16,7 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
+enum { OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE, OPT_RAW };
 
 static void usage(FILE *f)
 {
@@ -42,6 +42,7 @@ static void usage(FILE *f)
 "  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -G, --by-cgroup      one row per cgroup, from %s:\n"
 "                       its tasks, exited and evicted ones included\n"
+"      --raw            exact numbers in the table: no K/M/G\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
@@ -154,6 +155,7 @@ int cmd_show(int argc, char **argv)
 		{ "total",	no_argument,		NULL, OPT_TOTAL },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
+		{ "raw",	no_argument,		NULL, OPT_RAW },
 		{ "interval",	required_argument,	NULL, 'i' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
@@ -226,6 +228,9 @@ int cmd_show(int argc, char **argv)
 			break;
 		case OPT_COLOR:
 			color = optarg ? optarg : "always";
+			break;
+		case OPT_RAW:
+			v.print.human = false;
 			break;
 		case 'i':
 			interval = parse_seconds("--interval", optarg, 0.1, 86400);

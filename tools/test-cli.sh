@@ -568,6 +568,10 @@ expect show_table_drops_zero_columns "$(printf '%7s %7s %7s %5s %5s %6s %6s %6s 
 	40 40 1 0 R 9 5 4 20K sh 41 40 1 0 R 0 0 0 0 sh)" "$cowstat" show -H -f "$tmp/cols.tab"
 expect show_tsv_keeps_zero_columns "$(row pid tgid ppid uid state faults copies reuses shared bytes comm)
 $(row 41 40 1 0 R 0 0 0 0 0 sh)" "$cowstat" show -T -p 41 -f "$tmp/cols.tab"
+# --raw: the table's bytes exact, as TSV has them.
+expect show_raw_table_exact_bytes "$(printf '%7s %7s %7s %5s %5s %6s %6s %7s %s\n' \
+	pid tgid ppid uid state faults copies bytes comm 42 42 1 1000 X 2 2 3145728 cc)" \
+	"$cowstat" show -H --raw -n 1 -f "$tmp/cols.tab"
 
 # run -p on format 2: a task that moved while watched is one row.
 sleep 0.5 &
