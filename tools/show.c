@@ -16,7 +16,10 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE, OPT_RAW };
+enum {
+	OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE, OPT_COLUMNS,
+	OPT_RAW,
+};
 
 static void usage(FILE *f)
 {
@@ -42,7 +45,11 @@ static void usage(FILE *f)
 "  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -G, --by-cgroup      one row per cgroup, from %s:\n"
 "                       its tasks, exited and evicted ones included\n"
-"      --raw            exact numbers in the table: no K/M/G\n"
+"      --columns COL,...\n"
+"                       these columns, in this order, as ps -o: pid, tgid,\n"
+"                       ppid, uid, start, age, state, threads, tasks,\n"
+"                       cgroup_id, cgroup, comm and the counters\n"
+"      --raw            exact numbers in the table: no K/M/G, age in ns\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
@@ -66,8 +73,8 @@ static void usage(FILE *f)
 "On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
 "piped, every number is raw and there is no total row.  A total sums the\n"
 "rows shown: labelled total(shown) when a filter or --top left rows out.\n"
-"The table leaves out counters that are 0 in every row shown; TSV and\n"
-"JSON keep every column.\n"
+"The table leaves out counters that are 0 in every row shown, unless\n"
+"--columns names them; TSV and JSON keep every column.\n"
 "Cgroups are paths below the cgroup2 mount, as cgroupfs names them but for\n"
 "tabs, newlines and control bytes (\\ooo); one that is gone shows as its\n"
 "id and (deleted).\n",
@@ -80,6 +87,7 @@ struct view {
 	struct print_opts	print;
 	const char		*sort;	/* NULL: the default */
 	long			top;	/* 0: all */
+	char			*columns;	/* --columns; NULL: the view's own */
 };
 
 /*
@@ -94,6 +102,7 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
 	struct print_opts print = v->print;
+	struct timespec now;
 	bool busy;
 
 	for (r = 0; r < all; r++) {
@@ -112,9 +121,22 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	print.total_of_part = row_filter_selects(&v->filter) || (v->top && n > v->top);
 	if (v->top && n > v->top)
 		n = v->top;
+	if (!strcmp(cowstat_proc_path, COWSTAT_PROC) && !clock_gettime(CLOCK_MONOTONIC, &now))
+		print.now = now.tv_sec * 1000000000ull + now.tv_nsec;	/* start's clock */
 	print_tallies(stdout, s, rows, n, &print);
 	free(rows);
 	tally_index_free(index);
+}
+
+/* Whether --columns named @col. */
+static bool has_column(const struct print_opts *o, int col)
+{
+	int i;
+
+	for (i = 0; i < o->ncols; i++)
+		if (o->cols[i] == col)
+			return true;
+	return false;
 }
 
 /*
@@ -155,6 +177,7 @@ int cmd_show(int argc, char **argv)
 		{ "total",	no_argument,		NULL, OPT_TOTAL },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
+		{ "columns",	required_argument,	NULL, OPT_COLUMNS },
 		{ "raw",	no_argument,		NULL, OPT_RAW },
 		{ "interval",	required_argument,	NULL, 'i' },
 		{ "file",	required_argument,	NULL, 'f' },
@@ -229,6 +252,9 @@ int cmd_show(int argc, char **argv)
 		case OPT_COLOR:
 			color = optarg ? optarg : "always";
 			break;
+		case OPT_COLUMNS:
+			v.columns = optarg;
+			break;
 		case OPT_RAW:
 			v.print.human = false;
 			break;
@@ -256,7 +282,15 @@ int cmd_show(int argc, char **argv)
 	if (v.print.by == BY_CGROUP && row_filter_selects(&v.filter))
 		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid, --user or --comm");
 
+	if (v.columns && v.print.format == FORMAT_JSON)
+		fatal(EXIT_USAGE, "show: --columns is for the table and TSV: JSON has every column");
+
 	load(&s, &v, &cgroups);
+	if (v.columns)
+		parse_columns(&s, v.columns, &v.print);
+	if (has_column(&v.print, COL_AGE) && strcmp(cowstat_proc_path, COWSTAT_PROC))
+		fatal(EXIT_USAGE, "--columns age: %s is a saved table, with no now to age its tasks from; use start",
+		      cowstat_proc_path);
 	if (cgroups.n)
 		v.filter.cgroups = cgroup_subtrees(&cgroups);
 	/* pidstat's way: what happened in each interval, COUNT times or until killed */

@@ -312,7 +312,7 @@ here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
 expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
 	complete_words "$cowstat" top -
-expect completion_optional_argument "--color" complete_words "$cowstat" show --col
+expect completion_optional_argument "--color" complete_words "$cowstat" show --colo
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
 expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
 expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
@@ -572,6 +572,31 @@ $(row 41 40 1 0 R 0 0 0 0 0 sh)" "$cowstat" show -T -p 41 -f "$tmp/cols.tab"
 expect show_raw_table_exact_bytes "$(printf '%7s %7s %7s %5s %5s %6s %6s %7s %s\n' \
 	pid tgid ppid uid state faults copies bytes comm 42 42 1 1000 X 2 2 3145728 cc)" \
 	"$cowstat" show -H --raw -n 1 -f "$tmp/cols.tab"
+# --columns picks columns in its order, as ps -o, a counter 0 in every row
+# too; per process, per comm and per cgroup its own; a wrong name lists them.
+expect show_columns_in_order "$(printf '%-5s %3s %10s %6s %5s %s\n' comm pid start shared bytes cgroup \
+	cc 42 3000000000 0 3.0M /system.slice/b.service sh 40 1500000000 0 20K /system.slice/a.service \
+	sh 41 2000000000 0 0 /system.slice/a.service total - - 0 3.0M -)" \
+	"$cowstat" show -H --total --columns comm,pid,start,shared,bytes,cgroup -f "$tmp/cols.tab"
+expect show_columns_tsv_raw "$(row pid start bytes)
+$(row 42 3000000000 3145728)" "$cowstat" show -T --columns pid,start,bytes -n 1 -f "$tmp/cols.tab"
+expect show_columns_per_view "$(printf '%4s %7s %6s\n' tgid threads faults 42 1 2 40 2 9)
+$(printf '%-4s %5s %6s\n' comm tasks reuses cc 1 0 sh 2 4)
+$(printf '%-23s %5s %5s\n' cgroup tasks bytes /system.slice/b.service 1 3.0M)
+/system.slice/a.service     2   20K" bash -c "'$cowstat' show -H -P --columns tgid,threads,faults -f '$tmp/cols.tab'
+	'$cowstat' show -H -C --columns comm,tasks,reuses -f '$tmp/cols.tab'
+	'$cowstat' show -H -G --columns cgroup,tasks,bytes -f '$tmp/cols.tab'"
+expect_rc show_columns_unknown_lists_valid 2 \
+	"cowstat: --columns pid: no such column in this view; valid columns: cgroup_id,cgroup,tasks,faults,copies,reuses,shared,bytes" \
+	"$cowstat" show -G --columns cgroup,pid -f "$tmp/cols.tab"
+expect_rc show_columns_no_cgroup_in_format_1 2 \
+	"cowstat: --columns cgroup: no such column in this view; valid columns: pid,tgid,ppid,uid,start,age,state,comm,faults" \
+	"$cowstat" show --columns pid,cgroup -f "$tmp/faults.tab"
+expect_rc show_columns_age_of_saved_table 2 \
+	"cowstat: --columns age: $tmp/cols.tab is a saved table, with no now to age its tasks from; use start" \
+	"$cowstat" show --columns pid,age -f "$tmp/cols.tab"
+expect_rc show_columns_not_json 2 "cowstat: show: --columns is for the table and TSV: JSON has every column" \
+	"$cowstat" show -j --columns pid -f "$tmp/cols.tab"
 
 # run -p on format 2: a task that moved while watched is one row.
 sleep 0.5 &

@@ -111,6 +111,38 @@ static void test_newer_format(void)
 	snapshot_free(&s);
 }
 
+/* --columns pid,age: a task's age is now less its start, as ps's etime and in ns. */
+static void test_age_column(void)
+{
+	struct print_opts o = { .format = FORMAT_TABLE, .human = true, .header = true,
+				.ncols = 2, .cols = { COL_PID, COL_AGE },
+				.now = 90061000005000ull };
+	struct snapshot s = { 0 };
+	struct tally rows[4];
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n;
+
+	if (snapshot_parse(&s, dup_text(sample), sizeof(sample) - 1)) {
+		ok(0, "age column: sample parses");
+		return;
+	}
+	n = select_tallies(&s, NULL, rows);
+	f = open_memstream(&mem, &len);
+	print_tallies(f, &s, rows, n, &o);
+	o.format = FORMAT_TSV;
+	print_tallies(f, &s, rows, n, &o);
+	fclose(f);
+	ok(!strcmp(mem, "pid        age\n"
+			"100 1-01:01:01\n101 1-01:01:00\n102 1-01:01:00\n"
+			"pid\tage\n100\t90061000000000\n101\t90060999999900\n"
+			"102\t90060999999800\n"),
+	   "age column: now less start, as [[DD-]HH:]MM:SS in the table and ns in TSV");
+	free(mem);
+	snapshot_free(&s);
+}
+
 static void test_formats(void)
 {
 	char buf[32];
@@ -124,6 +156,12 @@ static void test_formats(void)
 	ok(!strcmp(buf, "16M"), "human_bytes 16 MiB = 16M");
 	human_bytes(100, buf, sizeof(buf));
 	ok(!strcmp(buf, "100"), "human_bytes under 1 KiB is plain");
+	format_age(59999999999ull, buf, sizeof(buf));
+	ok(!strcmp(buf, "00:59"), "format_age under a minute: MM:SS, rounded down");
+	format_age(3600000000000ull, buf, sizeof(buf));
+	ok(!strcmp(buf, "01:00:00"), "format_age of an hour: HH:MM:SS");
+	format_age(90061000000000ull, buf, sizeof(buf));
+	ok(!strcmp(buf, "1-01:01:01"), "format_age of a day and more: DD-HH:MM:SS");
 	prometheus_label(f, "a\\b\"c\nd");
 	fclose(f);
 	ok(!strcmp(mem, "a\\\\b\\\"c\\nd"), "Prometheus label escaping");
@@ -555,6 +593,7 @@ int main(void)
 	test_empty_and_bad();
 	test_newer_format();
 	test_formats();
+	test_age_column();
 	test_prometheus_output();
 	test_bad_tables();
 	test_crlf();
