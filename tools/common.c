@@ -403,6 +403,36 @@ int snapshot_read(struct snapshot *s, const char *path)
 	return ret;
 }
 
+/*
+ * A table saved for --since: /proc/cowstat or /proc/cowstat_cgroups as
+ * they are, or show -j's JSON, read back as that text.  0, or -errno.
+ */
+int snapshot_read_saved(struct snapshot *s, const char *path)
+{
+	size_t len;
+	char *text = cowstat_slurp(path, &len), *table;
+
+	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -errno;
+	if (text[strspn(text, " \t\r\n")] == '{') {
+		table = json_table_text(text, &len, s->error);
+		free(text);
+		if (!table)
+			return -EPROTO;
+		text = table;
+	} else if (!strncmp(text, "pid\t", 4) || !strncmp(text, "cgroup_id\t", 10)) {
+		free(text);
+		return bad_table(s, "line 1: a header, as show -T writes: it has no start to tell a task from an older one of the same pid; save %s itself, or show -j",
+				 COWSTAT_PROC);
+	}
+	if (snapshot_parse(s, text, len)) {
+		snapshot_free(s);	/* its error kept */
+		return -EPROTO;
+	}
+	return 0;
+}
+
 /* Exit with why @path (/proc/... or a file given with an option) could not be read. */
 static void fatal_unreadable(const struct snapshot *s, const char *path, const char *proc,
 			     int ret)
@@ -468,9 +498,17 @@ void cgroups_load(struct snapshot *s)
  */
 void cgroups_of_tasks(struct snapshot *s)
 {
+	struct snapshot tasks;
+
+	snapshot_load(&tasks);
+	cgroups_from_tasks(s, &tasks, cowstat_proc_path);
+}
+
+/* The same from @tasks, read from @path, which it frees. */
+void cgroups_from_tasks(struct snapshot *s, struct snapshot *tasks, const char *path)
+{
 	static bool said;	/* the note, once for every interval */
 	const char *probes;
-	struct snapshot tasks;
 	long long lost;
 	struct tally *rows;
 	size_t size;
@@ -478,39 +516,38 @@ void cgroups_of_tasks(struct snapshot *s)
 	FILE *f;
 	int n, i, c;
 
-	snapshot_load(&tasks);
-	if (tasks.col_cgroup < 0)
+	if (tasks->col_cgroup < 0)
 		fatal(EXIT_ERROR, "--by-cgroup: %s has no cgroup column (format %d): its tasks have no cgroups",
-		      cowstat_proc_path, tasks.t.version);
-	lost = cowstat_version_field(&tasks.t, "evicted");
+		      path, tasks->t.version);
+	lost = cowstat_version_field(&tasks->t, "evicted");
 	if (lost > 0 && !said)
 		fprintf(stderr, "cowstat: note: %s: %lld task rows were evicted before it was saved; the per-cgroup totals built from it leave them out\n",
-			cowstat_proc_path, lost);
+			path, lost);
 	said = true;
-	rows = xmalloc((tasks.t.nrows + 1) * sizeof(*rows));
-	for (n = 0; n < tasks.t.nrows; n++)
-		tally_row(&tasks, n, &rows[n]);
-	n = merge_by_cgroup(&tasks, rows, n);
+	rows = xmalloc((tasks->t.nrows + 1) * sizeof(*rows));
+	for (n = 0; n < tasks->t.nrows; n++)
+		tally_row(tasks, n, &rows[n]);
+	n = merge_by_cgroup(tasks, rows, n);
 	f = open_memstream(&text, &size);
 	if (!f)
 		fatal(EXIT_ERROR, "out of memory");
-	probes = strstr(tasks.t.version_line, " probes=");
-	fprintf(f, "cowstat %d cgroups=%d page_size=%ld%.*s\ncgroup\ttasks", tasks.t.version, n,
-		tasks.page_size, probes ? (int)strcspn(probes + 1, " ") + 1 : 0, probes ? probes : "");
-	for (c = 0; c < tasks.t.ncols; c++)
-		if (is_counter_col(&tasks, c))
-			fprintf(f, "\t%s", tasks.t.cols[c]);
+	probes = strstr(tasks->t.version_line, " probes=");
+	fprintf(f, "cowstat %d cgroups=%d page_size=%ld%.*s\ncgroup\ttasks", tasks->t.version, n,
+		tasks->page_size, probes ? (int)strcspn(probes + 1, " ") + 1 : 0, probes ? probes : "");
+	for (c = 0; c < tasks->t.ncols; c++)
+		if (is_counter_col(tasks, c))
+			fprintf(f, "\t%s", tasks->t.cols[c]);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "\n%llu\t%d", (unsigned long long)rows[i].cgroup, rows[i].threads);
-		for (c = 0; c < tasks.t.ncols; c++)
-			if (is_counter_col(&tasks, c))
+		for (c = 0; c < tasks->t.ncols; c++)
+			if (is_counter_col(tasks, c))
 				fprintf(f, "\t%llu", (unsigned long long)rows[i].v[c]);
 	}
 	fputc('\n', f);
 	if (fclose(f) || snapshot_parse(s, text, size))
-		fatal(EXIT_ERROR, "--by-cgroup: the totals of %s: %s", cowstat_proc_path, s->error);
+		fatal(EXIT_ERROR, "--by-cgroup: the totals of %s: %s", path, s->error);
 	free(rows);
-	snapshot_free(&tasks);
+	snapshot_free(tasks);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -849,13 +886,13 @@ void tally_index_free(struct tally_index *x)
 /*
  * @t's counters less those of @then, its task or cgroup in @prev (NULL:
  * none, all are new): what it did since.  A counter that went down was
- * reset and counts from 0.
+ * reset and counts from 0; returns the first such column, or -1.
  */
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
-		 const struct tally *then)
+int tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		const struct tally *then)
 {
+	int c, pc, reset = -1;
 	uint64_t was;
-	int c, pc;
 
 	for (c = 0; c < s->t.ncols && then; c++) {
 		pc = c < prev->t.ncols && !strcmp(prev->t.cols[c], s->t.cols[c]) ? c :
@@ -863,7 +900,10 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 		was = pc >= 0 && is_counter_col(prev, pc) ? then->v[pc] : 0;
 		if (is_counter_col(s, c) && t->v[c] >= was)
 			t->v[c] -= was;
+		else if (is_counter_col(s, c) && reset < 0)
+			reset = c;
 	}
+	return reset;
 }
 
 /* ---- Merging and ordering ---- */

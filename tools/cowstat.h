@@ -60,6 +60,8 @@ int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void cgroups_load(struct snapshot *s);	/* the same for /proc/cowstat_cgroups */
 void cgroups_of_tasks(struct snapshot *s);	/* the same, summed from the task table */
+void cgroups_from_tasks(struct snapshot *s, struct snapshot *tasks, const char *path);
+int snapshot_read_saved(struct snapshot *s, const char *path);	/* text or show -j */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
@@ -115,8 +117,8 @@ struct tally_index;
 struct tally_index *tally_index(const struct snapshot *s, const struct row_filter *f);
 const struct tally *tally_find(const struct tally_index *x, const struct tally *key);
 void tally_index_free(struct tally_index *x);
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
-		 const struct tally *then);
+int tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		const struct tally *then);
 
 /* Sort keys other than counters (which are column indexes). */
 enum {
@@ -187,6 +189,9 @@ void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
 enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
 void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
+
+/* json-read.c: a table saved with show -j as its text, for --since */
+char *json_table_text(const char *json, size_t *len, char *error);
 
 /* top.c, exposed for the unit tests */
 struct rate {

@@ -68,8 +68,9 @@ static void print_all(const struct snapshot *s)
 
 int fuzz_one(const uint8_t *data, size_t size)
 {
-	char *text = xmalloc(size + 1);
+	char *text = xmalloc(size + 1), *json;
 	struct snapshot s;
+	size_t len;
 
 	if (!devnull) {
 		devnull = fopen("/dev/null", "w");
@@ -77,6 +78,12 @@ int fuzz_one(const uint8_t *data, size_t size)
 			abort();
 	}
 	memcpy(text, data, size);
+	text[size] = '\0';
+	json = json_table_text(text, &len, s.error);	/* --since of show -j */
+	if (json && !snapshot_parse(&s, json, len) && cowstat_col(&s.t, "faults") >= 0)
+		print_all(&s);
+	if (json)
+		snapshot_free(&s);
 	if (!snapshot_parse(&s, text, size) && cowstat_col(&s.t, "faults") >= 0)
 		print_all(&s);
 	snapshot_free(&s);	/* frees text */

@@ -598,6 +598,50 @@ expect_rc show_columns_age_of_saved_table 2 \
 expect_rc show_columns_not_json 2 "cowstat: show: --columns is for the table and TSV: JSON has every column" \
 	"$cowstat" show -j --columns pid -f "$tmp/cols.tab"
 
+# --since FILE: each row less its task's (pid, start) or cgroup's in FILE.
+# 40 did 4 more; 41 is a new task of a recycled pid and 42 a new one,
+# counted from 0; 43 is gone, left out; 44 did nothing, left out.
+table then.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 5 2 8192 sh)" "$(row 41 41 1 0 200 "$A" R 3 3 12288 cc)" \
+	"$(row 43 43 1 0 50 "$B" X 1 1 4096 gone)" "$(row 44 44 1 0 60 "$B" R 4 4 16384 idle)"
+table now.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 9 5 20480 sh)" "$(row 41 41 1 0 900 "$B" R 2 1 4096 cc)" \
+	"$(row 42 42 40 0 300 "$A" R 6 6 24576 new)" "$(row 44 44 1 0 60 "$B" R 4 4 16384 idle)"
+since_want="$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 42 42 40 0 R 6 6 24576 new)
+$(row 40 40 1 0 R 4 3 12288 sh)
+$(row 41 41 1 0 R 2 1 4096 cc)"
+expect show_since_saved_table "$since_want" "$cowstat" show -T --since "$tmp/then.tab" -f "$tmp/now.tab"
+"$cowstat" show -j -f "$tmp/then.tab" > "$tmp/then.json"
+expect show_since_saved_json "$since_want" "$cowstat" show -T --since "$tmp/then.json" -f "$tmp/now.tab"
+table cgroups-now.tab "$VC" "$HC" "$(row "$A" 3 20 12 53248)" "$(row "$B" 1 5 1 4096)" \
+	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
+"$cowstat" show -G -j --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroups.json"
+expect show_since_by_cgroup "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$A" 1 7 2 12288 /system.slice/a.service)
+$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$A" 1 7 2 12288 /system.slice/a.service)" bash -c "
+	'$cowstat' show -G --since '$tmp/cgroups.tab' --cgroups-file '$tmp/cgroups-now.tab'
+	'$cowstat' show -G --since '$tmp/cgroups.json' --cgroups-file '$tmp/cgroups-now.tab'"
+table reset.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 2 1 4096 sh)"
+expect_rc show_since_counter_down_is_a_reset 4 \
+	"cowstat: --since $tmp/then.tab: pid 40 (start 100): faults is less now than in it: the counters were reset (cowstat reset) after it was saved; save a new one" \
+	"$cowstat" show --since "$tmp/then.tab" -f "$tmp/reset.tab"
+expect_rc show_since_cgroup_down_is_a_reset 4 \
+	"cowstat: --since $tmp/cgroups-now.tab: cgroup /system.slice/a.service: tasks is less now than in it" \
+	"$cowstat" show -G --since "$tmp/cgroups-now.tab" --cgroups-file "$tmp/cgroups.tab"
+"$cowstat" show -T -f "$tmp/then.tab" > "$tmp/then.tsv"
+expect_rc show_since_tsv_has_no_start 4 \
+	"cowstat: --since $tmp/then.tsv: line 1: a header, as show -T writes: it has no start to tell a task from an older one of the same pid; save /proc/cowstat itself, or show -j" \
+	"$cowstat" show --since "$tmp/then.tsv" -f "$tmp/now.tab"
+expect_rc show_since_by_cgroup_wants_cgroups 2 \
+	"cowstat: --since $tmp/then.tab: a table of tasks, which has lost the rows of tasks gone since: with --by-cgroup, save /proc/cowstat_cgroups or show -G -j" \
+	"$cowstat" show -G --since "$tmp/then.tab" --cgroups-file "$tmp/cgroups-now.tab"
+expect_rc show_since_cgroups_wants_by_cgroup 2 \
+	"cowstat: --since $tmp/cgroups.tab: a table of cgroups: use it with --by-cgroup" \
+	"$cowstat" show --since "$tmp/cgroups.tab" -f "$tmp/now.tab"
+expect_rc show_since_not_with_interval 2 \
+	"cowstat: show: --since and --interval: each interval counts from the one before" \
+	"$cowstat" show --since "$tmp/then.tab" -i 1 -f "$tmp/now.tab"
+
 # run -p on format 2: a task that moved while watched is one row.
 sleep 0.5 &
 sleeper=$!

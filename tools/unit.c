@@ -143,6 +143,43 @@ static void test_age_column(void)
 	snapshot_free(&s);
 }
 
+/* --since FILE of show -j: read back as the text table it shows, or refused. */
+static void test_json_table_text(void)
+{
+	static const char json[] =
+		"{\"version\":2,\"page_size\":4096,\"tasks\":1,\"probes\":[\"do_wp_page\"],"
+		"\"rows\":[ {\"pid\":7,\"tgid\":7,\"ppid\":1,\"uid\":0,\"start\":99,\"threads\":1,"
+		"\"state\":\"R\",\"comm\":\"a\\\"b\",\"cgroup_id\":5,\"cgroup\":null,\"removed\":true,"
+		"\"faults\":3,\"bytes\":4096}],\"totals\":{\"of\":\"all\",\"rows\":1}}\n";
+	static const struct {
+		const char	*json, *error;
+	} bad[] = {
+		{ "{\"version\":2,\"rows\":[{\"pid\":1,\"threads\":2}]}",
+		  "JSON: a row of several tasks (saved with -P or -C) at '}]}'" },
+		{ "{\"version\":2,\"rows\":[]}", "JSON: no rows, so no columns at ''" },
+		{ "{\"rows\":[{\"pid\":1}]}",
+		  "JSON: no \"version\" (not saved by show -j?) at ''" },
+		{ "{\"version\":[[[[[[[[[1]]]]]]]]]}",
+		  "JSON: lists or objects nested too deep at '[1]]]]]]]]]}'" },
+		{ "{\"version\":2,\"rows\":[{\"pid\":1},{\"cgroup_id\":1}]}",
+		  "JSON: a row with other keys than the first at ']}'" },
+	};
+	char error[160] = "", *text;
+	size_t len, i;
+
+	text = json_table_text(json, &len, error);
+	ok(text && !strcmp(text, "cowstat 2 tasks=1 page_size=4096\n"
+			   "pid\ttgid\tppid\tuid\tstart\tstate\tcgroup\tfaults\tbytes\tcomm\n"
+			   "7\t7\t1\t0\t99\tR\t5\t3\t4096\t-\n") && len == strlen(text),
+	   "show -j read back: keys as columns, cgroup_id as cgroup, comm last as -");
+	free(text);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		text = json_table_text(bad[i].json, &len, error);
+		ok(!text && !strcmp(error, bad[i].error), bad[i].error);
+		free(text);
+	}
+}
+
 static void test_formats(void)
 {
 	char buf[32];
@@ -594,6 +631,7 @@ int main(void)
 	test_newer_format();
 	test_formats();
 	test_age_column();
+	test_json_table_text();
 	test_prometheus_output();
 	test_bad_tables();
 	test_crlf();
