@@ -404,6 +404,36 @@ int snapshot_read(struct snapshot *s, const char *path)
 	return ret;
 }
 
+/*
+ * A table saved for --since: /proc/cowstat or /proc/cowstat_cgroups as
+ * they are, or show -j's JSON, read back as that text.  0, or -errno.
+ */
+int snapshot_read_saved(struct snapshot *s, const char *path)
+{
+	size_t len;
+	char *text = cowstat_slurp(path, &len), *table;
+
+	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -errno;
+	if (text[strspn(text, " \t\r\n")] == '{') {
+		table = json_table_text(text, &len, s->error);
+		free(text);
+		if (!table)
+			return -EPROTO;
+		text = table;
+	} else if (!strncmp(text, "pid\t", 4) || !strncmp(text, "cgroup_id\t", 10)) {
+		free(text);
+		return bad_table(s, "line 1: a header, as show -T writes: it has no start to tell a task from an older one of the same pid; save %s itself, or show -j",
+				 COWSTAT_PROC);
+	}
+	if (snapshot_parse(s, text, len)) {
+		snapshot_free(s);	/* its error kept */
+		return -EPROTO;
+	}
+	return 0;
+}
+
 /* Exit with why @path (/proc/... or a file given with an option) could not be read. */
 static void fatal_unreadable(const struct snapshot *s, const char *path, const char *proc,
 			     int ret)
@@ -469,9 +499,17 @@ void cgroups_load(struct snapshot *s)
  */
 void cgroups_of_tasks(struct snapshot *s)
 {
+	struct snapshot tasks;
+
+	snapshot_load(&tasks);
+	cgroups_from_tasks(s, &tasks, cowstat_proc_path);
+}
+
+/* The same from @tasks, read from @path, which it frees. */
+void cgroups_from_tasks(struct snapshot *s, struct snapshot *tasks, const char *path)
+{
 	static bool said;	/* the note, once for every interval */
 	const char *probes;
-	struct snapshot tasks;
 	long long lost;
 	struct tally *rows;
 	size_t size;
@@ -479,39 +517,38 @@ void cgroups_of_tasks(struct snapshot *s)
 	FILE *f;
 	int n, i, c;
 
-	snapshot_load(&tasks);
-	if (tasks.col_cgroup < 0)
+	if (tasks->col_cgroup < 0)
 		fatal(EXIT_ERROR, "--by-cgroup: %s has no cgroup column (format %d): its tasks have no cgroups",
-		      cowstat_proc_path, tasks.t.version);
-	lost = cowstat_version_field(&tasks.t, "evicted");
+		      path, tasks->t.version);
+	lost = cowstat_version_field(&tasks->t, "evicted");
 	if (lost > 0 && !said)
 		fprintf(stderr, "cowstat: note: %s: %lld task rows were evicted before it was saved; the per-cgroup totals built from it leave them out\n",
-			cowstat_proc_path, lost);
+			path, lost);
 	said = true;
-	rows = xmalloc((tasks.t.nrows + 1) * sizeof(*rows));
-	for (n = 0; n < tasks.t.nrows; n++)
-		tally_row(&tasks, n, &rows[n]);
-	n = merge_by_cgroup(&tasks, rows, n);
+	rows = xmalloc((tasks->t.nrows + 1) * sizeof(*rows));
+	for (n = 0; n < tasks->t.nrows; n++)
+		tally_row(tasks, n, &rows[n]);
+	n = merge_by_cgroup(tasks, rows, n);
 	f = open_memstream(&text, &size);
 	if (!f)
 		fatal(EXIT_ERROR, "out of memory");
-	probes = strstr(tasks.t.version_line, " probes=");
-	fprintf(f, "cowstat %d cgroups=%d page_size=%ld%.*s\ncgroup\ttasks", tasks.t.version, n,
-		tasks.page_size, probes ? (int)strcspn(probes + 1, " ") + 1 : 0, probes ? probes : "");
-	for (c = 0; c < tasks.t.ncols; c++)
-		if (is_counter_col(&tasks, c))
-			fprintf(f, "\t%s", tasks.t.cols[c]);
+	probes = strstr(tasks->t.version_line, " probes=");
+	fprintf(f, "cowstat %d cgroups=%d page_size=%ld%.*s\ncgroup\ttasks", tasks->t.version, n,
+		tasks->page_size, probes ? (int)strcspn(probes + 1, " ") + 1 : 0, probes ? probes : "");
+	for (c = 0; c < tasks->t.ncols; c++)
+		if (is_counter_col(tasks, c))
+			fprintf(f, "\t%s", tasks->t.cols[c]);
 	for (i = 0; i < n; i++) {
 		fprintf(f, "\n%llu\t%d", (unsigned long long)rows[i].cgroup, rows[i].threads);
-		for (c = 0; c < tasks.t.ncols; c++)
-			if (is_counter_col(&tasks, c))
+		for (c = 0; c < tasks->t.ncols; c++)
+			if (is_counter_col(tasks, c))
 				fprintf(f, "\t%llu", (unsigned long long)rows[i].v[c]);
 	}
 	fputc('\n', f);
 	if (fclose(f) || snapshot_parse(s, text, size))
-		fatal(EXIT_ERROR, "--by-cgroup: the totals of %s: %s", cowstat_proc_path, s->error);
+		fatal(EXIT_ERROR, "--by-cgroup: the totals of %s: %s", path, s->error);
 	free(rows);
-	snapshot_free(&tasks);
+	snapshot_free(tasks);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -850,13 +887,13 @@ void tally_index_free(struct tally_index *x)
 /*
  * @t's counters less those of @then, its task or cgroup in @prev (NULL:
  * none, all are new): what it did since.  A counter that went down was
- * reset and counts from 0.
+ * reset and counts from 0; returns the first such column, or -1.
  */
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
-		 const struct tally *then)
+int tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		const struct tally *then)
 {
+	int c, pc, reset = -1;
 	uint64_t was;
-	int c, pc;
 
 	for (c = 0; c < s->t.ncols && then; c++) {
 		pc = c < prev->t.ncols && !strcmp(prev->t.cols[c], s->t.cols[c]) ? c :
@@ -864,7 +901,10 @@ void tally_since(const struct snapshot *s, struct tally *t, const struct snapsho
 		was = pc >= 0 && is_counter_col(prev, pc) ? then->v[pc] : 0;
 		if (is_counter_col(s, c) && t->v[c] >= was)
 			t->v[c] -= was;
+		else if (is_counter_col(s, c) && reset < 0)
+			reset = c;
 	}
+	return reset;
 }
 
 /* ---- Merging and ordering ---- */
@@ -1305,6 +1345,212 @@ static const char *cell(const struct snapshot *s, const struct tally *t, int c, 
 	return buf;
 }
 
+/* ---- --columns: the columns a person picks, in the order given ---- */
+
+#define VIEW(by)	(1u << (by))
+#define TASKS		(VIEW(BY_TASK) | VIEW(BY_PROCESS))
+
+static const struct {
+	const char	*name;
+	int		col;
+	unsigned int	views;		/* VIEW(BY_*): where the column has a meaning */
+} named_cols[] = {
+	{ "pid",	COL_PID,	VIEW(BY_TASK) },
+	{ "tgid",	COL_TGID,	TASKS },
+	{ "ppid",	COL_PPID,	TASKS },
+	{ "uid",	COL_UID,	TASKS },
+	{ "start",	COL_START,	TASKS },
+	{ "age",	COL_AGE,	TASKS },
+	{ "state",	COL_STATE,	TASKS | VIEW(BY_COMM) },
+	{ "threads",	COL_THREADS,	VIEW(BY_PROCESS) },
+	{ "tasks",	COL_THREADS,	VIEW(BY_COMM) },
+	{ "cgroup_id",	COL_CGROUP_ID,	TASKS | VIEW(BY_CGROUP) },
+	{ "cgroup",	COL_CGROUP,	TASKS | VIEW(BY_CGROUP) },
+	{ "comm",	COL_COMM,	TASKS | VIEW(BY_COMM) },
+};
+
+#define NAMED_COLS	((int)(sizeof(named_cols) / sizeof(named_cols[0])))
+
+/* The name of --columns column @col, as its header shows it. */
+static const char *column_name(const struct snapshot *s, int col, const struct print_opts *o)
+{
+	int i;
+
+	if (col >= 0)
+		return s->t.cols[col];
+	for (i = 0; i < NAMED_COLS; i++)
+		if (named_cols[i].col == col && named_cols[i].views & VIEW(o->by))
+			return named_cols[i].name;
+	return "?";
+}
+
+/* Whether named_cols[@i] is a column of view @o->by of @s: cgroups since format 2. */
+static bool named_col_in(const struct snapshot *s, int i, const struct print_opts *o)
+{
+	bool cgroup = named_cols[i].col == COL_CGROUP || named_cols[i].col == COL_CGROUP_ID;
+
+	return named_cols[i].views & VIEW(o->by) && (!cgroup || s->col_cgroup >= 0 || s->cgroups);
+}
+
+/* The column @name in view @o->by: a COL_* key, a column index, or 0 (none). */
+static int column_of(const struct snapshot *s, const char *name, const struct print_opts *o)
+{
+	int i, c = cowstat_col(&s->t, name);
+
+	for (i = 0; i < NAMED_COLS; i++)
+		if (!strcmp(name, named_cols[i].name) && named_col_in(s, i, o))
+			return named_cols[i].col;
+	return c >= 0 && is_shown_col(s, c) ? c : 0;
+}
+
+/*
+ * --columns @list (a comma list, as ps -o takes) into @o; a name that is no
+ * column of this view is an error that lists the valid ones.
+ */
+void parse_columns(const struct snapshot *s, char *list, struct print_opts *o)
+{
+	char valid[1024] = "", *name, *save = NULL;
+	int i, c, col;
+
+	for (name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		col = column_of(s, name, o);
+		if (col && o->ncols < COWSTAT_MAX_COLS) {
+			o->cols[o->ncols++] = col;
+			continue;
+		}
+		for (i = 0; i < NAMED_COLS; i++)
+			if (named_col_in(s, i, o))
+				snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid),
+					 "%s%s", *valid ? "," : "", named_cols[i].name);
+		for (c = 0; c < s->t.ncols; c++)
+			if (is_shown_col(s, c))
+				snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid),
+					 ",%s", s->t.cols[c]);
+		fatal(EXIT_USAGE, "--columns %s: %s; valid columns: %s", name,
+		      col ? "more columns than 64" : "no such column in this view", valid);
+	}
+	if (!o->ncols)
+		fatal(EXIT_USAGE, "--columns: no column named");
+}
+
+/* @ns as ps shows an elapsed time: [[DD-]HH:]MM:SS. */
+void format_age(uint64_t ns, char *buf, size_t size)
+{
+	unsigned long long sec = ns / 1000000000ull;
+	unsigned long long d = sec / 86400, h = sec / 3600 % 24, m = sec / 60 % 60;
+
+	if (d)
+		snprintf(buf, size, "%llu-%02llu:%02llu:%02llu", d, h, m, sec % 60);
+	else if (h)
+		snprintf(buf, size, "%02llu:%02llu:%02llu", h, m, sec % 60);
+	else
+		snprintf(buf, size, "%02llu:%02llu", m, sec % 60);
+}
+
+/*
+ * Column @col of @t (@total: the total row) as text in @buf, of @size
+ * bytes: CGROUP_PATH_ESCAPED_MAX for a cgroup.  Raw in TSV and --raw; an age
+ * raw is in nanoseconds, as start is.
+ */
+static const char *column_cell(const struct snapshot *s, const struct tally *t, int col,
+			       bool total, const struct print_opts *o, char *buf, size_t size)
+{
+	bool human = o->format == FORMAT_TABLE && o->human;
+	uint64_t v;
+
+	if (col >= 0)
+		return cell(s, t, col, human && !strcmp(s->t.cols[col], "bytes"), buf, size);
+	if (total && col != COL_THREADS)
+		return "-";
+	switch (col) {		/* the text, or a number into v */
+	case COL_STATE:
+		snprintf(buf, size, "%c", t->state);
+		return buf;
+	case COL_CGROUP:
+		cgroup_path_escaped(t->cgroup, buf, size);
+		return buf;
+	case COL_COMM:
+		return t->comm_raw;
+	case COL_AGE:
+		v = o->now > t->start ? o->now - t->start : 0;
+		if (human) {
+			format_age(v, buf, size);
+			return buf;
+		}
+		break;
+	case COL_PID:
+		v = t->pid;
+		break;
+	case COL_TGID:
+		v = t->tgid;
+		break;
+	case COL_PPID:
+		v = t->ppid;
+		break;
+	case COL_UID:
+		v = t->uid;
+		break;
+	case COL_START:
+		v = t->start;
+		break;
+	case COL_THREADS:
+		v = t->threads;
+		break;
+	default:
+		v = t->cgroup;		/* COL_CGROUP_ID */
+	}
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/* The --columns cell of row @i (-1: the header, @n: the total) and column @j. */
+static const char *columns_text(const struct snapshot *s, const struct tally *rows, int n,
+				const struct tally *total, int i, int j,
+				const struct print_opts *o, char *buf)
+{
+	int col = o->cols[j];
+
+	if (i < 0)
+		return column_name(s, col, o);
+	if (i == n && !j && col < 0)
+		return total_label(o);
+	return column_cell(s, i < n ? &rows[i] : total, col, i == n, o, buf,
+			   CGROUP_PATH_ESCAPED_MAX);
+}
+
+/*
+ * The --columns table or TSV: each column in the order given, numbers to
+ * the right and names (comm, cgroup) to the left; the total row's label in
+ * the first column, if that is not a counter.
+ */
+static void print_columns(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
+			  const struct tally *total, const struct print_opts *o)
+{
+	int width[COWSTAT_MAX_COLS] = { 0 }, first = o->header ? -1 : 0, i, j, len;
+	bool tsv = o->format == FORMAT_TSV, left, bold;
+	char *buf = xmalloc(CGROUP_PATH_ESCAPED_MAX);
+
+	for (i = first; i < n + o->total && !tsv; i++) {	/* the widest of all cells */
+		for (j = 0; j < o->ncols; j++) {
+			len = strlen(columns_text(s, rows, n, total, i, j, o, buf));
+			if (len > width[j])
+				width[j] = len;
+		}
+	}
+	for (i = first; i < n + o->total; i++) {
+		bold = o->color && (i < 0 || i == n);
+		fputs(bold ? COLOR_HEADER : "", f);
+		for (j = 0; j < o->ncols; j++) {
+			left = o->cols[j] == COL_COMM || o->cols[j] == COL_CGROUP;
+			fprintf(f, "%s%*s", j ? tsv ? "\t" : " " : "",
+				j + 1 == o->ncols && left ? 0 : left ? -width[j] : width[j],
+				columns_text(s, rows, n, total, i, j, o, buf));
+		}
+		fprintf(f, "%s\n", bold ? COLOR_OFF : "");
+	}
+	free(buf);
+}
+
 /*
  * Rows as a table for people (aligned, sizes in K/M/G) or as TSV for
  * scripts (a header, raw numbers), or as JSON; the total row as @o asks.
@@ -1314,7 +1560,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 {
 	int bytes = cowstat_col(&s->t, "bytes");
 	int width[COWSTAT_MAX_COLS] = { 0 };
-	bool tsv = o->format == FORMAT_TSV;
+	bool shown[COWSTAT_MAX_COLS], tsv = o->format == FORMAT_TSV;
 	char num[32], sep = tsv ? '\t' : ' ';
 	const char *name_col = o->by == BY_CGROUP ? "cgroup" : "comm";
 	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
@@ -1332,8 +1578,16 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		free(name);
 		return;
 	}
+	if (o->ncols) {
+		print_columns(f, s, rows, n, &total, o);
+		free(name);
+		return;
+	}
+	for (c = 0; c < s->t.ncols; c++)
+		shown[c] = is_shown_col(s, c) && !(o->format == FORMAT_TABLE && o->drop_zero &&
+						   n && is_counter_col(s, c) && !total.v[c]);
 	for (c = 0; c < s->t.ncols && !tsv; c++) {	/* the widest of all cells */
-		if (!is_shown_col(s, c))
+		if (!shown[c])
 			continue;
 		width[c] = o->header ? strlen(s->t.cols[c]) : 0;
 		for (i = 0; i < n + o->total; i++) {
@@ -1348,7 +1602,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		fputs(o->color ? COLOR_HEADER : "", f);
 		print_label(f, NULL, false, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
-			if (is_shown_col(s, c))
+			if (shown[c])
 				fprintf(f, "%c%*s", sep, width[c], s->t.cols[c]);
 		fprintf(f, "%c%s%s\n", sep, name_col, o->color ? COLOR_OFF : "");
 	}
@@ -1361,7 +1615,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		fputs(on, f);
 		print_label(f, t, i == n, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
-			if (is_shown_col(s, c))
+			if (shown[c])
 				fprintf(f, "%c%*s", sep, width[c],
 					cell(s, t, c, !tsv && o->human && c == bytes,
 					     num, sizeof(num)));

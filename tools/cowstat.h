@@ -60,6 +60,8 @@ int snapshot_read(struct snapshot *s, const char *path);
 void snapshot_load(struct snapshot *s);	/* exits with a clear message */
 void cgroups_load(struct snapshot *s);	/* the same for /proc/cowstat_cgroups */
 void cgroups_of_tasks(struct snapshot *s);	/* the same, summed from the task table */
+void cgroups_from_tasks(struct snapshot *s, struct snapshot *tasks, const char *path);
+int snapshot_read_saved(struct snapshot *s, const char *path);	/* text or show -j */
 void snapshot_free(struct snapshot *s);
 bool is_counter_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
@@ -115,8 +117,8 @@ struct tally_index;
 struct tally_index *tally_index(const struct snapshot *s, const struct row_filter *f);
 const struct tally *tally_find(const struct tally_index *x, const struct tally *key);
 void tally_index_free(struct tally_index *x);
-void tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
-		 const struct tally *then);
+int tally_since(const struct snapshot *s, struct tally *t, const struct snapshot *prev,
+		const struct tally *then);
 
 /* Sort keys other than counters (which are column indexes). */
 enum {
@@ -145,9 +147,23 @@ struct print_opts {
 	bool		total;		/* a total row: on a terminal, or --total */
 	bool		total_of_part;	/* it sums only the rows shown: "total(shown)" */
 	bool		color;		/* the table in colour (not TSV, not JSON) */
+	bool		drop_zero;	/* the table leaves out counters 0 in every row */
 	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
 	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */
+	int		ncols;		/* --columns: how many; 0: the view's own */
+	int		cols[COWSTAT_MAX_COLS];	/* column indexes, or COL_* */
+	uint64_t	now;		/* CLOCK_MONOTONIC ns, for age; 0: none (-f) */
 };
+
+/* --columns that are no column of the table, or not one as it stands. */
+enum {
+	COL_PID = -1, COL_TGID = -2, COL_PPID = -3, COL_UID = -4, COL_START = -5,
+	COL_AGE = -6, COL_STATE = -7, COL_THREADS = -8, COL_COMM = -9, COL_CGROUP = -10,
+	COL_CGROUP_ID = -11,
+};
+
+void parse_columns(const struct snapshot *s, char *list, struct print_opts *o);
+void format_age(uint64_t ns, char *buf, size_t size);
 
 bool use_color(const char *when, int fd);
 void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
@@ -173,6 +189,9 @@ void prometheus_label_value(const char *s, char *out, size_t size);
 void prometheus_label(FILE *f, const char *s);
 enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
 void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
+
+/* json-read.c: a table saved with show -j as its text, for --since */
+char *json_table_text(const char *json, size_t *len, char *error);
 
 /* top.c, exposed for the unit tests */
 struct rate {

@@ -26,7 +26,12 @@ static void print_all(const struct snapshot *s)
 				    SORT_STATE, SORT_COMM, SORT_TGID_START };
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	struct rate *rates = xmalloc((s->t.nrows + 1) * sizeof(*rates));
-	struct print_opts table = { .human = true, .header = true, .total = true };
+	struct print_opts table = { .human = true, .header = true, .total = true,
+				    .drop_zero = true };
+	struct print_opts columns = { .human = true, .header = true, .total = true,
+				      .ncols = 9, .now = UINT64_MAX / 2,
+				      .cols = { COL_STATE, COL_PID, COL_TGID, COL_PPID, COL_UID,
+						COL_START, COL_AGE, COL_COMM, 0 } };
 	struct print_opts json = { .format = FORMAT_JSON };
 	struct print_opts tsv = { .format = FORMAT_TSV, .header = true, .total = true,
 				  .by = BY_PROCESS };
@@ -41,6 +46,8 @@ static void print_all(const struct snapshot *s)
 	sort_tallies(rows, s->t.nrows, sort_column(s, NULL));
 	print_tallies(devnull, s, rows, s->t.nrows, &table);
 	print_tallies(devnull, s, rows, s->t.nrows, &json);
+	columns.cols[8] = s->t.ncols - 1;	/* a counter, or a newer format's text */
+	print_tallies(devnull, s, rows, s->t.nrows, &columns);
 	n = merge_by_process(s, rows, s->t.nrows);
 	print_tallies(devnull, s, rows, n, &tsv);
 	for (r = 0; r < s->t.nrows; r++) {	/* show -i: the table since itself */
@@ -61,8 +68,9 @@ static void print_all(const struct snapshot *s)
 
 int fuzz_one(const uint8_t *data, size_t size)
 {
-	char *text = xmalloc(size + 1);
+	char *text = xmalloc(size + 1), *json;
 	struct snapshot s;
+	size_t len;
 
 	if (!devnull) {
 		devnull = fopen("/dev/null", "w");
@@ -70,6 +78,12 @@ int fuzz_one(const uint8_t *data, size_t size)
 			abort();
 	}
 	memcpy(text, data, size);
+	text[size] = '\0';
+	json = json_table_text(text, &len, s.error);	/* --since of show -j */
+	if (json && !snapshot_parse(&s, json, len) && cowstat_col(&s.t, "faults") >= 0)
+		print_all(&s);
+	if (json)
+		snapshot_free(&s);
 	if (!snapshot_parse(&s, text, size) && cowstat_col(&s.t, "faults") >= 0)
 		print_all(&s);
 	snapshot_free(&s);	/* frees text */

@@ -16,7 +16,10 @@
 #include "cowstat.h"
 
 /* Long options without a short one. */
-enum { OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE };
+enum {
+	OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE, OPT_COLUMNS,
+	OPT_RAW, OPT_SINCE,
+};
 
 static void usage(FILE *f)
 {
@@ -42,6 +45,11 @@ static void usage(FILE *f)
 "  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -G, --by-cgroup      one row per cgroup, from %s:\n"
 "                       its tasks, exited and evicted ones included\n"
+"      --columns COL,...\n"
+"                       these columns, in this order, as ps -o: pid, tgid,\n"
+"                       ppid, uid, start, age, state, threads, tasks,\n"
+"                       cgroup_id, cgroup, comm and the counters\n"
+"      --raw            exact numbers in the table: no K/M/G, age in ns\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -H, --table          the aligned table with sizes, even when piped\n"
@@ -50,6 +58,9 @@ static void usage(FILE *f)
 "      --no-total       no total row, even on a terminal\n"
 "      --color[=WHEN]   colour the table: auto (on a terminal, without\n"
 "                       NO_COLOR), always or never          (default: auto)\n"
+"      --since FILE     what each task did since FILE was saved (cat of\n"
+"                       %s, or show -j): its counters less FILE's;\n"
+"                       per cgroup with -G.  No reset needed\n"
 "  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
 "                       COUNT times or until interrupted (like pidstat);\n"
 "                       idle tasks are left out; JSON is one line each\n"
@@ -65,10 +76,12 @@ static void usage(FILE *f)
 "On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
 "piped, every number is raw and there is no total row.  A total sums the\n"
 "rows shown: labelled total(shown) when a filter or --top left rows out.\n"
+"The table leaves out counters that are 0 in every row shown, unless\n"
+"--columns names them; TSV and JSON keep every column.\n"
 "Cgroups are paths below the cgroup2 mount, as cgroupfs names them but for\n"
 "tabs, newlines and control bytes (\\ooo); one that is gone shows as its\n"
 "id and (deleted).\n",
-		COWSTAT_CGROUPS_PROC, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
+		COWSTAT_CGROUPS_PROC, COWSTAT_PROC, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
 }
 
 /* What show prints: the options that select, order and format rows. */
@@ -77,7 +90,24 @@ struct view {
 	struct print_opts	print;
 	const char		*sort;	/* NULL: the default */
 	long			top;	/* 0: all */
+	char			*columns;	/* --columns; NULL: the view's own */
+	const char		*since;		/* --since FILE; NULL: none */
 };
+
+/*
+ * --since: counter @c of @t went down since the file was saved, so the
+ * table was reset in between, and a difference would mean nothing.
+ */
+__attribute__((noreturn))
+static void went_down(const struct snapshot *s, const struct tally *t, const struct view *v,
+		      int c)
+{
+	if (s->cgroups)
+		fatal(EXIT_ERROR, "--since %s: cgroup %s: %s is less now than in it: the counters were reset (cowstat reset) after it was saved; save a new one",
+		      v->since, cgroup_path(t->cgroup), s->t.cols[c]);
+	fatal(EXIT_ERROR, "--since %s: pid %d (start %llu): %s is less now than in it: the counters were reset (cowstat reset) after it was saved; save a new one",
+	      v->since, t->pid, (unsigned long long)t->start, s->t.cols[c]);
+}
 
 /*
  * The rows of @s, one per task or cgroup, or with @prev what each did since
@@ -91,15 +121,26 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
 	struct print_opts print = v->print;
+	struct tally down;	/* --since: a row whose counter went down */
+	int down_col = -1;
+	struct timespec now;
 	bool busy;
 
 	for (r = 0; r < all; r++) {
 		rows[n] = rows[r];
-		if (prev)
-			tally_since(s, &rows[n], prev, tally_find(index, &rows[n]));
+		c = prev ? tally_since(s, &rows[n], prev, tally_find(index, &rows[n])) : -1;
+		if (c >= 0 && down_col < 0) {
+			down = rows[n];
+			down_col = c;
+		}
 		for (c = 0, busy = !prev; c < s->t.ncols && !busy; c++)
 			busy = rows[n].v[c] > 0;
 		n += busy;
+	}
+	if (down_col >= 0 && v->since) {
+		free(rows);
+		tally_index_free(index);
+		went_down(s, &down, v, down_col);
 	}
 	if (v->print.by == BY_PROCESS)
 		n = merge_by_process(s, rows, n);
@@ -109,9 +150,29 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 	print.total_of_part = row_filter_selects(&v->filter) || (v->top && n > v->top);
 	if (v->top && n > v->top)
 		n = v->top;
+	if (!strcmp(cowstat_proc_path, COWSTAT_PROC) && !clock_gettime(CLOCK_MONOTONIC, &now))
+		print.now = now.tv_sec * 1000000000ull + now.tv_nsec;	/* start's clock */
 	print_tallies(stdout, s, rows, n, &print);
 	free(rows);
 	tally_index_free(index);
+}
+
+/* Whether --columns named @col. */
+static bool has_column(const struct print_opts *o, int col)
+{
+	int i;
+
+	for (i = 0; i < o->ncols; i++)
+		if (o->cols[i] == col)
+			return true;
+	return false;
+}
+
+/* -G with -f alone: the per-cgroup rows are the saved task table's, summed. */
+static bool cgroups_of_saved_tasks(void)
+{
+	return strcmp(cowstat_proc_path, COWSTAT_PROC) &&
+	       !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC);
 }
 
 /*
@@ -122,14 +183,41 @@ static void load(struct snapshot *s, const struct view *v, const struct name_lis
 {
 	if (v->print.by != BY_CGROUP)
 		snapshot_load(s);
-	else if (strcmp(cowstat_proc_path, COWSTAT_PROC) &&
-		 !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC))
+	else if (cgroups_of_saved_tasks())
 		cgroups_of_tasks(s);
 	else
 		cgroups_load(s);
 	if (cgroups->n && s->col_cgroup < 0)
 		fatal(EXIT_ERROR, "--cgroup %s: %s has no cgroup column (format %d): the module predates cgroups",
 		      cgroups->names[0], cowstat_proc_path, s->t.version);
+}
+
+/*
+ * The table saved in --since FILE, as the view reads it: per task, or per
+ * cgroup; a saved task table summed per cgroup only to compare with another
+ * (-G -f).  Exits with a clear message.
+ */
+static void load_since(struct snapshot *prev, const struct view *v)
+{
+	struct snapshot tasks;
+	int ret = snapshot_read_saved(&tasks, v->since);
+
+	if (ret)
+		fatal(EXIT_ERROR, "--since %s: %s", v->since,
+		      ret == -EPROTO ? tasks.error : strerror(-ret));
+	if (tasks.cgroups && v->print.by != BY_CGROUP)
+		fatal(EXIT_USAGE, "--since %s: a table of cgroups: use it with --by-cgroup",
+		      v->since);
+	if (v->print.by == BY_CGROUP && !tasks.cgroups && !cgroups_of_saved_tasks())
+		fatal(EXIT_USAGE, "--since %s: a table of tasks, which has lost the rows of tasks gone since: with --by-cgroup, save %s or show -G -j",
+		      v->since, COWSTAT_CGROUPS_PROC);
+	if (v->print.by == BY_CGROUP && !tasks.cgroups)
+		cgroups_from_tasks(prev, &tasks, v->since);
+	else
+		*prev = tasks;
+	if (!prev->cgroups && prev->col_start < 0)
+		fatal(EXIT_ERROR, "--since %s: no start column to tell a task from an older one of its pid",
+		      v->since);
 }
 
 int cmd_show(int argc, char **argv)
@@ -152,6 +240,9 @@ int cmd_show(int argc, char **argv)
 		{ "total",	no_argument,		NULL, OPT_TOTAL },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
+		{ "columns",	required_argument,	NULL, OPT_COLUMNS },
+		{ "raw",	no_argument,		NULL, OPT_RAW },
+		{ "since",	required_argument,	NULL, OPT_SINCE },
 		{ "interval",	required_argument,	NULL, 'i' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
@@ -162,7 +253,7 @@ int cmd_show(int argc, char **argv)
 	struct view v = {
 		.print = {
 			.format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_TSV,
-			.human = true, .header = true,
+			.human = true, .header = true, .drop_zero = true,
 		},
 	};
 	int total = -1;		/* --total 1, --no-total 0; -1: on a terminal */
@@ -225,6 +316,15 @@ int cmd_show(int argc, char **argv)
 		case OPT_COLOR:
 			color = optarg ? optarg : "always";
 			break;
+		case OPT_COLUMNS:
+			v.columns = optarg;
+			break;
+		case OPT_RAW:
+			v.print.human = false;
+			break;
+		case OPT_SINCE:
+			v.since = optarg;
+			break;
 		case 'i':
 			interval = parse_seconds("--interval", optarg, 0.1, 86400);
 			break;
@@ -249,7 +349,17 @@ int cmd_show(int argc, char **argv)
 	if (v.print.by == BY_CGROUP && row_filter_selects(&v.filter))
 		fatal(EXIT_USAGE, "show: --by-cgroup has no tasks to select with --pid, --tgid, --user or --comm");
 
+	if (v.since && interval > 0)
+		fatal(EXIT_USAGE, "show: --since and --interval: each interval counts from the one before");
+	if (v.columns && v.print.format == FORMAT_JSON)
+		fatal(EXIT_USAGE, "show: --columns is for the table and TSV: JSON has every column");
+
 	load(&s, &v, &cgroups);
+	if (v.columns)
+		parse_columns(&s, v.columns, &v.print);
+	if (has_column(&v.print, COL_AGE) && strcmp(cowstat_proc_path, COWSTAT_PROC))
+		fatal(EXIT_USAGE, "--columns age: %s is a saved table, with no now to age its tasks from; use start",
+		      cowstat_proc_path);
 	if (cgroups.n)
 		v.filter.cgroups = cgroup_subtrees(&cgroups);
 	/* pidstat's way: what happened in each interval, COUNT times or until killed */
@@ -269,8 +379,12 @@ int cmd_show(int argc, char **argv)
 		snapshot_free(&s);
 		s = next;
 	}
+	if (v.since)
+		load_since(&next, &v);
 	if (interval <= 0)
-		show_rows(&s, NULL, &v);
+		show_rows(&s, v.since ? &next : NULL, &v);
+	if (v.since)
+		snapshot_free(&next);
 	snapshot_free(&s);
 	row_filter_free(&v.filter);
 	free(cgroups.names);

@@ -312,7 +312,7 @@ here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
 expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
 	complete_words "$cowstat" top -
-expect completion_optional_argument "--color" complete_words "$cowstat" show --col
+expect completion_optional_argument "--color" complete_words "$cowstat" show --colo
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
 expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
 expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
@@ -557,6 +557,90 @@ expect prometheus_per_task_sums_a_moved_task 'cowstat_faults_total{pid="30",star
 expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); for f in $tmp/cgroup*.prom $tmp/v2task.prom; do dup_series \$f; done"
 expect prometheus_by_comm_option "$(grep '^cowstat_copies' "$tmp/comm.prom")" bash -c \
 	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_copies'"
+
+# The table leaves out counters 0 in every row shown (shared here); TSV
+# keeps them, so that scripts see the same columns whatever the rows hold.
+table cols.tab "$V2" "$(row pid tgid ppid uid start cgroup state faults copies reuses shared bytes comm)" \
+	"$(row 40 40 1 0 1500000000 "$A" R 9 5 4 0 20480 sh)" "$(row 41 40 1 0 2000000000 "$A" R 0 0 0 0 0 sh)" \
+	"$(row 42 42 1 1000 3000000000 "$B" X 2 2 0 0 3145728 cc)"
+expect show_table_drops_zero_columns "$(printf '%7s %7s %7s %5s %5s %6s %6s %6s %5s %s\n' \
+	pid tgid ppid uid state faults copies reuses bytes comm 42 42 1 1000 X 2 2 0 3.0M cc \
+	40 40 1 0 R 9 5 4 20K sh 41 40 1 0 R 0 0 0 0 sh)" "$cowstat" show -H -f "$tmp/cols.tab"
+expect show_tsv_keeps_zero_columns "$(row pid tgid ppid uid state faults copies reuses shared bytes comm)
+$(row 41 40 1 0 R 0 0 0 0 0 sh)" "$cowstat" show -T -p 41 -f "$tmp/cols.tab"
+# --raw: the table's bytes exact, as TSV has them.
+expect show_raw_table_exact_bytes "$(printf '%7s %7s %7s %5s %5s %6s %6s %7s %s\n' \
+	pid tgid ppid uid state faults copies bytes comm 42 42 1 1000 X 2 2 3145728 cc)" \
+	"$cowstat" show -H --raw -n 1 -f "$tmp/cols.tab"
+# --columns picks columns in its order, as ps -o, a counter 0 in every row
+# too; per process, per comm and per cgroup its own; a wrong name lists them.
+expect show_columns_in_order "$(printf '%-5s %3s %10s %6s %5s %s\n' comm pid start shared bytes cgroup \
+	cc 42 3000000000 0 3.0M /system.slice/b.service sh 40 1500000000 0 20K /system.slice/a.service \
+	sh 41 2000000000 0 0 /system.slice/a.service total - - 0 3.0M -)" \
+	"$cowstat" show -H --total --columns comm,pid,start,shared,bytes,cgroup -f "$tmp/cols.tab"
+expect show_columns_tsv_raw "$(row pid start bytes)
+$(row 42 3000000000 3145728)" "$cowstat" show -T --columns pid,start,bytes -n 1 -f "$tmp/cols.tab"
+expect show_columns_per_view "$(printf '%4s %7s %6s\n' tgid threads faults 42 1 2 40 2 9)
+$(printf '%-4s %5s %6s\n' comm tasks reuses cc 1 0 sh 2 4)
+$(printf '%-23s %5s %5s\n' cgroup tasks bytes /system.slice/b.service 1 3.0M)
+/system.slice/a.service     2   20K" bash -c "'$cowstat' show -H -P --columns tgid,threads,faults -f '$tmp/cols.tab'
+	'$cowstat' show -H -C --columns comm,tasks,reuses -f '$tmp/cols.tab'
+	'$cowstat' show -H -G --columns cgroup,tasks,bytes -f '$tmp/cols.tab'"
+expect_rc show_columns_unknown_lists_valid 2 \
+	"cowstat: --columns pid: no such column in this view; valid columns: cgroup_id,cgroup,tasks,faults,copies,reuses,shared,bytes" \
+	"$cowstat" show -G --columns cgroup,pid -f "$tmp/cols.tab"
+expect_rc show_columns_no_cgroup_in_format_1 2 \
+	"cowstat: --columns cgroup: no such column in this view; valid columns: pid,tgid,ppid,uid,start,age,state,comm,faults" \
+	"$cowstat" show --columns pid,cgroup -f "$tmp/faults.tab"
+expect_rc show_columns_age_of_saved_table 2 \
+	"cowstat: --columns age: $tmp/cols.tab is a saved table, with no now to age its tasks from; use start" \
+	"$cowstat" show --columns pid,age -f "$tmp/cols.tab"
+expect_rc show_columns_not_json 2 "cowstat: show: --columns is for the table and TSV: JSON has every column" \
+	"$cowstat" show -j --columns pid -f "$tmp/cols.tab"
+
+# --since FILE: each row less its task's (pid, start) or cgroup's in FILE.
+# 40 did 4 more; 41 is a new task of a recycled pid and 42 a new one,
+# counted from 0; 43 is gone, left out; 44 did nothing, left out.
+table then.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 5 2 8192 sh)" "$(row 41 41 1 0 200 "$A" R 3 3 12288 cc)" \
+	"$(row 43 43 1 0 50 "$B" X 1 1 4096 gone)" "$(row 44 44 1 0 60 "$B" R 4 4 16384 idle)"
+table now.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 9 5 20480 sh)" "$(row 41 41 1 0 900 "$B" R 2 1 4096 cc)" \
+	"$(row 42 42 40 0 300 "$A" R 6 6 24576 new)" "$(row 44 44 1 0 60 "$B" R 4 4 16384 idle)"
+since_want="$(row pid tgid ppid uid state faults copies bytes comm)
+$(row 42 42 40 0 R 6 6 24576 new)
+$(row 40 40 1 0 R 4 3 12288 sh)
+$(row 41 41 1 0 R 2 1 4096 cc)"
+expect show_since_saved_table "$since_want" "$cowstat" show -T --since "$tmp/then.tab" -f "$tmp/now.tab"
+"$cowstat" show -j -f "$tmp/then.tab" > "$tmp/then.json"
+expect show_since_saved_json "$since_want" "$cowstat" show -T --since "$tmp/then.json" -f "$tmp/now.tab"
+table cgroups-now.tab "$VC" "$HC" "$(row "$A" 3 20 12 53248)" "$(row "$B" 1 5 1 4096)" \
+	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
+"$cowstat" show -G -j --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroups.json"
+expect show_since_by_cgroup "$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$A" 1 7 2 12288 /system.slice/a.service)
+$(row cgroup_id tasks faults copies bytes cgroup)
+$(row "$A" 1 7 2 12288 /system.slice/a.service)" bash -c "
+	'$cowstat' show -G --since '$tmp/cgroups.tab' --cgroups-file '$tmp/cgroups-now.tab'
+	'$cowstat' show -G --since '$tmp/cgroups.json' --cgroups-file '$tmp/cgroups-now.tab'"
+table reset.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 2 1 4096 sh)"
+expect_rc show_since_counter_down_is_a_reset 4 \
+	"cowstat: --since $tmp/then.tab: pid 40 (start 100): faults is less now than in it: the counters were reset (cowstat reset) after it was saved; save a new one" \
+	"$cowstat" show --since "$tmp/then.tab" -f "$tmp/reset.tab"
+expect_rc show_since_cgroup_down_is_a_reset 4 \
+	"cowstat: --since $tmp/cgroups-now.tab: cgroup /system.slice/a.service: tasks is less now than in it" \
+	"$cowstat" show -G --since "$tmp/cgroups-now.tab" --cgroups-file "$tmp/cgroups.tab"
+"$cowstat" show -T -f "$tmp/then.tab" > "$tmp/then.tsv"
+expect_rc show_since_tsv_has_no_start 4 \
+	"cowstat: --since $tmp/then.tsv: line 1: a header, as show -T writes: it has no start to tell a task from an older one of the same pid; save /proc/cowstat itself, or show -j" \
+	"$cowstat" show --since "$tmp/then.tsv" -f "$tmp/now.tab"
+expect_rc show_since_by_cgroup_wants_cgroups 2 \
+	"cowstat: --since $tmp/then.tab: a table of tasks, which has lost the rows of tasks gone since: with --by-cgroup, save /proc/cowstat_cgroups or show -G -j" \
+	"$cowstat" show -G --since "$tmp/then.tab" --cgroups-file "$tmp/cgroups-now.tab"
+expect_rc show_since_cgroups_wants_by_cgroup 2 \
+	"cowstat: --since $tmp/cgroups.tab: a table of cgroups: use it with --by-cgroup" \
+	"$cowstat" show --since "$tmp/cgroups.tab" -f "$tmp/now.tab"
+expect_rc show_since_not_with_interval 2 \
+	"cowstat: show: --since and --interval: each interval counts from the one before" \
+	"$cowstat" show --since "$tmp/then.tab" -i 1 -f "$tmp/now.tab"
 
 # run -p on format 2: a task that moved while watched is one row.
 sleep 0.5 &

@@ -5,17 +5,18 @@
 # workload with --check, run's attribution of exited grandchildren (and run
 # -p's, attached), the JSON and Prometheus outputs (a hostile comm too), top
 # in batch mode and on a terminal (q, Ctrl-C), reset, per-cgroup views (a
-# subtree, run's cgroup, a reader in cgroup and pid namespaces), and the
-# message when the module is missing.  tools/test-cli.sh covers the rest on the host.
+# subtree, run's cgroup, a reader in cgroup and pid namespaces), show
+# --since a saved table and --columns age, and the message when the module
+# is missing.  tools/test-cli.sh covers the rest on the host.
 # Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 20
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 18 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 20 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -161,6 +162,39 @@ else
 		ktap_test_skip $t "no cgroup2 at /sys/fs/cgroup"
 	done
 fi
+
+# --since a saved table, text or JSON: a task new since counts from 0, so
+# the rows of the workload's children (it measures in a child) hold its 64
+# zero-page copies; an exited task's row, saved again, did nothing since.
+# --columns age of a task that started just now is under a minute, as
+# ps's etime and in ns.
+since_counts_new_task()
+{
+	local before json pid
+	before=$(mktemp) json=$(mktemp)
+	cat /proc/cowstat > "$before"
+	"$cowstat" show -j > "$json"
+	pid=$(sh -c 'echo $$; exec "$1" workload zero --pages 64 > /dev/null' _ "$cowstat")
+	for f in "$before" "$json"; do
+		"$cowstat" show -T --since "$f" --columns ppid,zero |
+			awk -F'\t' -v pid="$pid" '$1 == pid { zero += $2 } END { exit zero < 64 }' ||
+			return 1
+	done
+	cat /proc/cowstat > "$before"	# the workload has exited: its row stays as it is
+	[ -n "$("$cowstat" show -T --no-header -p "$pid")" ] &&
+		[ -z "$("$cowstat" show -T --no-header --since "$before" -p "$pid")" ] || return 1
+	rm -f "$before" "$json"
+}
+ktap_test_result show_since_counts_new_task since_counts_new_task
+age_of_new_task()
+{
+	local pid ns
+	pid=$(sh -c 'echo $$; exec "$1" workload zero --pages 8 > /dev/null' _ "$cowstat")
+	ns=$("$cowstat" show -T --no-header --columns age -p "$pid")
+	[ -n "$ns" ] && [ "$ns" -gt 0 ] && [ "$ns" -lt 60000000000 ] &&
+		"$cowstat" show -H --no-header --columns age -p "$pid" | grep -qx ' *00:[0-5][0-9]'
+}
+ktap_test_result show_age_of_new_task age_of_new_task
 
 # reset forgets the row of a task that exited before it.
 has_row() { awk -F'\t' -v pid="$1" '$1 == pid { found = 1 } END { exit !found }' /proc/cowstat; }

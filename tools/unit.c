@@ -111,6 +111,75 @@ static void test_newer_format(void)
 	snapshot_free(&s);
 }
 
+/* --columns pid,age: a task's age is now less its start, as ps's etime and in ns. */
+static void test_age_column(void)
+{
+	struct print_opts o = { .format = FORMAT_TABLE, .human = true, .header = true,
+				.ncols = 2, .cols = { COL_PID, COL_AGE },
+				.now = 90061000005000ull };
+	struct snapshot s = { 0 };
+	struct tally rows[4];
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n;
+
+	if (snapshot_parse(&s, dup_text(sample), sizeof(sample) - 1)) {
+		ok(0, "age column: sample parses");
+		return;
+	}
+	n = select_tallies(&s, NULL, rows);
+	f = open_memstream(&mem, &len);
+	print_tallies(f, &s, rows, n, &o);
+	o.format = FORMAT_TSV;
+	print_tallies(f, &s, rows, n, &o);
+	fclose(f);
+	ok(!strcmp(mem, "pid        age\n"
+			"100 1-01:01:01\n101 1-01:01:00\n102 1-01:01:00\n"
+			"pid\tage\n100\t90061000000000\n101\t90060999999900\n"
+			"102\t90060999999800\n"),
+	   "age column: now less start, as [[DD-]HH:]MM:SS in the table and ns in TSV");
+	free(mem);
+	snapshot_free(&s);
+}
+
+/* --since FILE of show -j: read back as the text table it shows, or refused. */
+static void test_json_table_text(void)
+{
+	static const char json[] =
+		"{\"version\":2,\"page_size\":4096,\"tasks\":1,\"probes\":[\"do_wp_page\"],"
+		"\"rows\":[ {\"pid\":7,\"tgid\":7,\"ppid\":1,\"uid\":0,\"start\":99,\"threads\":1,"
+		"\"state\":\"R\",\"comm\":\"a\\\"b\",\"cgroup_id\":5,\"cgroup\":null,\"removed\":true,"
+		"\"faults\":3,\"bytes\":4096}],\"totals\":{\"of\":\"all\",\"rows\":1}}\n";
+	static const struct {
+		const char	*json, *error;
+	} bad[] = {
+		{ "{\"version\":2,\"rows\":[{\"pid\":1,\"threads\":2}]}",
+		  "JSON: a row of several tasks (saved with -P or -C) at '}]}'" },
+		{ "{\"version\":2,\"rows\":[]}", "JSON: no rows, so no columns at ''" },
+		{ "{\"rows\":[{\"pid\":1}]}",
+		  "JSON: no \"version\" (not saved by show -j?) at ''" },
+		{ "{\"version\":[[[[[[[[[1]]]]]]]]]}",
+		  "JSON: lists or objects nested too deep at '[1]]]]]]]]]}'" },
+		{ "{\"version\":2,\"rows\":[{\"pid\":1},{\"cgroup_id\":1}]}",
+		  "JSON: a row with other keys than the first at ']}'" },
+	};
+	char error[160] = "", *text;
+	size_t len, i;
+
+	text = json_table_text(json, &len, error);
+	ok(text && !strcmp(text, "cowstat 2 tasks=1 page_size=4096\n"
+			   "pid\ttgid\tppid\tuid\tstart\tstate\tcgroup\tfaults\tbytes\tcomm\n"
+			   "7\t7\t1\t0\t99\tR\t5\t3\t4096\t-\n") && len == strlen(text),
+	   "show -j read back: keys as columns, cgroup_id as cgroup, comm last as -");
+	free(text);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		text = json_table_text(bad[i].json, &len, error);
+		ok(!text && !strcmp(error, bad[i].error), bad[i].error);
+		free(text);
+	}
+}
+
 static void test_formats(void)
 {
 	char buf[32];
@@ -124,6 +193,12 @@ static void test_formats(void)
 	ok(!strcmp(buf, "16M"), "human_bytes 16 MiB = 16M");
 	human_bytes(100, buf, sizeof(buf));
 	ok(!strcmp(buf, "100"), "human_bytes under 1 KiB is plain");
+	format_age(59999999999ull, buf, sizeof(buf));
+	ok(!strcmp(buf, "00:59"), "format_age under a minute: MM:SS, rounded down");
+	format_age(3600000000000ull, buf, sizeof(buf));
+	ok(!strcmp(buf, "01:00:00"), "format_age of an hour: HH:MM:SS");
+	format_age(90061000000000ull, buf, sizeof(buf));
+	ok(!strcmp(buf, "1-01:01:01"), "format_age of a day and more: DD-HH:MM:SS");
 	prometheus_label(f, "a\\b\"c\nd");
 	fclose(f);
 	ok(!strcmp(mem, "a\\\\b\\\"c\\nd"), "Prometheus label escaping");
@@ -555,6 +630,8 @@ int main(void)
 	test_empty_and_bad();
 	test_newer_format();
 	test_formats();
+	test_age_column();
+	test_json_table_text();
 	test_prometheus_output();
 	test_bad_tables();
 	test_crlf();
