@@ -315,7 +315,7 @@ int cowstat_layout_check(const char *func, const char *want, char *why, size_t l
 int cowstat_layout_check_tracepoint(const char *name, const char *want, char *why, size_t len);
 
 /* procfs.c */
-int cowstat_proc_init(void);
+int cowstat_proc_init(u64 loaded_ns);
 void cowstat_proc_exit(void);
 
 #endif /* _COWSTAT_H */

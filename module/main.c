@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 #include "cowstat.h"
 
 /* Bounds of max_tasks and max_cgroups. */
@@ -60,6 +61,7 @@ MODULE_PARM_DESC(mode, "full: classify every fault (default); faults: count faul
 static int __init cowstat_init(void)
 {
 	bool faults_only = !strcmp(mode, "faults");
+	u64 loaded_ns;
 	int ret;
 
 	if (!faults_only && strcmp(mode, "full")) {
@@ -80,10 +82,11 @@ static int __init cowstat_init(void)
 		goto out_free_table;
 	}
 	/* Probes first: the files appear once there is something to count. */
+	loaded_ns = ktime_get_ns();
 	ret = cowstat_probes_init(faults_only);
 	if (ret)
 		goto out_free_cgroups;
-	ret = cowstat_proc_init();
+	ret = cowstat_proc_init(loaded_ns);
 	if (ret) {
 		pr_err("cannot create /proc/cowstat\n");
 		goto out_detach;

@@ -24,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sort.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include "cowstat.h"
 
@@ -252,6 +253,22 @@ static char *put_comm(char *p, const char *comm, const char *comm_end)
 	return p;
 }
 
+/*
+ * CLOCK_MONOTONIC ns of the load, taken before the probes were attached,
+ * and of the last reset (the load, until one): what rates and ages start
+ * from.  A reset writes @reset_ns under the table lock, as the counts
+ * restart; readers take it with READ_ONCE.
+ */
+static u64 loaded_ns;
+static u64 reset_ns;
+
+/* Under the table lock, as a reset forgets the rows. */
+static void reset_locked(void)
+{
+	cowstat_probes_reset_missed();
+	WRITE_ONCE(reset_ns, ktime_get_ns());
+}
+
 /* The version line, with the counts of the table it describes. */
 static void show_version(struct seq_file *m, const struct cowstat_colset *cs,
 			 const char *rows, unsigned int used, unsigned int capacity,
@@ -260,9 +277,10 @@ static void show_version(struct seq_file *m, const struct cowstat_colset *cs,
 	const char *sep = "";
 	unsigned int i;
 
-	seq_printf(m, "cowstat %d %s=%u capacity=%u dropped=%llu evicted=%llu page_size=%lu probes=",
+	seq_printf(m, "cowstat %d %s=%u capacity=%u dropped=%llu evicted=%llu page_size=%lu",
 		   COWSTAT_FORMAT_VERSION, rows, used, capacity,
 		   dropped + cowstat_probes_missed(), evicted, PAGE_SIZE);
+	seq_printf(m, " loaded=%llu reset=%llu probes=", loaded_ns, READ_ONCE(reset_ns));
 	for (i = 0; i < COWSTAT_NR_PROBES; i++) {
 		if (cs->probes & BIT(i)) {
 			seq_printf(m, "%s%s", sep, cowstat_probe_name(i));
@@ -425,7 +443,7 @@ static ssize_t cowstat_write(struct file *file, const char __user *ubuf,
 		len--;
 	if (len != sizeof(reset) - 1 || memcmp(buf, reset, len))
 		return -EINVAL;
-	cowstat_table_reset(cowstat_probes_reset_missed);
+	cowstat_table_reset(reset_locked);
 	return count;
 }
 
@@ -699,10 +717,12 @@ static const struct proc_ops cgroups_proc_ops = {
 
 static struct proc_dir_entry *cowstat_pde, *cgroups_pde;
 
-int cowstat_proc_init(void)
+int cowstat_proc_init(u64 loaded)
 {
 	unsigned int i;
 
+	loaded_ns = loaded;
+	reset_ns = loaded;
 	for (i = 0; i < 100; i++) {
 		digit_pairs[2 * i] = '0' + i / 10;
 		digit_pairs[2 * i + 1] = '0' + i % 10;

@@ -30,6 +30,7 @@
 #include <sys/statfs.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/genetlink.h>
@@ -120,6 +121,15 @@ static void read_region(const struct region *r)
 }
 
 /* @size bytes of private anonymous memory aligned to @size; NULL on failure. */
+/* CLOCK_MONOTONIC in ns, the clock of the version line's loaded= and reset=. */
+static long long monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static char *map_aligned(size_t size)
 {
 	char *p = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE,
@@ -195,6 +205,10 @@ COWSTAT_TEST_F(cowstat, format)
 	EXPECT_LT(0, cowstat_version_field(&t, "capacity"));
 	EXPECT_LE(0, cowstat_version_field(&t, "dropped"));
 	EXPECT_EQ((long long)page_size, cowstat_version_field(&t, "page_size"));
+	/* Both CLOCK_MONOTONIC ns: the load, and the last reset (or the load). */
+	EXPECT_LT(0, cowstat_version_field(&t, "loaded"));
+	EXPECT_LE(cowstat_version_field(&t, "loaded"), cowstat_version_field(&t, "reset"));
+	EXPECT_GE(monotonic_ns(), cowstat_version_field(&t, "reset"));
 	EXPECT_NE(NULL, strstr(t.version_line, " probes=do_wp_page"));
 	EXPECT_STREQ("comm", t.cols[t.ncols - 1]);
 	for (i = 0; i < ARRAY_SIZE(always); i++) {
@@ -1426,14 +1440,21 @@ COWSTAT_TEST_F(cowstat, unprivileged_cannot_reset_or_see_others)
 	EXPECT_EQ(1, rows_of(marker, c, start, 2)) TH_LOG("the table was reset");
 }
 
+/* A reset clears the rows and moves reset= to its own time; loaded= stays. */
 COWSTAT_TEST_F(cowstat, reset_clears_table)
 {
+	long long loaded = header_field("loaded");
 	struct cowstat_counts c[2];
 	uint64_t start[2];
 	pid_t pid = fork_writer(&self->r, 70);
+	long long before;
 
 	ASSERT_EQ(1, rows_of(pid, c, start, 2));
+	before = monotonic_ns();
 	ASSERT_EQ(6, write_proc("reset\n", 6));
+	EXPECT_LE(before, header_field("reset"));
+	EXPECT_GE(monotonic_ns(), header_field("reset"));
+	EXPECT_EQ(loaded, header_field("loaded"));
 	EXPECT_EQ(0, rows_of(pid, c, start, 2));
 	ASSERT_EQ(5, write_proc("reset", 5));
 }
