@@ -343,9 +343,10 @@ void cowstat_row_end(struct task_struct *task)
  * End the live row of @task's (current's) tid @tid: de_thread() is giving
  * the thread its leader's.  Its start_time is already the leader's, so the
  * row is found by tid and thread group: at that moment no other task of
- * the group can have that tid.
+ * the group can have that tid.  @named: @task's comm is still the one the
+ * row's faults were made under, so the row keeps it.
  */
-static void end_tid_row(struct task_struct *task, pid_t tid)
+static void end_tid_row(struct task_struct *task, pid_t tid, bool named)
 {
 	struct cowstat_row *row = NULL;
 	unsigned long flags;
@@ -365,19 +366,20 @@ static void end_tid_row(struct task_struct *task, pid_t tid)
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
 	/* Only this task could still write to it, and it is here. */
 	if (row)
-		finish_row(row, NULL, 0);
+		finish_row(row, named ? task : NULL, 0);
 }
 
 /*
  * exchange_tids(current, leader), called only by de_thread(): a thread
  * that execs is about to take its leader's tid, and its own tid ends, like
- * an exit, under the name of the program that made its faults.  Here, not
- * at sched_process_exec: an exec can still fail after de_thread() (a
- * fatal signal), and then that tracepoint never fires.
+ * an exit, under the name it has then: begin_new_exec() sets the new
+ * program's name only later.  Here, not at sched_process_exec: an exec can
+ * still fail after de_thread() (a fatal signal), and then that tracepoint
+ * never fires.
  */
 void cowstat_row_tid_ends(struct task_struct *task)
 {
-	end_tid_row(task, task->pid);
+	end_tid_row(task, task->pid, true);
 }
 
 /*
@@ -409,7 +411,8 @@ void cowstat_row_exec(struct task_struct *task, pid_t old_pid)
 	if (row && (row->flags & COWSTAT_ROW_EXITED))
 		unlink_row(row);
 	raw_spin_unlock_irqrestore(&tbl.lock, flags);
-	end_tid_row(task, old_pid);
+	/* Without the exchange_tids probe: the comm is the new program's now. */
+	end_tid_row(task, old_pid, false);
 }
 
 void cowstat_count_dropped(void)
