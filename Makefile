@@ -9,7 +9,8 @@
 #   make deb                  the cowstat and cowstat-dkms packages, in build/deb
 #   make demo                 boot a Debian kernel in QEMU and show /proc/cowstat
 #   make check                every test, on both Debian LTS kernels, in QEMU
-#   make check-debug          the tests on a lockdep/KASAN/kmemleak 6.12 build
+#   make check-debug          the tests on 6.12 and 7.x debug builds (lockdep +
+#                             KASAN, lockdep + KCSAN)
 #   make bench                cost per fault in guest instructions (QEMU icount)
 #   make stress               concurrency, resets, pid churn, load/unload cycles
 #   make lint                 checkpatch, sparse, W=1, cppcheck, mandoc, sphinx
