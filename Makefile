@@ -54,7 +54,7 @@ lint:
 	scripts/lint
 
 bench:
-	scripts/bench
+	scripts/bench/bench
 
 stress:
 	scripts/stress
