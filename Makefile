@@ -48,16 +48,16 @@ check:
 	scripts/check
 
 check-debug:
-	scripts/check-debug
+	scripts/checks/check-debug
 
 lint:
-	scripts/lint
+	scripts/checks/lint
 
 bench:
 	scripts/bench/bench
 
 stress:
-	scripts/stress
+	scripts/checks/stress
 
 demo:
 	scripts/demo
