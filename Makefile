@@ -42,7 +42,7 @@ stage:
 	install -C -m 644 $(MODULE_SOURCES) "$(DEST)/module/"
 
 deb:
-	scripts/deb
+	scripts/package/deb
 
 check:
 	scripts/check
