@@ -43,22 +43,22 @@ stage:
 	install -C -m 644 $(MODULE_SOURCES) "$(DEST)/module/"
 
 deb:
-	scripts/deb
+	scripts/package/deb
 
 check:
 	scripts/check
 
 check-debug:
-	scripts/check-debug
+	scripts/checks/check-debug
 
 lint:
-	scripts/lint
+	scripts/checks/lint
 
 bench:
-	scripts/bench
+	scripts/bench/bench
 
 stress:
-	scripts/stress
+	scripts/checks/stress
 
 demo:
 	scripts/demo

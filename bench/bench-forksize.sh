@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside an icount VM (scripts/bench, with room for two copies of the
-# largest size): the tutorial's fork-cost experiment.  For each size, fork()
+# Runs inside an icount VM (scripts/bench/bench, with room for two copies of
+# the largest size): the tutorial's fork-cost experiment.  For each size, fork()
 # from that much touched private anonymous memory, the child writing none or
 # all of it; first without the module, for the times, then with it, for the
 # pages the child copied as cowstat counts them.  Prints, per size,

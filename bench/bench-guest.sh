@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside an icount VM (scripts/bench): every configuration measured
-# side by side in one boot, a baseline before each.  Prints lines
+# Runs inside an icount VM (scripts/bench/bench): every configuration
+# measured side by side in one boot, a baseline before each.  Prints lines
 #   RESULT <config> <copy> <reuse> <first>
 # in guest instructions per fault, READ/TABLE lines, and (bench-workloads.sh)
 # WORKLOAD lines: whole workloads with and without the module.

@@ -4,8 +4,8 @@
 # QEMU, busybox, Debian 12's kernels (6.1 from bookworm, 6.12 and 6.12-rt
 # from bookworm-backports) with headers, the kernel sources that carry
 # kselftest and checkpatch, the lint and packaging tools, and a trixie
-# chroot with Debian 13's kernels and toolchain (scripts/trixie-root).  Safe
-# to run again; it only adds what is missing.
+# chroot with Debian 13's kernels and toolchain (scripts/kernels/trixie-root).
+# Safe to run again; it only adds what is missing.
 set -euo pipefail
 
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get needs it)" >&2; exit 1; }
@@ -67,12 +67,12 @@ if ! have_series 6.12; then
 	apt_install -t bookworm-backports linux-image-amd64 linux-headers-amd64
 fi
 # PREEMPT_RT, where a sleeping lock in probe context would show.
-if ! "$(dirname "$0")/kernel-version" 6.12-rt > /dev/null 2>&1; then
+if ! "$(dirname "$0")/kernels/kernel-version" 6.12-rt > /dev/null 2>&1; then
 	apt_install -t bookworm-backports linux-image-rt-amd64 linux-headers-rt-amd64
 fi
 apt_install -t bookworm-backports linux-source-6.12
 # Debian 13's kernels, each with the gcc-14 it was built with, in a chroot.
-"$(dirname "$0")/trixie-root" --create > /dev/null
+"$(dirname "$0")/kernels/trixie-root" --create > /dev/null
 
 echo "install-deps: kernels available:"
 ls /lib/modules

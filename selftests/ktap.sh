@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # KTAP output for every shell test: the selftests, tools/test-*.sh, the
-# host checks (scripts/check, *-check, lint) and the guest-side scripts
+# host checks (scripts/check and scripts/checks/) and the guest-side scripts
 # (scripts/guest/).  The names and the totals line of kselftest's
 # ktap_helpers.sh, plus a reason on skips and the tail of a failed step's
 # output as diagnostics.  Also the steps several of them share: the kernel
