@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cowstat.h"
+#include "cgroup.h"
 
 /* ---- The map, built once, at the first id asked for ---- */
 

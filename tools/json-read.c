@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cowstat.h"
+#include "snapshot.h"
 
 /* ---- A reader of the JSON that show -j writes ---- */
 

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat(8): /proc/cowstat or /proc/cowstat_cgroups, or a table saved
+ * from them, read into a snapshot and checked, strictly.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "snapshot.h"
+
+const char *cowstat_proc_path = COWSTAT_PROC;
+const char *cowstat_cgroups_path = COWSTAT_CGROUPS_PROC;
+
+/* ---- Snapshots ---- */
+
+static const char *const fixed_cols[] = {
+	"pid", "tgid", "ppid", "uid", "start", "cgroup", "state", "comm",
+};
+
+bool is_counter_col(const struct snapshot *s, int c)
+{
+	return s->counter[c];
+}
+
+/* ---- Parsing, strictly ---- */
+
+/*
+ * The shared parser (cowstat_table.h) trusts the module; a table given with
+ * -f can hold anything.  These checks run around it, so that every number
+ * the tool prints is one the table holds, or the tool says why not.
+ */
+
+static int bad_table(struct snapshot *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad_table(struct snapshot *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	return -EPROTO;
+}
+
+static const char *const known_counters[] = {
+	"faults", "copies", "reuses", "shared", "unshare", "other", "zero", "ksm", "thp",
+	"hugetlb", "remote", "bytes", "large", "thp_zero",
+	"tasks",	/* /proc/cowstat_cgroups: task rows counted in the cgroup */
+};
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, list[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The columns a view shows after its leading ones: the counters, and the
+ * columns of text this tool does not know (a newer format's), as they are.
+ */
+bool is_shown_col(const struct snapshot *s, int c)
+{
+	return s->counter[c] ||
+	       !in_list(s->t.cols[c], fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0]));
+}
+
+/* The largest value column @name may hold; 0 for a column of text. */
+static uint64_t column_max(const char *name)
+{
+	if (!strcmp(name, "pid") || !strcmp(name, "tgid") || !strcmp(name, "ppid"))
+		return INT32_MAX;	/* pid_t */
+	if (!strcmp(name, "uid"))
+		return UINT32_MAX;
+	if (in_list(name, fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0])) &&
+	    strcmp(name, "start") && strcmp(name, "cgroup"))
+		return 0;
+	return UINT64_MAX;
+}
+
+/* Numbers that identify rather than count: never summed. */
+static bool is_id_col(const char *name)
+{
+	return !strcmp(name, "start") || !strcmp(name, "cgroup");
+}
+
+/* Lines: no NUL, no control bytes but tab, CRLF read as LF, N fields each. */
+static int check_lines(struct snapshot *s, char *text, size_t len)
+{
+	char *p, *q, *nl;
+	int line = 1, fields = 0, ncols = 0;
+
+	for (p = q = text; p < text + len; p++) {	/* drop the CR of each CRLF */
+		if (*p == '\r' && p + 1 < text + len && p[1] == '\n')
+			continue;
+		*q++ = *p;
+	}
+	*q = '\0';
+	len = q - text;
+	for (p = text; p < text + len; p = nl + 1, line++) {
+		nl = memchr(p, '\n', text + len - p);
+		if (!nl && line > 2 && !memchr(p, '\0', text + len - p))
+			return bad_table(s, "line %d: no newline at its end: the table was cut short",
+					 line);
+		if (!nl)
+			break;		/* the version line or header: see snapshot_parse() */
+		for (fields = 1, q = p; q < nl; q++) {
+			if (*q == '\t')
+				fields++;
+			else if ((unsigned char)*q < 0x20)
+				return bad_table(s, "line %d: a %s byte", line,
+						 *q ? "control" : "NUL");
+		}
+		if (line == 2)
+			ncols = fields;
+		if (line == 2 && ncols > COWSTAT_MAX_COLS)
+			return bad_table(s, "line 2: %d columns, more than %d", ncols,
+					 COWSTAT_MAX_COLS);
+		if (line > 2 && fields != ncols)
+			return bad_table(s, "line %d: %d fields, the header has %d%s", line,
+					 fields, ncols, nl + 1 == text + len && fields < ncols ?
+					 " (a table cut short?)" : "");
+	}
+	if (memchr(p, '\0', text + len - p))
+		return bad_table(s, "line %d: a NUL byte", line);
+	return 0;
+}
+
+/* Values: numbers in range, a one-letter state, totals within 64 bits. */
+static int check_values(struct snapshot *s)
+{
+	const struct cowstat_table *t = &s->t;
+	uint64_t v, max, sum;
+	bool known, nonzero;
+	int r, c, d;
+
+	if (t->version < 1)
+		return bad_table(s, "line 1: no format version after 'cowstat'");
+	s->num = calloc((size_t)t->nrows * t->ncols + 1, sizeof(*s->num));
+	if (!s->num)
+		return -ENOMEM;
+	for (c = 0; c < t->ncols; c++) {
+		for (d = 0; d < c; d++)
+			if (!strcmp(t->cols[c], t->cols[d]))
+				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
+		max = column_max(t->cols[c]);
+		known = max != UINT64_MAX || is_id_col(t->cols[c]) ||
+			in_list(t->cols[c], known_counters,
+				sizeof(known_counters) / sizeof(known_counters[0]));
+		/*
+		 * A column this tool does not know is a counter if it holds
+		 * numbers only, but only in the formats it knows: the format
+		 * goes up when a column that is not a counter is added.
+		 */
+		s->counter[c] = max == UINT64_MAX && !is_id_col(t->cols[c]) &&
+				(known || t->version <= COWSTAT_FORMAT);
+		if (!known && !s->counter[c])
+			continue;	/* a newer format's column: text to this tool */
+		nonzero = !strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid");
+		for (r = 0; !strcmp(t->cols[c], "state") && r < t->nrows; r++)
+			if (strlen(cowstat_field(t, r, c)) != 1)
+				return bad_table(s, "line %d: state '%s' is not one character",
+						 r + 3, cowstat_field(t, r, c));
+		for (r = 0, sum = 0; max && r < t->nrows; r++) {
+			const char *f = cowstat_field(t, r, c);
+
+			if (!parse_u64(f, max, &v) && !known) {
+				s->counter[c] = false;
+				break;
+			}
+			if (!parse_u64(f, max, &v))
+				return bad_table(s, "line %d: %s '%s' is not a number from 0 to %llu",
+						 r + 3, t->cols[c], f, (unsigned long long)max);
+			if (!v && nonzero)
+				return bad_table(s, "line %d: %s 0", r + 3, t->cols[c]);
+			if (s->counter[c] && __builtin_add_overflow(sum, v, &sum))
+				return bad_table(s, "column %s: its total exceeds 2^64 - 1",
+						 t->cols[c]);
+			s->num[(size_t)r * t->ncols + c] = v;
+		}
+	}
+	return 0;
+}
+
+/* The first field of line 2, the header: "pid", or "cgroup" for /proc/cowstat_cgroups. */
+static bool header_starts_with(const char *text, const char *name)
+{
+	const char *header = strchr(text, '\n');
+	size_t len = strlen(name);
+
+	return header && !strncmp(header + 1, name, len) &&
+	       (header[1 + len] == '\t' || header[1 + len] == '\n');
+}
+
+/* 0 if @text starts as a cowstat table does, or -EPROTO and which line does not, and how. */
+static int check_start(struct snapshot *s, const char *text)
+{
+	const char *header = strchr(text, '\n');
+	int len = strcspn(text, "\n");
+
+	if (strncmp(text, "cowstat ", 8))
+		return bad_table(s, "line 1: '%.*s' is not a version line such as 'cowstat 2 tasks=...'",
+				 len > 40 ? 40 : len, text);
+	if (!header || !strchr(header + 1, '\n'))
+		return bad_table(s, "line 2: no complete header line: the table was cut short");
+	len = strcspn(header + 1, "\t\n");
+	if (!header_starts_with(text, "pid") && !header_starts_with(text, "cgroup"))
+		return bad_table(s, "line 2: a header that starts with '%.*s', not 'pid' or 'cgroup'",
+				 len > 40 ? 40 : len, header + 1);
+	return 0;
+}
+
+/*
+ * Parse @text (@len bytes, NUL-terminated) into @s, in place: /proc/cowstat
+ * or /proc/cowstat_cgroups, which the header tells apart.  0, -ENOMEM, or
+ * -EPROTO with the reason in @s->error.
+ */
+int snapshot_parse(struct snapshot *s, char *text, size_t len)
+{
+	long long ps;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->text = text;
+	ret = check_lines(s, text, len);
+	if (!ret)
+		ret = check_start(s, text);
+	if (!ret) {
+		s->cgroups = header_starts_with(text, "cgroup");
+		ret = cowstat_table_parse_as(&s->t, text, s->cgroups ? "cgroup" : "pid");
+	}
+	if (!ret)
+		ret = check_values(s);
+	if (ret)
+		return ret;
+	ps = cowstat_version_field(&s->t, "page_size");
+	s->page_size = ps > 0 ? ps : sysconf(_SC_PAGESIZE);
+	s->comm = cowstat_col(&s->t, "comm");
+	s->col_pid = cowstat_col(&s->t, "pid");
+	s->col_tgid = cowstat_col(&s->t, "tgid");
+	s->col_ppid = cowstat_col(&s->t, "ppid");
+	s->col_uid = cowstat_col(&s->t, "uid");
+	s->col_start = cowstat_col(&s->t, "start");
+	s->col_state = cowstat_col(&s->t, "state");
+	s->col_cgroup = cowstat_col(&s->t, "cgroup");
+	return 0;
+}
+
+/* 0, or -errno: -ENOENT (no module), -EPROTO (not a cowstat table), ... */
+int snapshot_read(struct snapshot *s, const char *path)
+{
+	size_t len;
+	char *text = cowstat_slurp(path, &len);
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -errno;
+	ret = snapshot_parse(s, text, len);
+	if (ret)
+		snapshot_free(s);
+	return ret;
+}
+
+/*
+ * A table saved for --since: /proc/cowstat or /proc/cowstat_cgroups as
+ * they are, or show -j's JSON, read back as that text.  0, or -errno.
+ */
+int snapshot_read_saved(struct snapshot *s, const char *path)
+{
+	size_t len;
+	char *text = cowstat_slurp(path, &len), *table;
+
+	memset(s, 0, sizeof(*s));
+	if (!text)
+		return -errno;
+	if (text[strspn(text, " \t\r\n")] == '{') {
+		table = json_table_text(text, &len, s->error);
+		free(text);
+		if (!table)
+			return -EPROTO;
+		text = table;
+	} else if (!strncmp(text, "pid\t", 4) || !strncmp(text, "cgroup_id\t", 10)) {
+		free(text);
+		return bad_table(s, "line 1: a header, as show -T writes: it has no start to tell a task from an older one of the same pid; save %s itself, or show -j",
+				 COWSTAT_PROC);
+	}
+	if (snapshot_parse(s, text, len)) {
+		snapshot_free(s);	/* its error kept */
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Exit with why @path (/proc/... or a file given with an option) could not be read. */
+static void fatal_unreadable(const struct snapshot *s, const char *path, const char *proc,
+			     int ret)
+{
+	bool is_proc = !strcmp(path, proc);
+
+	if (ret == -EPROTO)
+		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", path, s->error);
+	fatal(is_proc && (ret == -EACCES || ret == -EPERM) ? EXIT_NOMODULE : EXIT_ERROR,
+	      "%s: %s", path, strerror(-ret));		/* a file given with an option: 4 */
+}
+
+/* A table newer than this tool: say once that its new columns are shown as they are. */
+static void note_newer_format(const struct snapshot *s, const char *path)
+{
+	static bool said;
+
+	if (s->t.version > COWSTAT_FORMAT && !said)
+		fprintf(stderr, "cowstat: note: %s: line 1: format %d, newer than this cowstat's %d: the columns it does not know are shown as they are, not summed\n",
+			path, s->t.version, COWSTAT_FORMAT);
+	said = said || s->t.version > COWSTAT_FORMAT;
+}
+
+void snapshot_load(struct snapshot *s)
+{
+	int ret = snapshot_read(s, cowstat_proc_path);
+
+	if (ret == -ENOENT && !strcmp(cowstat_proc_path, COWSTAT_PROC))
+		fatal_no_module();
+	if (!ret && s->cgroups)
+		ret = bad_table(s, "a table of cgroups (give it with --cgroups-file)");
+	if (ret)
+		fatal_unreadable(s, cowstat_proc_path, COWSTAT_PROC, ret);
+	note_newer_format(s, cowstat_proc_path);
+}
+
+/* /proc/cowstat_cgroups, or the --cgroups-file; exits with a clear message. */
+void cgroups_load(struct snapshot *s)
+{
+	int ret = snapshot_read(s, cowstat_cgroups_path);
+	bool proc = !strcmp(cowstat_cgroups_path, COWSTAT_CGROUPS_PROC);
+
+	if (ret == -ENOENT && proc && access(COWSTAT_PROC, F_OK))
+		fatal_no_module();
+	if (ret == -ENOENT && proc)
+		fatal(EXIT_NOMODULE, "%s not found: the loaded cowstat module predates per-cgroup totals (format 2); load a newer one",
+		      COWSTAT_CGROUPS_PROC);
+	if ((ret == -EPERM || ret == -EACCES) && proc)
+		fatal(EXIT_NOMODULE, "%s: %s (it needs CAP_SYS_ADMIN or CAP_PERFMON)",
+		      COWSTAT_CGROUPS_PROC, strerror(-ret));
+	if (!ret && !s->cgroups)
+		ret = bad_table(s, "a table of tasks, not of cgroups (give it with --file)");
+	if (ret)
+		fatal_unreadable(s, cowstat_cgroups_path, COWSTAT_CGROUPS_PROC, ret);
+	note_newer_format(s, cowstat_cgroups_path);
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	cowstat_table_free(&s->t);
+	free(s->text);
+	free(s->num);
+	s->text = NULL;
+	s->num = NULL;
+}
+
+/* The number in column @c of row @r, parsed once; 0 for no such column. */
+uint64_t snap_u64(const struct snapshot *s, int r, int c)
+{
+	return c >= 0 ? s->num[(size_t)r * s->t.ncols + c] : 0;
+}
+
+uint64_t row_u64(const struct snapshot *s, int r, const char *col)
+{
+	return snap_u64(s, r, cowstat_col(&s->t, col));
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cowstat(8): what every other file of the tool uses -- errors, memory and
+ * option arguments.  It calls none of them.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ---- Errors and memory ---- */
+
+void fatal(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cowstat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	if (!p)
+		fatal(EXIT_ERROR, "out of memory");
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		fatal(EXIT_ERROR, "out of memory");
+	return p;
+}
+
+/* Exit 3, saying how to load the module. */
+void fatal_no_module(void)
+{
+	fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
+	      COWSTAT_PROC);
+}
+
+/* ---- Options ---- */
+
+/* The same -V for cowstat and each of its commands. */
+void print_version(void)
+{
+	printf("cowstat %s (/proc/cowstat format %d)\n", COWSTAT_VERSION, COWSTAT_FORMAT);
+}
+
+/* -h, -V and unknown options, alike in every subcommand: the exit code. */
+int common_option(int opt, void (*usage)(FILE *f))
+{
+	if (opt == 'h') {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (opt == 'V') {
+		print_version();
+		return EXIT_OK;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Seconds from @min to @max for option @opt, as a plain number, or exit 2. */
+double parse_seconds(const char *opt, const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!*arg || *end || errno || !(v >= min && v <= max) || arg[0] == ' ' ||
+	    strpbrk(arg, "xXpPnN"))		/* hex floats, nan, inf */
+		fatal(EXIT_USAGE, "%s %s: expected seconds from %g to %g, such as 0.5", opt, arg,
+		      min, max);
+	return v;
+}
+
+/* A whole decimal number from @min to @max for option @opt, or exit 2. */
+long parse_count(const char *opt, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ' || errno ||
+	    v < min || v > max)
+		fatal(EXIT_USAGE, "%s %s: expected a whole number from %ld to %ld", opt, arg,
+		      min, max);
+	return v;
+}
+
+/* A decimal number with no sign, blank or suffix, at most @max. */
+bool parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (*s - '0')) / 10)
+			return false;
+		x = x * 10 + (*s - '0');
+	}
+	*v = x;
+	return x <= max;
+}
+
+/* Room in @*array for one more of @n items of @size bytes, doubling. */
+static void grow(void *array, int n, size_t size)
+{
+	void **p = array;
+
+	if (n & (n - 1))
+		return;		/* a power of two has room up to the next */
+	*p = realloc(*p, (n ? 2 * n : 1) * size);
+	if (!*p)
+		fatal(EXIT_ERROR, "out of memory");
+}
+
+/* -p, -t: a comma list of ids for option @opt, added to @l. */
+void add_ids(struct id_list *l, const char *opt, char *arg)
+{
+	char *id;
+
+	for (id = strtok(arg, ","); id; id = strtok(NULL, ",")) {
+		grow(&l->ids, l->n, sizeof(*l->ids));
+		l->ids[l->n++] = parse_count(opt, id, 1, INT_MAX);
+	}
+}
+
+/* -u: a comma list of user names or uids, as ps -u takes. */
+void add_users(struct id_list *l, char *arg)
+{
+	struct passwd *pw;
+	uint64_t uid;
+	char *user;
+
+	for (user = strtok(arg, ","); user; user = strtok(NULL, ",")) {
+		pw = getpwnam(user);
+		if (!pw && !parse_u64(user, UINT32_MAX, &uid))
+			fatal(EXIT_USAGE, "--user %s: no such user", user);
+		grow(&l->ids, l->n, sizeof(*l->ids));
+		l->ids[l->n++] = pw ? pw->pw_uid : uid;
+	}
+}
+
+/* -c, -g: a comma list of names, added to @l; the names point into @arg. */
+void add_names(struct name_list *l, char *arg)
+{
+	char *name;
+
+	for (name = strtok(arg, ","); name; name = strtok(NULL, ",")) {
+		grow(&l->names, l->n, sizeof(*l->names));
+		l->names[l->n++] = name;
+	}
+}
+
+/* ---- Text ---- */
+
+/* Length of the valid UTF-8 sequence at @s (1 to 4 bytes), 0 if none. */
+int utf8_len(const unsigned char *s)
+{
+	unsigned int cp, min;
+	int len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;	/* overlong, beyond Unicode, or a surrogate */
+	return len;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cowstat(8), util.c: errors, memory and option arguments, for every other
+ * file of the tool.  The bottom layer: it uses no other.
+ */
+#ifndef COWSTAT_UTIL_H
+#define COWSTAT_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../selftests/cowstat_table.h"
+
+#define COWSTAT_VERSION	"1.0"
+#define COWSTAT_FORMAT	2	/* the newest /proc/cowstat format this tool knows */
+
+/* Exit codes, documented in cowstat(8). */
+#define EXIT_OK		0
+#define EXIT_CHECK	1	/* workload --check: counted differs from expected */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_NOMODULE	3	/* /proc/cowstat missing or unreadable */
+#define EXIT_ERROR	4	/* anything else */
+
+void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void *xmalloc(size_t size);
+char *xstrdup(const char *s);
+__attribute__((noreturn)) void fatal_no_module(void);
+
+int common_option(int opt, void (*usage)(FILE *f));
+void print_version(void);
+double parse_seconds(const char *opt, const char *arg, double min, double max);
+long parse_count(const char *opt, const char *arg, long min, long max);
+bool parse_u64(const char *s, uint64_t max, uint64_t *v);
+
+/* The comma lists of -p, -u, -c and -g, as ps takes them. */
+struct id_list {
+	int		n;		/* 0: any */
+	uint64_t	*ids;
+};
+
+struct name_list {
+	int		n;		/* 0: any */
+	char		**names;
+};
+
+void add_ids(struct id_list *l, const char *opt, char *arg);
+void add_users(struct id_list *l, char *arg);
+void add_names(struct name_list *l, char *arg);
+
+int utf8_len(const unsigned char *s);
+
+#endif /* COWSTAT_UTIL_H */
