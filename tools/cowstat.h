@@ -2,7 +2,7 @@
 /*
  * cowstat(8): shared declarations of the subcommands.  The files they
  * share are layered: each uses only those listed before it, never one
- * that uses it (scripts/layer-check, in make lint, checks):
+ * that uses it (scripts/checks/layer-check, in make lint, checks):
  *   util.c                    errors, memory, option arguments   util.h
  *   cgroup.c                  cgroup ids as paths                cgroup.h
  *   snapshot.c, json-read.c   tables read and checked            snapshot.h
