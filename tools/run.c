@@ -10,6 +10,7 @@
  * No reset is needed: other rows are left alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -32,7 +33,9 @@ static void usage(FILE *f)
 "       cowstat run [options] -p PID\n"
 "\n"
 "Run COMMAND and report the copy-on-write activity of it and all its\n"
-"descendants, including those that exited.  Exits with COMMAND's status.\n"
+"descendants, including those that exited.  Exits with COMMAND's status\n"
+"(128+N if killed by signal N); 125 if cowstat failed, 126 if COMMAND\n"
+"could not be run, 127 if it was not found.\n"
 "With -p, watch a running process instead, until it ends or Ctrl-C, and\n"
 "report what it and its descendants did meanwhile (like perf stat -p).\n"
 "\n"
@@ -79,35 +82,71 @@ static bool in_run(const struct tally *rows, int n, pid_t tgid, pid_t cmd,
 	return false;
 }
 
-/*
- * Run argv[0...] as our child; its exit status, and how it ended into @how.
- * Its cgroup into @cgroup, read while it runs (or is a zombie, not yet
- * reaped), "" if it has none in cgroup v2.
- */
-static int run_command(char **argv, pid_t *pid, char *how, size_t size, char *cgroup,
-		       size_t cgroup_size)
+/* What the command's process tells cowstat if its exec fails. */
+struct child_report {
+	int	err;
+};
+
+/* In the child: exec argv, or tell the parent why not. */
+static void __attribute__((noreturn)) exec_command(char **argv, int report_fd)
 {
-	int status, code;
+	struct child_report r;
+	ssize_t ret;
+
+	execvp(argv[0], argv);
+	r.err = errno;
+	ret = write(report_fd, &r, sizeof(r));
+	(void)ret;		/* if the parent cannot be told, there is no one else to tell */
+	_exit(r.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+/*
+ * Run argv[0...] as our child; its exit status as a shell gives it, and
+ * how it ended into @how; 127 or 126 if it could not be run, and
+ * @exec_failed.  Its cgroup into @cgroup, read while it runs (or is a
+ * zombie, not yet reaped), "" if it has none in cgroup v2.
+ */
+static int run_command(char **argv, pid_t *pid, bool *exec_failed, char *how, size_t size,
+		       char *cgroup, size_t cgroup_size)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct child_report r;
+	int status, code, fds[2];
+	ssize_t len;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 		fatal(EXIT_ERROR, "prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+	if (pipe2(fds, O_CLOEXEC))
+		fatal(EXIT_ERROR, "pipe: %s", strerror(errno));
+	/* The command gets Ctrl-C and Ctrl-\; we report after it ends. */
+	sigaction(SIGINT, &ignore, &old_int);
+	sigaction(SIGQUIT, &ignore, &old_quit);
 	fflush(NULL);
 	*pid = fork();
 	if (*pid < 0)
 		fatal(EXIT_ERROR, "fork: %s", strerror(errno));
 	if (*pid == 0) {
-		execvp(argv[0], argv);
-		fprintf(stderr, "cowstat: %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		close(fds[0]);
+		exec_command(argv, fds[1]);
 	}
+	close(fds[1]);
+	/* End of file: the exec succeeded (the pipe is close-on-exec). */
+	while ((len = read(fds[0], &r, sizeof(r))) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	*exec_failed = len == sizeof(r);
 	if (!cgroup_of_pid(*pid, cgroup, cgroup_size))
 		cgroup[0] = '\0';
-	signal(SIGINT, SIG_IGN);	/* the command gets it; we report after */
-	signal(SIGQUIT, SIG_IGN);
 	while (waitpid(*pid, &status, 0) < 0 && errno == EINTR)
 		;
 	while (waitpid(-1, NULL, WNOHANG) > 0)	/* adopted orphans that exited */
 		;
+	if (*exec_failed) {
+		fprintf(stderr, "cowstat: %s: %s\n", argv[0], strerror(r.err));
+		return r.err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	}
 	if (WIFEXITED(status)) {
 		code = WEXITSTATUS(status);
 		snprintf(how, size, "%s exited with status %d", argv[0], code);
@@ -158,7 +197,7 @@ int cmd_run(int argc, char **argv)
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	bool threads = false, busy;
+	bool threads = false, busy, exec_failed = false;
 	const char *output = NULL;
 	struct print_opts print = { .human = true, .header = true, .total = true };
 	struct snapshot before, after;
@@ -171,6 +210,8 @@ int cmd_run(int argc, char **argv)
 	uint64_t t0 = 0;
 	FILE *out;
 
+	/* Our own failures must not pass for the command's status. */
+	cowstat_exit_failure = EXIT_RUN_FAILED;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+tjTo:p:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -193,12 +234,12 @@ int cmd_run(int argc, char **argv)
 			cowstat_proc_path = optarg;
 			break;
 		default:
-			return common_option(opt, usage);
+			return common_option(opt, usage) == EXIT_OK ? EXIT_OK : EXIT_RUN_FAILED;
 		}
 	}
 	if (optind < argc ? pid != 0 : !pid) {	/* a command, or -p */
 		usage(stderr);
-		return EXIT_USAGE;
+		return EXIT_RUN_FAILED;
 	}
 	snapshot_load(&before);
 	/* Now, so that a bad path fails before the command runs, not after. */
@@ -212,8 +253,12 @@ int cmd_run(int argc, char **argv)
 	} else {
 		t0 = monotonic_ns();
 		self = getpid();
-		code = run_command(&argv[optind], &pid, how, sizeof(how), cgroup,
+		code = run_command(&argv[optind], &pid, &exec_failed, how, sizeof(how), cgroup,
 				   sizeof(cgroup));
+		if (exec_failed) {	/* no report: the command never ran */
+			snapshot_free(&before);
+			return code;
+		}
 	}
 
 	/*
