@@ -53,8 +53,8 @@ static int visit(const char *fpath, const struct stat *st, int type, struct FTW 
 	return 0;
 }
 
-/* The mount point of the first cgroup2 mount in /proc/self/mountinfo, or NULL. */
-static char *cgroup2_mount(void)
+/* The mount point of the first cgroup2 mount in /proc/self/mountinfo (to free), or NULL. */
+char *cgroup2_mount(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL, *sep, *found = NULL, point[4096];
@@ -255,6 +255,17 @@ struct cgroup_set *cgroup_subtrees(const struct name_list *paths)
 		if (set->n == before && !root)
 			fatal(EXIT_ERROR, "--cgroup %s: no such cgroup", paths->names[p]);
 	}
+	qsort(set->ids, set->n, sizeof(set->ids[0]), by_u64);
+	return set;
+}
+
+/* The set of the cgroups @ids, @n of them, to free. */
+struct cgroup_set *cgroup_set_of(const uint64_t *ids, size_t n)
+{
+	struct cgroup_set *set = xmalloc(sizeof(*set) + (n + 1) * sizeof(set->ids[0]));
+
+	memcpy(set->ids, ids, n * sizeof(ids[0]));
+	set->n = n;
 	qsort(set->ids, set->n, sizeof(set->ids[0]), by_u64);
 	return set;
 }

@@ -21,6 +21,8 @@ void cgroup_path_escaped(uint64_t id, char *out, size_t size);
 struct cgroup_set *cgroup_subtree(const char *path);
 struct cgroup_set *cgroup_subtrees(const struct name_list *paths);
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
+struct cgroup_set *cgroup_set_of(const uint64_t *ids, size_t n);
 bool cgroup_of_pid(pid_t pid, char *out, size_t size);
+char *cgroup2_mount(void);
 
 #endif /* COWSTAT_CGROUP_H */

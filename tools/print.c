@@ -144,6 +144,8 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 		fputs(",\"cgroup\":", f);
 		json_string(f, o->cgroup);
 	}
+	if (o->json_run)
+		fputs(o->json_run, f);
 	fputs(",\"rows\":[", f);
 	for (i = 0; i < n; i++) {
 		const struct tally *t = &rows[i];
@@ -504,8 +506,10 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		lead = strlen(total_label(o));
 	memset(&total, 0, sizeof(total));
 	total.row = -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && !o->total_of; i++)
 		tally_add(s, &total, &rows[i]);
+	if (o->total_of)
+		total = *o->total_of;
 	if (o->format == FORMAT_JSON) {
 		print_json(f, s, rows, n, &total, o);
 		free(name);

@@ -24,6 +24,8 @@ struct print_opts {
 	bool		drop_zero;	/* the table leaves out counters 0 in every row */
 	enum { BY_TASK, BY_PROCESS, BY_COMM, BY_CGROUP } by;	/* what a row is */
 	const char	*cgroup;	/* run: the command's cgroup, for JSON; NULL: none */
+	const char	*json_run;	/* run: ,"run":{...} after it, for JSON; NULL: none */
+	const struct tally *total_of;	/* run: the total row's figures; NULL: the rows' sum */
 	int		ncols;		/* --columns: how many; 0: the view's own */
 	int		cols[COWSTAT_MAX_COLS];	/* column indexes, or COL_* */
 	uint64_t	now;		/* CLOCK_MONOTONIC ns, for age; 0: none (-f) */

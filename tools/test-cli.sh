@@ -125,7 +125,7 @@ expect run_json_report_on_stderr '{"rows": []}' python3 -c \
 	'import json, sys; d = json.load(open(sys.argv[1])); print(json.dumps({"rows": d["rows"]}))' "$tmp/run.json"
 expect run_json_names_the_cgroup "$here_cgroup" python3 -c \
 	'import json, sys; print(json.load(open(sys.argv[1])).get("cgroup", ""))' "$tmp/run.json"
-expect_rc run_bad_output_fails_before_the_command 4 "$tmp/no/such/dir/report: No such file" \
+expect_rc run_bad_output_fails_before_the_command 125 "$tmp/no/such/dir/report: No such file" \
 	"$cowstat" run -o "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
 expect run_bad_output_did_not_run_the_command "" ls "$tmp/ran"
 expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed)$in_cgroup; copy-on-write" \
@@ -134,6 +134,32 @@ expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed)$in
 expect run_output_file "cowstat: sh exited with status 3$in_cgroup; copy-on-write by it and its descendants:"$'
 tgid\tthreads\tuid\tstate\tfaults\tcomm
 total\t0\t-\t-\t0\t-' cat "$tmp/report"
+
+# run's own exit statuses are env's: 125 when cowstat fails (a bad option,
+# a missing table), 126 when the command cannot be run, 127 when there is
+# no such command; neither of the last two has a report.
+expect_rc run_bad_option_125 125 "unrecognized option '--no-such'" "$cowstat" run --no-such -- true
+expect_rc run_no_table_125 125 "$tmp/none.tab: No such file" "$cowstat" run -f "$tmp/none.tab" -- true
+expect_rc run_not_found_127 127 "cowstat: no-such-command-$$: No such file or directory" \
+	"$cowstat" run -f "$tmp/faults.tab" -- "no-such-command-$$"
+cp "$tmp/err" "$tmp/not-found.err"
+expect run_not_found_no_report "cowstat: no-such-command-$$: No such file or directory" \
+	cat "$tmp/not-found.err"
+expect_rc run_not_executable_126 126 "cowstat: $tmp/faults.tab: Permission denied" \
+	"$cowstat" run -f "$tmp/faults.tab" -- "$tmp/faults.tab"
+expect_rc run_command_status_passes 125 "" "$cowstat" run -f "$tmp/faults.tab" -- sh -c 'exit 125'
+expect_rc run_killed_by_term 143 "cowstat: sh was killed by signal 15 (Terminated)" \
+	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -TERM $$'
+# JSON's "run": the command as its words, how it ended, how long it took,
+# and with -f (a saved table: no cgroup of the run's own) counted by rows.
+"$cowstat" run -j -f "$tmp/faults.tab" -- sh -c 'kill -KILL $$' 'a "b"' 2> "$tmp/run.json"
+expect run_json_run_fields '{"cgroup_removed": null, "command": ["sh", "-c", "kill -KILL $$", "a \"b\""], "counted_by": "rows", "evicted": null, "exit_status": null, "fallback": null, "global": {"cgroups_evicted": 0, "dropped": 0, "evicted": 0}, "left_running": 0, "signal": 9}' \
+	python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["run"]
+assert isinstance(r.pop("elapsed_seconds"), float) and r.pop("pid") > 0
+print(json.dumps(r, sort_keys=True))' "$tmp/run.json"
+"$cowstat" run -j -f "$tmp/faults.tab" -- true 2> "$tmp/run.json"
+expect run_json_exit_status '0 None' python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["run"]
+print(r["exit_status"], r["signal"])' "$tmp/run.json"
 
 # The parser refuses nonsense with the line and the reason (more cases in
 # unit.c), and reads CRLF tables as LF ones.
@@ -341,9 +367,27 @@ tgid	threads	uid	state	faults	comm
 $sleeper	1	0	R	2	sleep
 $((sleeper + 1))	1	0	X	4	child
 total	2	-	-	6	-" cat "$tmp/attach.out"
-expect_rc run_attach_no_such_pid 4 "--pid 2147483647: No such process" \
+# Rows evicted and faults dropped while watching, system-wide: said on
+# stderr, as the run's may be among them; in JSON, in "run"'s "global".
+sleep 0.5 &
+sleeper=$!
+table attach3.tab "${V/evicted=0/evicted=5}" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep'
+table attach4.tab "${V/dropped=0/dropped=2}" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep'
+feed "$tmp/attach1.tab" "$tmp/attach3.tab" "$tmp/live.tab" \
+	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab" 2> "$tmp/attach.err"
+expect run_attach_evicted_warning "cowstat: warning: rows of ended tasks evicted from the table while watching, system-wide: 5; the run's among them are missing (raise max_tasks)" \
+	cat "$tmp/attach.err"
+sleep 0.5 &
+sleeper=$!
+table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep'
+feed "$tmp/attach1.tab" "$tmp/attach4.tab" "$tmp/live.tab" \
+	"$cowstat" run -j -p "$sleeper" -f "$tmp/live.tab" 2> "$tmp/attach.err"
+expect run_attach_dropped_json '{"cgroups_evicted": 0, "dropped": 2, "evicted": 0} None rows' python3 -c \
+	'import json, sys; r = json.load(open(sys.argv[1]))["run"]; print(json.dumps(r["global"], sort_keys=True), r["command"], r["counted_by"])' \
+	"$tmp/attach.err"
+expect_rc run_attach_no_such_pid 125 "--pid 2147483647: No such process" \
 	"$cowstat" run -p 2147483647 -f "$tmp/faults.tab"
-expect_rc run_pid_and_command 2 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
+expect_rc run_pid_and_command 125 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
 
 # top -s and -P: the order of a refresh whose rates come from a table that
 # changed since the first read; task 12 is a thread of process 11.

@@ -6,17 +6,19 @@
 # -p's, attached), the JSON and Prometheus outputs (a hostile comm too), top
 # in batch mode and on a terminal (q, Ctrl-C), reset, per-cgroup views (a
 # subtree, run's cgroup, a reader in cgroup and pid namespaces), show
-# --since a saved table and --columns age, and the message when the module
-# is missing.  tools/test-cli.sh covers the rest on the host.
+# --since a saved table and --columns age, run's exact totals from a cgroup
+# of its own in a table too small for it (and its fallbacks, exit codes,
+# JSON fields and a process that outlives the command), and the message
+# when the module is missing.  tools/test-cli.sh covers the rest on the host.
 # Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 29
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 20 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 29 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -130,8 +132,9 @@ fi
 
 # Per cgroup: 64 zero pages copied in each of two leaves of a cgroup of our
 # own.  show --by-cgroup gives each leaf its path, --cgroup sums the
-# subtree, run names the command's cgroup, and a reader in a cgroup and pid
-# namespace rooted at one leaf sees it as "/" and not the other.
+# subtree, run names the command's cgroup (one of its own, below the
+# caller's, removed after), and a reader in a cgroup and pid namespace
+# rooted at one leaf sees it as "/" and not the other.
 cg=/sys/fs/cgroup/cowstat-tool.$$
 in_cgroup() { local d=$1; shift; sh -c 'echo 0 > "$0/cgroup.procs" && exec "$@"' "$d" "$@"; }
 zero_of() { awk -F'\t' -v path="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
@@ -149,8 +152,12 @@ if [ -e /sys/fs/cgroup/cgroup.procs ] && mkdir -p "$cg/x" "$cg/y"; then
 $2"); [ "$want" -ge 128 ] && [ "$want" = "$got" ]' _ "$tsv" "$total"
 	json=$(in_cgroup "$cg/x" "$cowstat" run --json -- true 2>&1 > /dev/null)
 	ktap_test_result run_names_cgroup python3 -c '
-import json, sys
-sys.exit(0 if json.loads(sys.argv[1])["cgroup"] == sys.argv[2] else 1)' "$json" "/${cg##*/}/x"
+import json, os, re, sys
+d = json.loads(sys.argv[1])
+print(d["cgroup"], d["run"]["counted_by"])
+sys.exit(0 if re.fullmatch(re.escape(sys.argv[2]) + r"/cowstat-run\.[0-9]+", d["cgroup"]) and
+	 d["run"]["counted_by"] == "cgroup" and d["run"]["cgroup_removed"] and
+	 not os.path.exists("/sys/fs/cgroup" + d["cgroup"]) else 1)' "$json" "/${cg##*/}/x"
 	ns=$(in_cgroup "$cg/x" unshare --cgroup --pid --fork --mount --mount-proc sh -c \
 		"umount /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && '$cowstat' show --by-cgroup --tsv --no-total" 2>&1)
 	ktap_test_result namespaced_reader_sees_own_root bash -c '[ "$(zero_of / <<< "$1")" -ge 64 ] &&
@@ -205,6 +212,137 @@ reset_forgets_rows()
 	has_row "$pid" && "$cowstat" reset && ! has_row "$pid"
 }
 ktap_test_result reset_forgets_rows reset_forgets_rows
+
+# run counts from a cgroup of its own, exactly, whatever the table does.
+# With max_tasks=16, the workload's 24 measured children (8 zero pages
+# copied each, and no other zero-page copy) end one after another, and
+# many of their rows are evicted before the run ends.  The run's cgroup
+# keeps their totals: 24 * 8 zero-page copies and the command's own, whose
+# row ends last and is still there; 25 task rows, of which those not shown
+# are the evicted ones, each with its 8.
+rmmod cowstat && insmod "$COWSTAT_KO" max_tasks=16 || exit 1
+children=24 pages=8
+if [ -e /sys/fs/cgroup/cgroup.procs ]; then
+	json=$(cd /tmp && "$cowstat" run -j -t -- "$cowstat" workload zero --pages $pages \
+		--repeat $children 2>&1 > /dev/null)
+	ktap_test_result run_cgroup_totals_exact python3 -c '
+import json, sys
+d, children, pages = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+run, rows, totals = d["run"], d["rows"], d["totals"]
+own = [r["zero"] for r in rows if r["pid"] == run["pid"]]
+want = children * pages + own[0] if own else None
+print("zero", totals["zero"], "want", want, "task rows", totals["threads"], "shown", len(rows))
+sys.exit(0 if run["counted_by"] == "cgroup" and run["global"]["dropped"] == 0 and
+	 totals["zero"] == want and totals["threads"] == children + 1 else 1)' "$json" $children $pages
+	ktap_test_result run_cgroup_counts_evicted_rows python3 -c '
+import json, os, sys
+d, children, pages = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+run, rows, totals = d["run"], d["rows"], d["totals"]
+shown = sum(r["zero"] for r in rows)
+print("evicted", run["evicted"], "shown", len(rows), "zero shown", shown, "of", totals["zero"])
+sys.exit(0 if run["evicted"] > 0 and run["evicted"] == children + 1 - len(rows) and
+	 shown + run["evicted"] * pages == totals["zero"] and run["cgroup_removed"] and
+	 not os.path.exists("/sys/fs/cgroup" + d["cgroup"]) else 1)' "$json" $children $pages
+
+	# No cgroup where COWSTAT_CGROUP_ROOT points (not a cgroup2 mount): the
+	# rows, and what the table evicted meanwhile, which takes the run's
+	# children that are not shown.
+	json=$(cd /tmp && COWSTAT_CGROUP_ROOT=/tmp "$cowstat" run -j -t -- "$cowstat" workload zero \
+		--pages $pages --repeat $children 2>&1 > /dev/null)
+	out=$(cd /tmp && COWSTAT_CGROUP_ROOT=/tmp "$cowstat" run -T -- "$cowstat" workload zero \
+		--pages $pages --repeat $children 2>&1 > /dev/null)
+	ktap_test_result run_fallback_not_cgroup2 python3 -c '
+import json, re, sys
+d, children, out = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+run, lost = d["run"], children + 1 - len(d["rows"])
+print("fallback", run["fallback"], "lost", lost, "evicted meanwhile", run["global"]["evicted"])
+sys.exit(0 if run["counted_by"] == "rows" and run["evicted"] is None and
+	 run["fallback"] == "COWSTAT_CGROUP_ROOT=/tmp is not a cgroup2 mount" and
+	 0 < lost <= run["global"]["evicted"] and run["cgroup_removed"] is None and
+	 re.search(r"^cowstat: warning: no cgroup of the run\x27s own \(COWSTAT_CGROUP_ROOT=/tmp is not a cgroup2 mount\): counted from the table\x27s rows; rows of ended tasks evicted during the run, system-wide: [1-9][0-9]*; the run\x27s among them are missing \(raise max_tasks\)$", out, re.M)
+	 else 1)' "$json" $children "$out"
+	# A read-only cgroupfs (in a mount namespace of its own): mkdir fails.
+	out=$(cd /tmp && unshare --mount sh -c 'mount -o remount,bind,ro /sys/fs/cgroup && exec "$@"' _ \
+		"$cowstat" run -T -- true 2>&1 > /dev/null)
+	ktap_test_result run_fallback_read_only_cgroupfs grep -qE \
+		"^cowstat: (note|warning): no cgroup of the run's own \(mkdir /sys/fs/cgroup/(.*/)?cowstat-run\.[0-9]+: Read-only file system\): counted from the table's rows" <<< "$out"
+	# Not permitted to read the totals (no CAP_SYS_ADMIN or CAP_PERFMON);
+	# then permitted to read them and to make the cgroup (its parent is
+	# the user's) but not to move into it (the parent's cgroup.procs is
+	# root's): the command stays where it is, and the cgroup goes.
+	move_refused()
+	{
+		local d=/sys/fs/cgroup/cowstat-tool-d.$$ out
+		mkdir "$d" && chown 65534 "$d" || return 1
+		out=$(cd /tmp && in_cgroup "$d" setpriv --reuid=65534 --regid=65534 --clear-groups \
+			--inh-caps=+perfmon --ambient-caps=+perfmon "$cowstat" run -T -- true 2>&1 > /dev/null)
+		echo "$out"
+		grep -qE "^cowstat: (note|warning): no cgroup of the run's own \(moving the command into $d/cowstat-run\.[0-9]+: Permission denied\): counted from the table's rows" <<< "$out" &&
+			rmdir "$d"	# not if run's cgroup were left in it
+	}
+	if command -v setpriv > /dev/null; then
+		out=$(cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups "$cowstat" run -T -- true 2>&1 > /dev/null)
+		ktap_test_result run_fallback_without_capability grep -qF \
+			"no cgroup of the run's own (/proc/cowstat_cgroups: Operation not permitted (it needs CAP_SYS_ADMIN or CAP_PERFMON)): counted from the table's rows" <<< "$out"
+		ktap_test_result run_fallback_move_refused move_refused
+	else
+		ktap_test_skip run_fallback_without_capability "no setpriv"
+		ktap_test_skip run_fallback_move_refused "no setpriv"
+	fi
+
+	# 127 not found, 126 not executable, 128 + 15 for SIGTERM, 125 for run's
+	# own failure (a bad option); no cgroup of run's is left behind.
+	codes=$(cd /tmp
+		for cmd in no-such-command-$$ /etc/passwd; do
+			"$cowstat" run -T -- $cmd > /dev/null 2>&1; printf '%s ' $?
+		done
+		"$cowstat" run -T -- sh -c 'kill -TERM $$' > /dev/null 2>&1; printf '%s ' $?
+		"$cowstat" run --no-such-option -- true > /dev/null 2>&1; echo $?)
+	ktap_test_result run_exit_codes bash -c 'echo "$1"; [ "$1" = "127 126 143 125" ] &&
+		! ls -d /sys/fs/cgroup/cowstat-run.* 2> /dev/null' _ "$codes"
+	json=$(cd /tmp && "$cowstat" run -j -- sh -c 'kill -TERM $$' 'arg 1' 2>&1 > /dev/null)
+	json3=$(cd /tmp && "$cowstat" run -j -- sh -c 'exit 3' 2>&1 > /dev/null)
+	ktap_test_result run_json_fields python3 -c '
+import json, sys
+killed, exited = json.loads(sys.argv[1])["run"], json.loads(sys.argv[2])["run"]
+print(killed, exited, sep="\n")
+sys.exit(0 if killed["command"] == ["sh", "-c", "kill -TERM $$", "arg 1"] and
+	 killed["exit_status"] is None and killed["signal"] == 15 and
+	 exited["exit_status"] == 3 and exited["signal"] is None and
+	 all(isinstance(r["elapsed_seconds"], float) and 0 < r["elapsed_seconds"] < 60 and
+	     r["counted_by"] == "cgroup" and isinstance(r["evicted"], int) and
+	     r["left_running"] == 0 and r["cgroup_removed"] is True and
+	     sorted(r["global"]) == ["cgroups_evicted", "dropped", "evicted"] for r in (killed, exited))
+	 else 1)' "$json" "$json3"
+
+	# A process that outlives the command: counted so far, and the cgroup
+	# is left to it, which the note says; it can go once the process has.
+	outlived()
+	{
+		local out pid dir ok i
+		out=$(cd /tmp && "$cowstat" run -T -- sh -c 'sleep 600 > /dev/null 2>&1 & echo $! > /tmp/outlived' 2>&1 > /dev/null)
+		pid=$(cat /tmp/outlived)
+		rm -f /tmp/outlived
+		dir=$(sed -n "s/^cowstat: note: processes of the run that outlived the command: 1 ($pid); counted until now; cgroup \(.*\) is left to them: rmdir it once they exit$/\1/p" <<< "$out")
+		echo "$out"
+		[ -n "$dir" ] && [ -d "$dir" ] && grep -qx "$pid" "$dir/cgroup.procs"
+		ok=$?
+		kill "$pid"
+		for i in $(seq 300); do
+			[ -n "$dir" ] && [ -d "$dir" ] && ! grep -qx 'populated 0' "$dir/cgroup.events" || break
+			sleep 0.1
+		done
+		[ $ok = 0 ] && rmdir "$dir"
+	}
+	ktap_test_result run_outlived_command_leaves_cgroup outlived
+else
+	for t in run_cgroup_totals_exact run_cgroup_counts_evicted_rows run_fallback_not_cgroup2 \
+		 run_fallback_read_only_cgroupfs run_fallback_without_capability \
+		 run_fallback_move_refused run_exit_codes \
+		 run_json_fields run_outlived_command_leaves_cgroup; do
+		ktap_test_skip $t "no cgroup2 at /sys/fs/cgroup"
+	done
+fi
 
 rmmod cowstat
 msg=$("$cowstat" show 2>&1)

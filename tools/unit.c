@@ -446,6 +446,48 @@ static void test_format2_cgroups(void)
 	snapshot_free(&next);
 }
 
+/*
+ * run's totals: the rows of its cgroups in /proc/cowstat_cgroups, by the
+ * task table's column names (here the cgroup table lacks bytes and has a
+ * column the task table lacks), and the task rows they count.
+ */
+static void test_run_cgroup_totals(void)
+{
+	static const char of_cgroups[] = VC "cgroup\ttasks\tcopies\tksm\tfaults\n"
+		"7\t2\t3\t9\t4\n8\t3\t5\t9\t11\n9\t40\t300\t9\t320\n";
+	struct snapshot tasks, cg;
+	struct tally total;
+	uint64_t ids[] = { 9, 7, 12 };
+	int found;
+
+	snapshot_parse(&tasks, dup_text(moved), strlen(moved));
+	snapshot_parse(&cg, dup_text(of_cgroups), strlen(of_cgroups));
+	found = run_cgroup_totals(&tasks, &cg, ids, 3, &total);
+	ok(found == 2 && total.threads == 42 && total.row == -1 &&
+	   total.v[cowstat_col(&tasks.t, "faults")] == 324 &&
+	   total.v[cowstat_col(&tasks.t, "copies")] == 303 &&
+	   total.v[cowstat_col(&tasks.t, "bytes")] == 0,
+	   "run: totals of its cgroups by column name; an id without a row adds nothing");
+	printf("# found %d, task rows %d, faults %llu\n", found, total.threads,
+	       (unsigned long long)total.v[cowstat_col(&tasks.t, "faults")]);
+	snapshot_free(&tasks);
+	snapshot_free(&cg);
+}
+
+/* Where no cgroup2 is, run says so, and makes nothing. */
+static void test_run_cgroup_fallback(const char *root)
+{
+	struct run_cgroup cg;
+	char why[512], want[600];
+	bool made = run_cgroup_make(&cg, why, sizeof(why));
+
+	snprintf(want, sizeof(want), "%s=%s is not a cgroup2 mount", CGROUP_ROOT_ENV, root);
+	ok(!made && !strcmp(why, want) && !cg.dir && cg.procs_fd < 0,
+	   "run: COWSTAT_CGROUP_ROOT that is no cgroup2 mount: no cgroup, and why");
+	printf("# %s\n", why);
+	run_cgroup_free(&cg);
+}
+
 /* What each task did since: the rows of a task summed on both sides. */
 static void test_format2_since(void)
 {
@@ -639,12 +681,16 @@ int main(void)
 	test_format2_tasks();
 	test_format2_shared_parser();
 	test_format2_cgroups();
+	test_run_cgroup_totals();
 	test_format2_since();
 	test_format3_columns();
-	if (root)
+	if (root) {
 		test_cgroup_paths(root);
-	else
+		test_run_cgroup_fallback(root);
+	} else {
 		printf("ok %d # SKIP cgroup paths: mkdtemp: %s\n", ++nr, strerror(errno));
+		printf("ok %d # SKIP run's cgroup: mkdtemp: %s\n", ++nr, strerror(errno));
+	}
 	test_prometheus_by_cgroup();
 	if (root)
 		remove_cgroup_tree(root);

@@ -15,6 +15,8 @@
 
 /* ---- Errors and memory ---- */
 
+int cowstat_exit_failure;
+
 void fatal(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -24,7 +26,7 @@ void fatal(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(code);
+	exit(cowstat_exit_failure ? cowstat_exit_failure : code);
 }
 
 void *xmalloc(size_t size)

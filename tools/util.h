@@ -22,6 +22,12 @@
 #define EXIT_USAGE	2	/* bad command line */
 #define EXIT_NOMODULE	3	/* /proc/cowstat missing or unreadable */
 #define EXIT_ERROR	4	/* anything else */
+/* run passes the command's status on, so its own are those of env(1). */
+#define EXIT_RUN_FAILED	125	/* cowstat itself failed */
+#define EXIT_CANNOT_RUN	126	/* the command was found but could not be run */
+#define EXIT_NOT_FOUND	127	/* no such command */
+
+extern int cowstat_exit_failure;	/* run: every failure's status (125); 0: each its own */
 
 void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void *xmalloc(size_t size);

@@ -34,6 +34,7 @@ struct options {
 	size_t		sizes[8];	/* bytes, for fork-cost */
 	int		nsizes;
 	int		iterations;
+	int		repeat;		/* runs of each workload named */
 	size_t		pages;		/* for reuse, zero, shared */
 	const char	*dir;		/* for shared */
 };
@@ -464,6 +465,7 @@ static void usage(FILE *f)
 "  -i, --iterations N   forks per size in fork-cost              (default: 5)\n"
 "  -n, --pages N        pages for reuse, zero and shared         (default: 64)\n"
 "  -d, --dir DIR        a directory on a disk filesystem, for shared (default: .)\n"
+"  -r, --repeat N       run each workload N times                (default: 1)\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n");
 }
@@ -487,22 +489,23 @@ int cmd_workload(int argc, char **argv)
 		{ "iterations",	required_argument,	NULL, 'i' },
 		{ "pages",	required_argument,	NULL, 'n' },
 		{ "dir",	required_argument,	NULL, 'd' },
+		{ "repeat",	required_argument,	NULL, 'r' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct options o = {
 		.size = 16 * MiB, .sizes = { 1 * MiB, 4 * MiB, 16 * MiB }, .nsizes = 3,
-		.iterations = 5, .pages = 64, .dir = ".",
+		.iterations = 5, .repeat = 1, .pages = 64, .dir = ".",
 	};
 	const char *p;
 	unsigned int i;
 	bool found = false;
-	int opt;
+	int opt, run;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "cs:S:i:n:d:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "cs:S:i:n:d:r:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			o.check = true;
@@ -524,6 +527,9 @@ int cmd_workload(int argc, char **argv)
 		case 'd':
 			o.dir = optarg;
 			break;
+		case 'r':
+			o.repeat = parse_count("--repeat", optarg, 1, 100000);
+			break;
 		default:
 			return common_option(opt, usage);
 		}
@@ -539,7 +545,8 @@ int cmd_workload(int argc, char **argv)
 		if (strcmp(argv[optind], "all") && strcmp(argv[optind], workloads[i].name))
 			continue;
 		found = true;
-		workloads[i].fn(&o);
+		for (run = 0; run < o.repeat; run++)
+			workloads[i].fn(&o);
 	}
 	if (!found)
 		fatal(EXIT_USAGE, "no workload '%s' (see cowstat workload --help)", argv[optind]);
