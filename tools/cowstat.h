@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../selftests/cowstat_table.h"
 
@@ -192,6 +193,40 @@ void prometheus_write(const struct snapshot *s, enum series_by by, int max_serie
 
 /* json-read.c: a table saved with show -j as its text, for --since */
 char *json_table_text(const char *json, size_t *len, char *error);
+
+/* ---- interval.c: reads on absolute deadlines, their times, rates ---- */
+
+/* When a read began: the wall clock, and CLOCK_MONOTONIC (start's clock). */
+struct stamp {
+	struct timespec	wall;
+	uint64_t	mono;		/* ns */
+};
+
+void stamp_now(struct stamp *s);
+void stamp_utc(const struct stamp *s, char *buf, size_t size);		/* ISO 8601 */
+void stamp_local(const struct stamp *s, char *buf, size_t size);	/* 12:00:03 */
+
+/* A table read, and when its reading began. */
+struct reading {
+	struct snapshot	s;
+	struct stamp	at;
+};
+
+/* Deadline k is start + k * period: reading never makes the next one late. */
+struct ticker {
+	uint64_t	start;		/* CLOCK_MONOTONIC ns: deadline 0, the first read */
+	uint64_t	period;		/* ns */
+	long		k;		/* the deadline of the next read */
+};
+
+uint64_t seconds_ns(double seconds);
+uint64_t deadline_at(uint64_t start, uint64_t period, long k);
+void ticker_start(struct ticker *t, uint64_t start, double seconds);
+long ticker_advance(struct ticker *t, uint64_t now);	/* deadlines skipped */
+int ticker_wait(const struct ticker *t);
+int ticker_ms_left(const struct ticker *t, uint64_t now);
+double per_second(uint64_t increase, uint64_t elapsed);
+long long figure_rise(const struct snapshot *s, const struct snapshot *prev, const char *key);
 
 /* top.c, exposed for the unit tests */
 struct rate {

@@ -26,6 +26,8 @@ static void ok(int cond, const char *name)
 	printf("%sok %d %s\n", cond ? "" : "not ", nr, name);
 }
 
+#define NSEC	1000000000ull	/* a second, in ns */
+
 #define V1 "cowstat 1 tasks=3 capacity=32768 dropped=7 evicted=0 page_size=4096 probes=do_wp_page,wp_page_reuse\n"
 #define H1 "pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\treuses\tshared\tunshare\tother\tzero\tksm\tthp\thugetlb\tremote\tbytes\tcomm\n"
 
@@ -588,6 +590,62 @@ static void test_top_rates(void)
 	snapshot_free(&cur);
 }
 
+/* show -i and top: deadlines k are start + k * period; a late read skips ahead. */
+static void test_deadlines(void)
+{
+	struct ticker t = { .start = 1000, .period = 100, .k = 0 };
+	struct stamp woke;
+	long skipped[6];
+	bool on_time = true;
+	int i;
+
+	ok(deadline_at(1000, 100, 3) == 1300 && deadline_at(1, UINT64_MAX / 2, 3) == UINT64_MAX,
+	   "deadline k: start + k * period, saturated past 2^64 ns");
+	ok(seconds_ns(0.1) == 100000000 && seconds_ns(86400) == 86400 * NSEC,
+	   "interval seconds in ns: 0.1 and a day, exactly");
+	skipped[0] = ticker_advance(&t, 1050);	/* read 0 done at 1050: next 1 (1100) */
+	skipped[1] = ticker_advance(&t, 1199);	/* read 1 done at 1199: next 2 (1200) */
+	skipped[2] = ticker_advance(&t, 1350);	/* read 2 overran 3 (1300): next 4 (1400) */
+	ok(skipped[0] == 0 && skipped[1] == 0 && skipped[2] == 1 && t.k == 4,
+	   "a read that overruns the next deadline skips to the first ahead, and says 1");
+	skipped[3] = ticker_advance(&t, 1500);	/* done at 5's own time: 5 is still due */
+	skipped[4] = ticker_advance(&t, 1601);	/* 1 ns past 6: next 7 */
+	skipped[5] = ticker_advance(&t, 1950);	/* 8 and 9 passed, 10 is at 2000 */
+	ok(skipped[3] == 0 && skipped[4] == 1 && skipped[5] == 2 && t.k == 10,
+	   "a deadline due now is kept; 1 ns late skips it; several missed are counted");
+	ok(ticker_ms_left(&t, 1999) == 1 && ticker_ms_left(&t, 2000) == 0 &&
+	   ticker_ms_left(&t, 5000) == 0,
+	   "poll's timeout to deadline 10: milliseconds rounded up, 0 when due or past");
+	t.start = 0;
+	t.k = 1;
+	t.period = 2000001000;
+	ok(ticker_ms_left(&t, 0) == 2001 && ticker_ms_left(&t, 1000) == 2000,
+	   "poll's timeout of a deadline 2.000001 s ahead: 2001 ms");
+
+	/* the real clock: three deadlines 20 ms apart, none woken early */
+	stamp_now(&woke);
+	ticker_start(&t, woke.mono, 0.02);
+	for (i = 1; i <= 3; i++) {
+		t.k = i;
+		ticker_wait(&t);
+		stamp_now(&woke);
+		on_time = on_time && woke.mono >= deadline_at(t.start, t.period, i);
+	}
+	ok(on_time, "clock_nanosleep TIMER_ABSTIME wakes at the deadline, not before");
+}
+
+/* Stamps: ISO 8601 UTC for scripts, pidstat's time of day for people. */
+static void test_stamps(void)
+{
+	struct stamp at = { .wall = { .tv_sec = 1700000000, .tv_nsec = 999999999 } };
+	char buf[40];
+
+	stamp_utc(&at, buf, sizeof(buf));
+	ok(!strcmp(buf, "2023-11-14T22:13:20.999Z"), "ISO 8601 UTC, milliseconds cut, not rounded up");
+	stamp_local(&at, buf, sizeof(buf));
+	ok(!strcmp(buf, "22:13:20"), "the time of day, local (TZ=UTC): HH:MM:SS");
+}
+
 /* A cgroup tree to resolve ids in, for the whole run: the map is read once. */
 static char *make_cgroup_tree(void)
 {
@@ -624,6 +682,8 @@ int main(void)
 {
 	char *root = make_cgroup_tree();
 
+	setenv("TZ", "UTC", 1);		/* the time of day in tests: UTC's */
+	tzset();
 	printf("TAP version 13\n");
 	test_parse_sample();
 	test_odd_comms();
@@ -636,6 +696,8 @@ int main(void)
 	test_bad_tables();
 	test_crlf();
 	test_top_rates();
+	test_deadlines();
+	test_stamps();
 	test_format2_tasks();
 	test_format2_shared_parser();
 	test_format2_cgroups();
