@@ -228,6 +228,24 @@ int ticker_ms_left(const struct ticker *t, uint64_t now);
 double per_second(uint64_t increase, uint64_t elapsed);
 long long figure_rise(const struct snapshot *s, const struct snapshot *prev, const char *key);
 
+/* ---- rates.c: show -i's reports ---- */
+
+/* What each row did from one read to another, and when. */
+struct rate_report {
+	const struct snapshot	*s;		/* the later read */
+	const struct tally	*rows;		/* each row's increase */
+	int			n;
+	const struct stamp	*at;		/* when the later read began */
+	uint64_t		elapsed;	/* ns from the earlier read's beginning */
+	double			interval;	/* seconds, as asked */
+	long			skipped;	/* deadlines passed with no read */
+	long long		dropped;	/* the rise of dropped; -1: unknown */
+	bool			average;	/* the whole run, the table's "Average:" */
+	bool			first;		/* the first report: TSV's header */
+};
+
+void print_rates(FILE *f, const struct rate_report *r, const struct print_opts *o);
+
 /* top.c, exposed for the unit tests */
 struct rate {
 	struct tally	t;

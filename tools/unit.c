@@ -646,6 +646,107 @@ static void test_stamps(void)
 	ok(!strcmp(buf, "22:13:20"), "the time of day, local (TZ=UTC): HH:MM:SS");
 }
 
+#define HR	"pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm\n"
+
+/*
+ * show -i's report of two reads 2 s apart: task 101 copied 5 pages, 102 is
+ * new with 1, 100 did nothing; dropped went from 7 to 10.
+ */
+static void test_interval_report(void)
+{
+	static const char before[] =
+		"cowstat 1 tasks=2 dropped=7 page_size=4096\n" HR
+		"100\t100\t1\t0\t5000\tX\t3\t1\t4096\tsh\n"
+		"101\t100\t1\t0\t5100\tR\t7\t2\t8192\tcat\n";
+	static const char after[] =
+		"cowstat 1 tasks=3 dropped=10 page_size=4096\n" HR
+		"100\t100\t1\t0\t5000\tX\t3\t1\t4096\tsh\n"
+		"101\t100\t1\t0\t5100\tR\t12\t7\t28672\tcat\n"
+		"102\t102\t101\t0\t5200\tR\t1\t1\t4096\tnew\n";
+	struct stamp at = { .wall = { .tv_sec = 1700000000, .tv_nsec = 123456789 },
+			    .mono = 7 * NSEC };
+	struct print_opts o = { .format = FORMAT_JSON, .human = true, .header = true };
+	struct rate_report r = { .at = &at, .elapsed = 2 * NSEC, .interval = 2, .first = true };
+	struct snapshot prev, cur;
+	struct tally_index *index;
+	struct tally rows[4];
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snapshot_parse(&prev, dup_text(before), strlen(before));
+	snapshot_parse(&cur, dup_text(after), strlen(after));
+	index = tally_index(&prev, NULL);
+	select_tallies(&cur, NULL, rows);
+	tally_since(&cur, &rows[1], &prev, tally_find(index, &rows[1]));
+	tally_since(&cur, &rows[2], &prev, tally_find(index, &rows[2]));
+	tally_index_free(index);
+	r.s = &cur;
+	r.rows = rows + 1;	/* 100 did nothing */
+	r.n = 2;
+	r.dropped = figure_rise(&cur, &prev, "dropped");
+	ok(r.dropped == 3 && figure_rise(&prev, &cur, "dropped") == 7 &&
+	   figure_rise(&cur, &prev, "evicted") == -1,
+	   "dropped's rise: 3; after a reset, from 0; unknown without the figure");
+	ok(per_second(5, 2 * NSEC) == 2.5 && per_second(1, 3 * NSEC) == 1.0 / 3 &&
+	   per_second(7, 0) == 0, "per second: the increase over the elapsed ns");
+
+	f = open_memstream(&mem, &len);
+	print_rates(f, &r, &o);
+	fclose(f);
+	ok(!strcmp(mem, "{\"time\":\"2023-11-14T22:13:20.123Z\",\"monotonic_ns\":7000000000,"
+		   "\"elapsed_ns\":2000000000,\"interval\":2,\"skipped\":0,\"dropped\":3,"
+		   "\"version\":1,\"page_size\":4096,\"rows\":["
+		   "{\"pid\":101,\"tgid\":100,\"ppid\":1,\"uid\":0,\"start\":5100,\"threads\":1,"
+		   "\"state\":\"R\",\"comm\":\"cat\",\"faults\":5,\"copies\":5,\"bytes\":20480,"
+		   "\"per_second\":{\"faults\":2.500,\"copies\":2.500,\"bytes\":10240.000}},"
+		   "{\"pid\":102,\"tgid\":102,\"ppid\":101,\"uid\":0,\"start\":5200,\"threads\":1,"
+		   "\"state\":\"R\",\"comm\":\"new\",\"faults\":1,\"copies\":1,\"bytes\":4096,"
+		   "\"per_second\":{\"faults\":0.500,\"copies\":0.500,\"bytes\":2048.000}}]}\n"),
+	   "show -i -j: a line per interval, stamped, increases and rates over 2 s");
+	free(mem);
+
+	o.format = FORMAT_TABLE;
+	o.total = true;
+	f = open_memstream(&mem, &len);
+	print_rates(f, &r, &o);
+	r.average = true;
+	r.first = false;
+	print_rates(f, &r, &o);
+	fclose(f);
+	ok(!strcmp(mem,
+		   "22:13:20   pid tgid ppid uid state faults/s copies/s bytes/s comm\n"
+		   "22:13:20   101  100    1   0     R     2.50     2.50     10K cat\n"
+		   "22:13:20   102  102  101   0     R     0.50     0.50    2.0K new\n"
+		   "22:13:20 total    -    -   -     -     3.00     3.00     12K -\n"
+		   "\n"
+		   "Average:   pid tgid ppid uid state faults/s copies/s bytes/s comm\n"
+		   "Average:   101  100    1   0     R     2.50     2.50     10K cat\n"
+		   "Average:   102  102  101   0     R     0.50     0.50    2.0K new\n"
+		   "Average: total    -    -   -     -     3.00     3.00     12K -\n"),
+	   "show -i table: pidstat's time of day on each line, rates, the Average block");
+	free(mem);
+
+	o.format = FORMAT_TSV;
+	o.total = false;
+	r.average = false;
+	r.first = true;
+	f = open_memstream(&mem, &len);
+	print_rates(f, &r, &o);
+	r.first = false;
+	print_rates(f, &r, &o);
+	fclose(f);
+	ok(!strcmp(mem, "time\tpid\ttgid\tppid\tuid\tstate\tfaults/s\tcopies/s\tbytes/s\tcomm\n"
+		   "2023-11-14T22:13:20.123Z\t101\t100\t1\t0\tR\t2.50\t2.50\t10240.00\tcat\n"
+		   "2023-11-14T22:13:20.123Z\t102\t102\t101\t0\tR\t0.50\t0.50\t2048.00\tnew\n"
+		   "2023-11-14T22:13:20.123Z\t101\t100\t1\t0\tR\t2.50\t2.50\t10240.00\tcat\n"
+		   "2023-11-14T22:13:20.123Z\t102\t102\t101\t0\tR\t0.50\t0.50\t2048.00\tnew\n"),
+	   "show -i TSV: one header, each row stamped in UTC, raw rates");
+	free(mem);
+	snapshot_free(&prev);
+	snapshot_free(&cur);
+}
+
 /* A cgroup tree to resolve ids in, for the whole run: the map is read once. */
 static char *make_cgroup_tree(void)
 {
@@ -698,6 +799,7 @@ int main(void)
 	test_top_rates();
 	test_deadlines();
 	test_stamps();
+	test_interval_report();
 	test_format2_tasks();
 	test_format2_shared_parser();
 	test_format2_cgroups();
