@@ -252,8 +252,8 @@ struct rate {
 	double		copies_s, bytes_s, faults_s;
 };
 
-int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
-	      struct rate *rates);
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, uint64_t elapsed,
+	      bool all, struct rate *rates);
 
 /* ---- subcommands ---- */
 

@@ -251,17 +251,14 @@ expect show_no_header_no_total $'11\t11\t10\t0\tR\t7\tcat\n10\t10\t1\t0\tX\t3\ts
 expect show_table_no_header "$(printf '%7s %7s %7s %5s %5s %2s %s\n' 11 11 10 0 R 7 cat 10 10 1 0 X 3 sh total - - - - 10 -)" \
 	"$cowstat" show -H --total --no-header -f "$tmp/faults.tab"
 
-# top -p: only the tasks of the listed processes; -p 0 and -p x refused.
-top_head=$'cowstat top - 2 tasks, 0/s copied, 0 dropped\n'
+# top -b shows what the screen shows: the rows that faulted since the read
+# before, none between two reads of a table that did not change.
 top_cols="$(printf '%7s %7s %10s %10s %10s %10s %s' pid tgid faults/s copies/s copied/s copied comm)"
-expect top_pid "$top_head
-$top_cols
-$(printf '%7s %7s %10s %10s %10s %10s %s' 11 11 0 0 0 0 cat)" \
-	"$cowstat" top -b -n 1 -d 0.1 -p 11 -f "$tmp/faults.tab"
-expect top_pids "$top_head
-$top_cols
-$(printf '%7s %7s %10s %10s %10s %10s %s\n' 10 10 0 0 0 0 sh 11 11 0 0 0 0 cat)" \
-	"$cowstat" top -b -n 1 -d 0.1 -p 11,10 -f "$tmp/faults.tab"
+expect top_batch_idle "cowstat top - HH:MM:SS, 0/s copied, 0 dropped
+Tasks: 0 faulting, 2 total
+
+$top_cols" bash -c "'$cowstat' top -b -n 1 -d 0.1 -f '$tmp/faults.tab' |
+	sed '1s/ - [0-2][0-9]:[0-5][0-9]:[0-5][0-9],/ - HH:MM:SS,/'"
 expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647" \
 	"$cowstat" top -b -p 0 -f "$tmp/faults.tab"
 
@@ -442,22 +439,46 @@ expect_rc run_attach_no_such_pid 4 "--pid 2147483647: No such process" \
 	"$cowstat" run -p 2147483647 -f "$tmp/faults.tab"
 expect_rc run_pid_and_command 2 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
 
-# top -s and -P: the order of a refresh whose rates come from a table that
-# changed since the first read; task 12 is a thread of process 11.
+# top -s, -P and -p: the rows of a refresh whose rates come from a table
+# that changed since the first read; task 12 is a thread of process 11
+# that faulted, 13 one that did not.  The header counts the rows that
+# faulted (those shown), those -p selected, and all.
 H3=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm'
 table rate1.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t3\t1\t4096\tsh' $'11\t11\t1\t0\t2\tR\t7\t7\t28672\tcat' \
-	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat'
+	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat' $'13\t11\t1\t0\t4\tR\t2\t0\t0\tcat'
 table rate2.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t13\t2\t8192\tsh' $'11\t11\t1\t0\t2\tR\t9\t9\t36864\tcat' \
-	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat'
+	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat' $'13\t11\t1\t0\t4\tR\t2\t0\t0\tcat'
 top_order()	# TOP-OPTION...: the first column of a refresh's rows
 {
 	feed "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
 		"$cowstat" top -b -n 1 -d 0.1 -f "$tmp/live.tab" "$@" |
-		awk 'NR > 3 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
+		awk 'NR > 4 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
 }
 expect top_sort_bytes "11/11 10/10 12/11" top_order
 expect top_sort_faults "10/10 12/11 11/11" top_order -s faults
-expect top_by_process "10/1 11/2" top_order -P -s faults
+expect top_by_process "10/1 11/3" top_order -P -s faults
+top_view()	# TOP-OPTION...: the header's counts, and each row's first two
+{		# columns and copied total
+	feed "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 0.1 -f "$tmp/live.tab" "$@" |
+		awk 'NR == 2 { print } NR > 4 && NF { print $1 "/" $2 "/" $6 }'
+}
+expect top_counts_all "Tasks: 3 faulting, 4 total
+11/11/36K
+10/10/8.0K
+12/11/0" top_view
+expect top_pid "Tasks: 2 faulting, 3 selected, 4 total
+11/11/36K
+12/11/0" top_view -p 11
+expect top_pids "Tasks: 3 faulting, 4 selected, 4 total
+11/11/36K
+10/10/8.0K
+12/11/0" top_view -p 11,10
+expect top_by_process_counts "Processes: 2 faulting, 2 total
+11/3/36K
+10/1/8.0K" top_view -P
+expect top_by_process_pid_counts "Processes: 1 faulting, 1 selected, 2 total
+10/1/8.0K" top_view -P -p 10
 expect_rc top_sort_unknown 2 "--sort x: expected bytes, copies or faults" \
 	"$cowstat" top -b -s x -f "$tmp/faults.tab"
 
@@ -616,16 +637,20 @@ print(json.dumps([[r["node"], r["policy"]] for r in d["rows"]][:1] + [[d["totals
 	< <("$cowstat" show -j --total -s comm -f "$tmp/v3.tab" 2> /dev/null)
 
 # top --by-cgroup: rates per cgroup id, from the per-cgroup table; equal
-# rates in the order of the ids.
-expect top_by_cgroup "cowstat top - 4 cgroups, 0/s copied, 0 dropped
-
-$(printf '%9s %7s %10s %10s %10s %10s %s' cgroup_id tasks faults/s copies/s copied/s copied cgroup)
-$(printf '%9s %7s %10s %10s %10s %10s %s\n' "$A" 2 0 0 0 40K /system.slice/a.service \
-	"$B" 1 0 0 0 4.0K /system.slice/b.service "$U" 4 0 0 0 12K /user.slice/user-1000.slice \
-	"$gone" 1 0 0 0 8.0K "$gone (deleted)" | sort -n)" \
-	"$cowstat" top -b -n 1 -d 0.1 -G --cgroups-file "$tmp/cgroups.tab"
-expect top_by_cgroup_order "$B" bash -c "$(declare -f feed feed_tables); feed '$tmp/cgroups.tab' '$tmp/cgroups2.tab' '$tmp/live.tab' \
-	'$cowstat' top -b -n 1 -d 0.1 -G --cgroups-file '$tmp/live.tab' | awk 'NR == 4 { print \$1 }'"
+# rates in the order of the ids.  Each cgroup faulted once (cgroups3), or
+# only b.service did, copying (cgroups2).
+table cgroups3.tab "$VC" "$HC" "$(row "$A" 2 14 10 40960)" "$(row "$B" 1 6 1 4096)" \
+	"$(row "$U" 4 21 3 12288)" "$(row "$gone" 1 3 2 8192)"
+top_cgroups()	# TO: the header's counts, and each row's id, tasks and copied total
+{
+	feed "$tmp/cgroups.tab" "$1" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 0.1 -G --cgroups-file "$tmp/live.tab" |
+		awk 'NR == 2 { print } NR > 4 && NF { print $1 "/" $2 "/" $6 }'
+}
+expect top_by_cgroup "Cgroups: 4 faulting, 4 total
+$(printf '%s\n' "$A/2/40K" "$B/1/4.0K" "$U/4/12K" "$gone/1/8.0K" | sort -n)" top_cgroups "$tmp/cgroups3.tab"
+expect top_by_cgroup_order "Cgroups: 1 faulting, 4 total
+$B/2/12K" top_cgroups "$tmp/cgroups2.tab"
 expect_rc top_by_cgroup_no_pids 2 "top: --by-cgroup has no processes" \
 	"$cowstat" top -b -G -p 1 --cgroups-file "$tmp/cgroups.tab"
 # top per task: a task's rows summed on both sides; task 30 moved meanwhile.
@@ -633,7 +658,7 @@ table move1.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" R 3 2 8192 sh)" "$(row 32 
 table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 30 1 0 100 "$B" R 9 1 4096 sh)" \
 	"$(row 32 32 1 0 300 "$U" R 4 2 8192 bash)"
 expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed feed_tables); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
-	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 3 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
+	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 4 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
 expect show_interval_cgroup_a_task_moved_in "True 0 [[30, 9, 1, 4096]]" bash -c "$(declare -f feed feed_tables interval_json)
 	feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' '$cowstat' show -j -i 0.1 1 -s faults \
 		-g /system.slice/b.service -f '$tmp/live.tab' | interval_json"

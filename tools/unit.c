@@ -440,7 +440,7 @@ static void test_format2_cgroups(void)
 	ok(!is_counter_col(&s, s.col_cgroup) && is_counter_col(&s, tasks),
 	   "cowstat_cgroups: cgroup is an id, tasks a counter");
 	snapshot_parse(&next, dup_text(later), strlen(later));
-	n = top_rates(&next, &s, 2.0, false, rates);
+	n = top_rates(&next, &s, 2 * NSEC, false, rates);
 	ok(n == 2 && rates[0].t.cgroup == 8 && rates[0].faults_s == 2 && rates[0].bytes_s == 4096 &&
 	   rates[1].t.cgroup == 10 && rates[1].faults_s == 1,
 	   "top --by-cgroup: rates per cgroup id, a new cgroup counted from 0");
@@ -458,7 +458,7 @@ static void test_format2_since(void)
 
 	snapshot_parse(&prev, dup_text(before), strlen(before));
 	snapshot_parse(&s, dup_text(moved), strlen(moved));
-	n = top_rates(&s, &prev, 1.0, true, rates);
+	n = top_rates(&s, &prev, NSEC, true, rates);
 	ok(n == 3 && rates[1].t.pid == 10 && rates[1].faults_s == 5 && rates[1].copies_s == 1,
 	   "a task that moved: its delta is the sum of its rows less what it had");
 	snapshot_free(&s);
@@ -564,7 +564,7 @@ static void test_top_rates(void)
 	make_table(&prev, 1, 1000);
 	make_table(&cur, 1, 10);
 	rates = xmalloc(sizeof(*rates));
-	n = top_rates(&cur, &prev, 2.0, true, rates);
+	n = top_rates(&cur, &prev, 2 * NSEC, true, rates);
 	ok(n == 1 && rates[0].faults_s == 5 && rates[0].copies_s == 5 &&
 	   rates[0].bytes_s == 20480, "top: a counter that went down counts from 0");
 	printf("# faults/s %g copies/s %g bytes/s %g\n", rates[0].faults_s, rates[0].copies_s,
@@ -578,7 +578,7 @@ static void test_top_rates(void)
 	make_table(&cur, 32768, 200);
 	rates = xmalloc(32768 * sizeof(*rates));
 	t0 = cpu_seconds();
-	n = top_rates(&cur, &prev, 1.0, false, rates);
+	n = top_rates(&cur, &prev, NSEC, false, rates);
 	cpu = cpu_seconds() - t0;
 	ok(n == 32768 && rates[0].bytes_s == 100 * 4096 && rates[0].t.pid == 1001 &&
 	   rates[32767].t.pid == 2147483647, "top: 32768 rows, sorted, pids up to 2^31 - 1");
