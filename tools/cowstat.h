@@ -9,9 +9,13 @@
  *   tally.c                   rows selected, summed and ordered  tally.h
  *   print.c                   table, TSV and JSON                print.h
  * run-cgroup.c uses cgroup.c, snapshot.c and tally.c; only run.c uses it.
+ * interval.c (deadlines, stamps) and rates.c (show -i's reports) come
+ * after print.c; show and top use them.
  */
 #ifndef COWSTAT_TOOL_H
 #define COWSTAT_TOOL_H
+
+#include <time.h>
 
 #include "print.h"
 
@@ -34,6 +38,58 @@ void run_cgroup_free(struct run_cgroup *cg);
 int run_cgroup_totals(const struct snapshot *tasks, const struct snapshot *cgroups,
 		      const uint64_t *ids, int n, struct tally *total);
 
+/* interval.c: reads on absolute deadlines, their times, rates */
+
+/* When a read began: the wall clock, and CLOCK_MONOTONIC (start's clock). */
+struct stamp {
+	struct timespec	wall;
+	uint64_t	mono;		/* ns */
+};
+
+void stamp_now(struct stamp *s);
+void stamp_utc(const struct stamp *s, char *buf, size_t size);		/* ISO 8601 */
+void stamp_local(const struct stamp *s, char *buf, size_t size);	/* 12:00:03 */
+
+/* A table read, and when its reading began. */
+struct reading {
+	struct snapshot	s;
+	struct stamp	at;
+};
+
+/* Deadline k is start + k * period: reading never makes the next one late. */
+struct ticker {
+	uint64_t	start;		/* CLOCK_MONOTONIC ns: deadline 0, the first read */
+	uint64_t	period;		/* ns */
+	long		k;		/* the deadline of the next read */
+};
+
+uint64_t seconds_ns(double seconds);
+uint64_t deadline_at(uint64_t start, uint64_t period, long k);
+void ticker_start(struct ticker *t, uint64_t start, double seconds);
+long ticker_advance(struct ticker *t, uint64_t now);	/* deadlines skipped */
+int ticker_wait(const struct ticker *t);
+int ticker_ms_left(const struct ticker *t, uint64_t now);
+double per_second(uint64_t increase, uint64_t elapsed);
+long long figure_rise(const struct snapshot *s, const struct snapshot *prev, const char *key);
+
+/* rates.c: show -i's reports */
+
+/* What each row did from one read to another, and when. */
+struct rate_report {
+	const struct snapshot	*s;		/* the later read */
+	const struct tally	*rows;		/* each row's increase */
+	int			n;
+	const struct stamp	*at;		/* when the later read began */
+	uint64_t		elapsed;	/* ns from the earlier read's beginning */
+	double			interval;	/* seconds, as asked */
+	long			skipped;	/* deadlines passed with no read */
+	long long		dropped;	/* the rise of dropped; -1: unknown */
+	bool			average;	/* the whole run, the table's "Average:" */
+	bool			first;		/* the first report: TSV's header */
+};
+
+void print_rates(FILE *f, const struct rate_report *r, const struct print_opts *o);
+
 /* export.c, exposed for the unit tests */
 #define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
 void prometheus_label_value(const char *s, char *out, size_t size);
@@ -41,14 +97,16 @@ void prometheus_label(FILE *f, const char *s);
 enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
 void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
 
+#include <time.h>
+
 /* top.c, exposed for the unit tests */
 struct rate {
 	struct tally	t;
 	double		copies_s, bytes_s, faults_s;
 };
 
-int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
-	      struct rate *rates);
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, uint64_t elapsed,
+	      bool all, struct rate *rates);
 
 /* ---- subcommands ---- */
 

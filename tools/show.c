@@ -2,11 +2,13 @@
 /*
  * cowstat show: /proc/cowstat as a table for people, TSV for scripts, or
  * JSON, sorted, filtered, and optionally summed per process; or the
- * per-cgroup totals of /proc/cowstat_cgroups.
+ * per-cgroup totals of /proc/cowstat_cgroups; with -i, what each row did
+ * in each interval, as pidstat reports it (rates.c prints the reports).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +63,11 @@ static void usage(FILE *f)
 "      --since FILE     what each task did since FILE was saved (cat of\n"
 "                       %s, or show -j): its counters less FILE's;\n"
 "                       per cgroup with -G.  No reset needed\n"
-"  -i, --interval SEC   what each task did in each interval of SEC seconds,\n"
-"                       COUNT times or until interrupted (like pidstat);\n"
-"                       idle tasks are left out; JSON is one line each\n"
+"  -i, --interval SEC   as pidstat: every SEC seconds, what each row did\n"
+"                       since the read before, per second, COUNT times or\n"
+"                       until interrupted; rows that did nothing left out,\n"
+"                       each line stamped, the table ending with Average:;\n"
+"                       JSON: a line per interval, increases and rates\n"
 "  -f, --file FILE      read a saved table instead of %s;\n"
 "                       with -G alone, its tasks summed per cgroup\n"
 "      --cgroups-file FILE\n"
@@ -111,16 +115,15 @@ static void went_down(const struct snapshot *s, const struct tally *t, const str
 
 /*
  * The rows of @s, one per task or cgroup, or with @prev what each did since
- * @prev (those that did nothing left out), filtered, merged, sorted and
- * printed.
+ * @prev (those that did nothing left out), filtered, merged and sorted into
+ * @rows (room for @s's rows and one more); how to print them into @print.
+ * Returns the count.
  */
-static void show_rows(const struct snapshot *s, const struct snapshot *prev,
-		      const struct view *v)
+static int view_rows(const struct snapshot *s, const struct snapshot *prev,
+		     const struct view *v, struct tally *rows, struct print_opts *print)
 {
 	struct tally_index *index = prev ? tally_index(prev, &v->filter) : NULL;
-	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	int r, c, n = 0, all = select_tallies(s, &v->filter, rows);
-	struct print_opts print = v->print;
 	struct tally down;	/* --since: a row whose counter went down */
 	int down_col = -1;
 	struct timespec now;
@@ -137,24 +140,33 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 			busy = rows[n].v[c] > 0;
 		n += busy;
 	}
-	if (down_col >= 0 && v->since) {
-		free(rows);
-		tally_index_free(index);
+	tally_index_free(index);
+	if (down_col >= 0 && v->since)
 		went_down(s, &down, v, down_col);
-	}
 	if (v->print.by == BY_PROCESS)
 		n = merge_by_process(s, rows, n);
 	else if (v->print.by == BY_COMM)
 		n = merge_by_comm(s, rows, n);
 	sort_tallies(rows, n, sort_column(s, v->sort));
-	print.total_of_part = row_filter_selects(&v->filter) || (v->top && n > v->top);
+	*print = v->print;
+	print->total_of_part = row_filter_selects(&v->filter) || (v->top && n > v->top);
 	if (v->top && n > v->top)
 		n = v->top;
 	if (!strcmp(cowstat_proc_path, COWSTAT_PROC) && !clock_gettime(CLOCK_MONOTONIC, &now))
-		print.now = now.tv_sec * 1000000000ull + now.tv_nsec;	/* start's clock */
+		print->now = now.tv_sec * 1000000000ull + now.tv_nsec;	/* start's clock */
+	return n;
+}
+
+/* The rows of @s, or what each did since @prev, printed as the view asks. */
+static void show_rows(const struct snapshot *s, const struct snapshot *prev,
+		      const struct view *v)
+{
+	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
+	struct print_opts print;
+	int n = view_rows(s, prev, v, rows, &print);
+
 	print_tallies(stdout, s, rows, n, &print);
 	free(rows);
-	tally_index_free(index);
 }
 
 /* Whether --columns named @col. */
@@ -220,6 +232,99 @@ static void load_since(struct snapshot *prev, const struct view *v)
 		      v->since);
 }
 
+/* ---- -i: a report per interval, as pidstat prints them ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/*
+ * Print what each row did from @then to @now: a report of @r's kind (an
+ * interval, or the run's average).
+ */
+static void report(const struct reading *now, const struct reading *then, const struct view *v,
+		   struct rate_report *r)
+{
+	struct tally *rows = xmalloc((now->s.t.nrows + 1) * sizeof(*rows));
+	struct print_opts print;
+
+	r->n = view_rows(&now->s, &then->s, v, rows, &print);
+	r->s = &now->s;
+	r->rows = rows;
+	r->at = &now->at;
+	r->elapsed = now->at.mono - then->at.mono;
+	r->dropped = figure_rise(&now->s, &then->s, "dropped");
+	print_rates(stdout, r, &print);
+	if (r->dropped > 0 && print.format != FORMAT_JSON)
+		fprintf(stderr, "cowstat: show: %lld faults dropped %s (not recorded: the table was full of live tasks, or a probe missed them): the counts are short\n",
+			r->dropped, r->average ? "in the whole run" : "in this interval");
+	fflush(stdout);
+	free(rows);
+}
+
+/* A deadline missed: why, and that the next report covers the time. */
+static void note_skipped(const struct reading *last, uint64_t now, long skipped, double interval)
+{
+	char when[16];
+
+	stamp_local(&last->at, when, sizeof(when));
+	fprintf(stderr, "cowstat: show: the read at %s and its report took %.2f s, longer than the interval of %g s: %ld interval%s skipped, the next report covers %s\n",
+		when, (now - last->at.mono) / 1e9, interval, skipped, skipped > 1 ? "s" : "",
+		skipped > 1 ? "them" : "it");
+}
+
+/*
+ * -i: read again at each deadline, @interval seconds apart from @first's
+ * (taken over), and report what each row did since the read before, @count
+ * times (0: until interrupted).  The table ends with the average of the
+ * whole run, as pidstat's does, on an interrupt too.
+ */
+static void show_intervals(struct reading *first, const struct view *v,
+			   const struct name_list *cgroups, double interval, long count)
+{
+	struct rate_report r = { .interval = interval, .first = true };
+	bool average = v->print.format == FORMAT_TABLE;
+	struct sigaction sa = { .sa_handler = on_interrupt, .sa_flags = SA_RESETHAND };
+	struct reading prev = *first, next;
+	struct ticker ticker;
+	struct stamp now;
+	long reports;
+
+	ticker_start(&ticker, first->at.mono, interval);
+	sigaction(SIGINT, &sa, NULL);		/* a second one kills, as it would */
+	sigaction(SIGTERM, &sa, NULL);
+	for (reports = 0; !interrupted && (!count || reports < count); reports++) {
+		stamp_now(&now);
+		r.skipped = ticker_advance(&ticker, now.mono);
+		if (r.skipped)
+			note_skipped(&prev, now.mono, r.skipped, interval);
+		while (ticker_wait(&ticker) && !interrupted)
+			;
+		if (interrupted)
+			break;
+		stamp_now(&next.at);
+		load(&next.s, v, cgroups);
+		report(&next, &prev, v, &r);
+		r.first = false;
+		if (reports || !average)	/* the first read is kept for the average */
+			snapshot_free(&prev.s);
+		prev = next;
+	}
+	if (average && reports) {
+		r.average = true;
+		r.skipped = 0;
+		report(&prev, first, v, &r);
+	}
+	if (reports)
+		snapshot_free(&prev.s);
+	if (!reports || average)
+		snapshot_free(&first->s);
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -259,9 +364,10 @@ int cmd_show(int argc, char **argv)
 	int total = -1;		/* --total 1, --no-total 0; -1: on a terminal */
 	const char *color = NULL;	/* auto */
 	struct name_list cgroups = { 0 };
-	struct snapshot s, next;
+	struct snapshot since;
+	struct reading first;	/* the table; with -i, the first read */
 	double interval = 0;
-	long count = 0, i;
+	long count = 0;
 	int opt;
 
 	optind = 1;
@@ -354,38 +460,25 @@ int cmd_show(int argc, char **argv)
 	if (v.columns && v.print.format == FORMAT_JSON)
 		fatal(EXIT_USAGE, "show: --columns is for the table and TSV: JSON has every column");
 
-	load(&s, &v, &cgroups);
+	stamp_now(&first.at);
+	load(&first.s, &v, &cgroups);
 	if (v.columns)
-		parse_columns(&s, v.columns, &v.print);
+		parse_columns(&first.s, v.columns, &v.print);
 	if (has_column(&v.print, COL_AGE) && strcmp(cowstat_proc_path, COWSTAT_PROC))
 		fatal(EXIT_USAGE, "--columns age: %s is a saved table, with no now to age its tasks from; use start",
 		      cowstat_proc_path);
 	if (cgroups.n)
 		v.filter.cgroups = cgroup_subtrees(&cgroups);
-	/* pidstat's way: what happened in each interval, COUNT times or until killed */
-	for (i = 0; interval > 0 && (!count || i < count); i++) {
-		struct timespec ts = {
-			.tv_sec = (time_t)interval,
-			.tv_nsec = (long)((interval - (time_t)interval) * 1e9),
-		};
-
-		while (nanosleep(&ts, &ts) && errno == EINTR)
-			;
-		load(&next, &v, &cgroups);
-		if (i && v.print.format != FORMAT_JSON)
-			putchar('\n');
-		show_rows(&next, &s, &v);
-		fflush(stdout);
-		snapshot_free(&s);
-		s = next;
+	if (interval > 0) {
+		show_intervals(&first, &v, &cgroups, interval, count);
+	} else {
+		if (v.since)
+			load_since(&since, &v);
+		show_rows(&first.s, v.since ? &since : NULL, &v);
+		if (v.since)
+			snapshot_free(&since);
+		snapshot_free(&first.s);
 	}
-	if (v.since)
-		load_since(&next, &v);
-	if (interval <= 0)
-		show_rows(&s, v.since ? &next : NULL, &v);
-	if (v.since)
-		snapshot_free(&next);
-	snapshot_free(&s);
 	row_filter_free(&v.filter);
 	free(cgroups.names);
 	return EXIT_OK;

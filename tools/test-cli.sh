@@ -277,46 +277,140 @@ expect show_no_header_no_total $'11\t11\t10\t0\tR\t7\tcat\n10\t10\t1\t0\tX\t3\ts
 expect show_table_no_header "$(printf '%7s %7s %7s %5s %5s %2s %s\n' 11 11 10 0 R 7 cat 10 10 1 0 X 3 sh total - - - - 10 -)" \
 	"$cowstat" show -H --total --no-header -f "$tmp/faults.tab"
 
-# top -p: only the tasks of the listed processes; -p 0 and -p x refused.
-top_head=$'cowstat top - 2 tasks, 0/s copied, 0 dropped\n'
+# top -b shows what the screen shows: the rows that faulted since the read
+# before, none between two reads of a table that did not change.
 top_cols="$(printf '%7s %7s %10s %10s %10s %10s %s' pid tgid faults/s copies/s copied/s copied comm)"
-expect top_pid "$top_head
-$top_cols
-$(printf '%7s %7s %10s %10s %10s %10s %s' 11 11 0 0 0 0 cat)" \
-	"$cowstat" top -b -n 1 -d 0.1 -p 11 -f "$tmp/faults.tab"
-expect top_pids "$top_head
-$top_cols
-$(printf '%7s %7s %10s %10s %10s %10s %s\n' 10 10 0 0 0 0 sh 11 11 0 0 0 0 cat)" \
-	"$cowstat" top -b -n 1 -d 0.1 -p 11,10 -f "$tmp/faults.tab"
+expect top_batch_idle "cowstat top - HH:MM:SS, 0/s copied, 0 dropped
+Tasks: 0 faulting, 2 total
+
+$top_cols" bash -c "'$cowstat' top -b -n 1 -d 0.1 -f '$tmp/faults.tab' |
+	sed '1s/ - [0-2][0-9]:[0-5][0-9]:[0-5][0-9],/ - HH:MM:SS,/'"
 expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647" \
 	"$cowstat" top -b -p 0 -f "$tmp/faults.tab"
 
-# show -i: what each task did in the interval.  Between the two reads the
-# table changes: task 11 faulted twice more, 12 is new, 10 idle.
-feed()	# FROM TO FIFO CMD...: CMD's first read of FIFO gets FROM, its second TO
-{
-	local from=$1 to=$2 fifo=$3 pid i; shift 3
+# show -i: what each task did in the interval, per second.  Between the two
+# reads the table changes: task 11 faulted twice more, 12 is new, 10 idle.
+feed_tables()	# FIFO TABLE[@DELAY]... -- CMD...: CMD's reads of FIFO get each
+{		# TABLE in turn, DELAY seconds after the read before it ended
+	local fifo=$1 tables=() pid i t; shift
+	while [ "$1" != -- ]; do tables+=("$1"); shift; done
+	shift
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	"$@" &
 	pid=$!
-	cat "$from" > "$fifo"
-	# TO only once CMD has closed the FIFO, or its first read would go on
-	for ((i = 0; i < 3000; i++)); do
-		readlink /proc/$pid/fd/* 2> /dev/null | grep -qxF "$fifo" || break
-		sleep 0.01
+	for t in "${tables[@]}"; do
+		[ "$t" = "${t%@*}" ] || sleep "${t##*@}"
+		timeout 60 sh -c 'cat "$1" > "$2"' _ "${t%@*}" "$fifo"
+		# the next only once CMD has closed the FIFO, or this read would go on
+		for ((i = 0; i < 3000; i++)); do
+			readlink /proc/$pid/fd/* 2> /dev/null | grep -qxF "$fifo" || break
+			sleep 0.01
+		done
 	done
-	cat "$to" > "$fifo"
 	wait $pid
 }
-table later.tab "$V" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' $'11\t11\t10\t0\t200\tR\t9\tcat' \
-	$'12\t12\t1\t0\t300\tR\t4\tnew'
-expect show_interval $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\n12\t12\t1\t0\tR\t4\tnew\n11\t11\t10\t0\tR\t2\tcat' \
+feed()	# FROM TO FIFO CMD...: CMD's first read of FIFO gets FROM, its second TO
+{
+	feed_tables "$3" "$1" "$2" -- "${@:4}"
+}
+# stamped CMD...: CMD's output, its stamps and its rates other than 0 masked
+# (HH:MM:SS, T, R): they depend on the clock; the rest is exact
+stamped()
+{
+	"$@" | perl -pe 's/^\d\d:\d\d:\d\d(?= |$)/HH:MM:SS/;
+		s/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z(?=\t)/T/;
+		s/(?<=[ \t])(?!0\.00(?:[ \t]|$))\d+\.\d\d(?=[ \t]|$)/R/g'
+}
+table later.tab "${V/dropped=0/dropped=3}" "$HF" $'10\t10\t1\t0\t100\tX\t3\tsh' \
+	$'11\t11\t10\t0\t200\tR\t9\tcat' $'12\t12\t1\t0\t300\tR\t4\tnew'
+expect show_interval $'time\tpid\ttgid\tppid\tuid\tstate\tfaults/s\tcomm\nT\t12\t12\t1\t0\tR\tR\tnew\nT\t11\t11\t10\t0\tR\tR\tcat' \
+	stamped feed "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 0.1 1 -f "$tmp/live.tab"
+expect_rc show_interval_says_dropped 0 "cowstat: show: 3 faults dropped in this interval (not recorded: the table was full" \
 	feed "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" "$cowstat" show -i 0.1 1 -f "$tmp/live.tab"
-expect show_interval_idle $'pid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-\n\npid\ttgid\tppid\tuid\tstate\tfaults\tcomm\ntotal\t-\t-\t-\t-\t0\t-' \
-	"$cowstat" show --total -i 0.1 2 -f "$tmp/faults.tab"
+expect show_interval_idle $'time\tpid\ttgid\tppid\tuid\tstate\tfaults/s\tcomm\nT\ttotal\t-\t-\t-\t-\t0.00\t-\nT\ttotal\t-\t-\t-\t-\t0.00\t-' \
+	stamped "$cowstat" show --total -i 0.1 2 -f "$tmp/faults.tab"
 expect_rc show_interval_count_junk 2 "show: COUNT 2x: expected a whole number" \
 	"$cowstat" show -i 1 2x -f "$tmp/faults.tab"
+# JSON: a line per interval, stamped, with the increases as counted and the
+# rates over the elapsed time measured, and dropped's rise in the interval.
+interval_json()	# the lines of show -i -j on stdin, checked, then their figures
+{
+	python3 -c '
+import json, re, sys
+for first, line in enumerate(sys.stdin, 1):
+    d, first = json.loads(line), first == 1
+    assert list(d)[:8] == ["time", "monotonic_ns", "elapsed_ns", "interval", "skipped",
+                           "dropped", "version", "page_size"], list(d)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d["time"]), d["time"]
+    for r in d["rows"] + ([d["totals"]] if "totals" in d else []):
+        for c, rate in r["per_second"].items():
+            want = float("%.3f" % (r[c] * 1e9 / d["elapsed_ns"]))
+            assert rate == want, (c, r[c], d["elapsed_ns"], rate, want)
+    # wakes at or after its deadline, the first read at deadline 0
+    on_time = d["elapsed_ns"] >= (d["skipped"] + 1) * round(d["interval"] * 1e9)
+    print(on_time if first else d["elapsed_ns"] > 0, d["dropped"],
+          json.dumps([[r.get("pid", r.get("cgroup_id"))] +
+                      [r[c] for c in r["per_second"]] for r in d["rows"]]))'
+}
+expect show_interval_json "True 3 [[12, 4], [11, 2]]" bash -c "$(declare -f feed feed_tables interval_json)
+	feed '$tmp/faults.tab' '$tmp/later.tab' '$tmp/live.tab' '$cowstat' show -j -i 0.1 1 -f '$tmp/live.tab' | interval_json"
+# The table: pidstat's time of day on every line; after one interval, the
+# Average block holds the same rows, as it covers the same time.
+average_is_the_interval()	# CMD...: the masked header, if so
+{
+	local out
+	out=$("$@")
+	diff <(sed -n '/^$/q; s/^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] //p' <<< "$out") \
+		<(sed -n 's/^Average: //p' <<< "$out") | sed 's/^/# /'
+	head -n 1 <<< "$out" | sed 's/^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] /HH:MM:SS /'
+}
+expect show_interval_table_average "HH:MM:SS pid tgid ppid uid state faults/s comm" \
+	average_is_the_interval feed "$tmp/faults.tab" "$tmp/later.tab" "$tmp/live.tab" \
+	"$cowstat" show -H -i 0.1 1 -f "$tmp/live.tab"
+# Deadlines: read k is due at the first read's time + k intervals, however
+# long a read takes.  The third read here waits 1.3 s for its table, so
+# the deadline after it has passed: skipped, and said, and the next report
+# is back on the grid.
+on_deadlines()	# the lines of show -i -j on stdin: each report's deadline, and skips
+{
+	python3 -c '
+import json, sys
+lines = [json.loads(line) for line in sys.stdin]
+start = lines[0]["monotonic_ns"] - lines[0]["elapsed_ns"]
+period = lines[0]["interval"] * 1e9
+k, then, out = 0, start, []
+for d in lines:
+    late = (d["monotonic_ns"] - start) / period
+    on_grid = abs(late - round(late)) < 0.2
+    # rates over the time measured since the read before, skipped ones too
+    measured = d["elapsed_ns"] == d["monotonic_ns"] - then
+    out.append("%s/%s" % (round(late) - k - 1 == d["skipped"] and on_grid and measured,
+                          d["skipped"] > 0))
+    k, then = round(late), d["monotonic_ns"]
+print(" ".join(out))'
+}
+expect show_interval_on_deadlines "True/False True/False True/True" bash -c "$(declare -f feed_tables on_deadlines)
+	feed_tables '$tmp/live.tab' '$tmp/faults.tab' '$tmp/later.tab' '$tmp/faults.tab@1.3' '$tmp/later.tab' -- \
+		'$cowstat' show -j -i 0.5 3 -f '$tmp/live.tab' 2> '$tmp/skip.err' | on_deadlines"
+# Interrupted, as pidstat: the reports so far, then their Average, exit 0.
+interrupted()	# the table of show -i until a SIGINT after its first report
+{
+	local out=$tmp/interrupted pid i
+	"$cowstat" show -H --total -i 0.1 -f "$tmp/faults.tab" > "$out" &
+	pid=$!
+	for ((i = 0; i < 3000; i++)); do [ -s "$out" ] && break; sleep 0.01; done
+	kill -INT $pid
+	wait $pid
+	echo "exit $?"
+	grep -c '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9] total ' "$out" | sed 's/^[1-9][0-9]*$/reports/'
+	sed -n '/^Average:/p' "$out"
+}
+expect show_interval_interrupted_averages "exit 0
+reports
+Average:   pid tgid ppid uid state comm
+Average: total    -    -   -     - -" interrupted
+expect show_interval_says_skipped 1 grep -c "longer than the interval of 0.5 s: [0-9]* intervals* skipped, the next report covers" "$tmp/skip.err"
 
 # --by-comm: the tasks of each name summed, sorted like any view.
 expect show_by_comm $'tasks\tstate\tfaults\tcopies\tbytes\tcomm
@@ -389,22 +483,46 @@ expect_rc run_attach_no_such_pid 125 "--pid 2147483647: No such process" \
 	"$cowstat" run -p 2147483647 -f "$tmp/faults.tab"
 expect_rc run_pid_and_command 125 "usage: cowstat run" "$cowstat" run -p 1 -f "$tmp/faults.tab" -- true
 
-# top -s and -P: the order of a refresh whose rates come from a table that
-# changed since the first read; task 12 is a thread of process 11.
+# top -s, -P and -p: the rows of a refresh whose rates come from a table
+# that changed since the first read; task 12 is a thread of process 11
+# that faulted, 13 one that did not.  The header counts the rows that
+# faulted (those shown), those -p selected, and all.
 H3=$'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm'
 table rate1.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t3\t1\t4096\tsh' $'11\t11\t1\t0\t2\tR\t7\t7\t28672\tcat' \
-	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat'
+	$'12\t11\t1\t0\t3\tR\t1\t0\t0\tcat' $'13\t11\t1\t0\t4\tR\t2\t0\t0\tcat'
 table rate2.tab "$V" "$H3" $'10\t10\t1\t0\t1\tR\t13\t2\t8192\tsh' $'11\t11\t1\t0\t2\tR\t9\t9\t36864\tcat' \
-	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat'
+	$'12\t11\t1\t0\t3\tR\t6\t0\t0\tcat' $'13\t11\t1\t0\t4\tR\t2\t0\t0\tcat'
 top_order()	# TOP-OPTION...: the first column of a refresh's rows
 {
 	feed "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
 		"$cowstat" top -b -n 1 -d 0.1 -f "$tmp/live.tab" "$@" |
-		awk 'NR > 3 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
+		awk 'NR > 4 && NF { printf "%s%s", s, $1 "/" $2; s = " " }'
 }
 expect top_sort_bytes "11/11 10/10 12/11" top_order
 expect top_sort_faults "10/10 12/11 11/11" top_order -s faults
-expect top_by_process "10/1 11/2" top_order -P -s faults
+expect top_by_process "10/1 11/3" top_order -P -s faults
+top_view()	# TOP-OPTION...: the header's counts, and each row's first two
+{		# columns and copied total
+	feed "$tmp/rate1.tab" "$tmp/rate2.tab" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 0.1 -f "$tmp/live.tab" "$@" |
+		awk 'NR == 2 { print } NR > 4 && NF { print $1 "/" $2 "/" $6 }'
+}
+expect top_counts_all "Tasks: 3 faulting, 4 total
+11/11/36K
+10/10/8.0K
+12/11/0" top_view
+expect top_pid "Tasks: 2 faulting, 3 selected, 4 total
+11/11/36K
+12/11/0" top_view -p 11
+expect top_pids "Tasks: 3 faulting, 4 selected, 4 total
+11/11/36K
+10/10/8.0K
+12/11/0" top_view -p 11,10
+expect top_by_process_counts "Processes: 2 faulting, 2 total
+11/3/36K
+10/1/8.0K" top_view -P
+expect top_by_process_pid_counts "Processes: 1 faulting, 1 selected, 2 total
+10/1/8.0K" top_view -P -p 10
 expect_rc top_sort_unknown 2 "--sort x: expected bytes, copies or faults" \
 	"$cowstat" top -b -s x -f "$tmp/faults.tab"
 
@@ -476,10 +594,13 @@ print(json.dumps({k: d[k] for k in ("version", "cgroups", "capacity", "evicted")
 	< <("$cowstat" show -j --total -G -g /system.slice --cgroups-file "$tmp/cgroups.tab")
 table cgroups2.tab "$VC" "$HC" "$(row "$A" 2 13 10 40960)" "$(row "$B" 2 9 3 12288)" \
 	"$(row "$U" 4 20 3 12288)" "$(row "$gone" 1 2 2 8192)"
-expect show_by_cgroup_interval "$(row cgroup_id tasks faults copies bytes cgroup)
-$(row "$B" 1 4 2 8192 /system.slice/b.service)" \
-	feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
+expect show_by_cgroup_interval "$(row time cgroup_id tasks/s faults/s copies/s bytes/s cgroup)
+$(row T "$B" R R R R /system.slice/b.service)" \
+	stamped feed "$tmp/cgroups.tab" "$tmp/cgroups2.tab" "$tmp/live.tab" \
 	"$cowstat" show -G -i 0.1 1 --cgroups-file "$tmp/live.tab"
+expect show_by_cgroup_interval_json "True 0 [[$B, 1, 4, 2, 8192]]" bash -c "$(declare -f feed feed_tables interval_json)
+	feed '$tmp/cgroups.tab' '$tmp/cgroups2.tab' '$tmp/live.tab' \
+		'$cowstat' show -G -j -i 0.1 1 --cgroups-file '$tmp/live.tab' | interval_json"
 
 # -G with only a saved task table: its rows summed per cgroup, a task that
 # moved counted in each of its cgroups, as /proc/cowstat_cgroups does.
@@ -560,28 +681,31 @@ print(json.dumps([[r["node"], r["policy"]] for r in d["rows"]][:1] + [[d["totals
 	< <("$cowstat" show -j --total -s comm -f "$tmp/v3.tab" 2> /dev/null)
 
 # top --by-cgroup: rates per cgroup id, from the per-cgroup table; equal
-# rates in the order of the ids.
-expect top_by_cgroup "cowstat top - 4 cgroups, 0/s copied, 0 dropped
-
-$(printf '%9s %7s %10s %10s %10s %10s %s' cgroup_id tasks faults/s copies/s copied/s copied cgroup)
-$(printf '%9s %7s %10s %10s %10s %10s %s\n' "$A" 2 0 0 0 40K /system.slice/a.service \
-	"$B" 1 0 0 0 4.0K /system.slice/b.service "$U" 4 0 0 0 12K /user.slice/user-1000.slice \
-	"$gone" 1 0 0 0 8.0K "$gone (deleted)" | sort -n)" \
-	"$cowstat" top -b -n 1 -d 0.1 -G --cgroups-file "$tmp/cgroups.tab"
-expect top_by_cgroup_order "$B" bash -c "$(declare -f feed); feed '$tmp/cgroups.tab' '$tmp/cgroups2.tab' '$tmp/live.tab' \
-	'$cowstat' top -b -n 1 -d 0.1 -G --cgroups-file '$tmp/live.tab' | awk 'NR == 4 { print \$1 }'"
+# rates in the order of the ids.  Each cgroup faulted once (cgroups3), or
+# only b.service did, copying (cgroups2).
+table cgroups3.tab "$VC" "$HC" "$(row "$A" 2 14 10 40960)" "$(row "$B" 1 6 1 4096)" \
+	"$(row "$U" 4 21 3 12288)" "$(row "$gone" 1 3 2 8192)"
+top_cgroups()	# TO: the header's counts, and each row's id, tasks and copied total
+{
+	feed "$tmp/cgroups.tab" "$1" "$tmp/live.tab" \
+		"$cowstat" top -b -n 1 -d 0.1 -G --cgroups-file "$tmp/live.tab" |
+		awk 'NR == 2 { print } NR > 4 && NF { print $1 "/" $2 "/" $6 }'
+}
+expect top_by_cgroup "Cgroups: 4 faulting, 4 total
+$(printf '%s\n' "$A/2/40K" "$B/1/4.0K" "$U/4/12K" "$gone/1/8.0K" | sort -n)" top_cgroups "$tmp/cgroups3.tab"
+expect top_by_cgroup_order "Cgroups: 1 faulting, 4 total
+$B/2/12K" top_cgroups "$tmp/cgroups2.tab"
 expect_rc top_by_cgroup_no_pids 2 "top: --by-cgroup has no processes" \
 	"$cowstat" top -b -G -p 1 --cgroups-file "$tmp/cgroups.tab"
 # top per task: a task's rows summed on both sides; task 30 moved meanwhile.
 table move1.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" R 3 2 8192 sh)" "$(row 32 32 1 0 300 "$U" R 1 1 4096 bash)"
 table move2.tab "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 30 1 0 100 "$B" R 9 1 4096 sh)" \
 	"$(row 32 32 1 0 300 "$U" R 4 2 8192 bash)"
-expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
-	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 3 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
-expect show_interval_cgroup_a_task_moved_in "$(row pid tgid ppid uid state faults copies bytes comm)
-$(row 30 30 1 0 R 9 1 4096 sh)" \
-	feed "$tmp/move1.tab" "$tmp/move2.tab" "$tmp/live.tab" \
-	"$cowstat" show -i 0.1 1 -s faults -g /system.slice/b.service -f "$tmp/live.tab"
+expect top_moved_task_is_one_row "30/30 32/32" bash -c "$(declare -f feed feed_tables); feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' \
+	'$cowstat' top -b -n 1 -d 0.1 -s faults -f '$tmp/live.tab' | awk 'NR > 4 && NF { printf \"%s%s\", s, \$1 \"/\" \$2; s = \" \" }'"
+expect show_interval_cgroup_a_task_moved_in "True 0 [[30, 9, 1, 4096]]" bash -c "$(declare -f feed feed_tables interval_json)
+	feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' '$cowstat' show -j -i 0.1 1 -s faults \
+		-g /system.slice/b.service -f '$tmp/live.tab' | interval_json"
 
 # export: by cgroup by default, bounded by --max-series; by comm with -f alone.
 "$cowstat" export -p --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroup.prom"

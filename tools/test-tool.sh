@@ -3,8 +3,9 @@
 #
 # The cowstat tool against the real module, in a VM or on a host: every
 # workload with --check, run's attribution of exited grandchildren (and run
-# -p's, attached), the JSON and Prometheus outputs (a hostile comm too), top
-# in batch mode and on a terminal (q, Ctrl-C), reset, per-cgroup views (a
+# -p's, attached), the JSON and Prometheus outputs (a hostile comm too), show
+# -i's reports adding up to what workloads copied, top in batch mode (its
+# header counting its rows) and on a terminal (q, Ctrl-C), reset, per-cgroup views (a
 # subtree, run's cgroup, a reader in cgroup and pid namespaces), show
 # --since a saved table and --columns age, run's exact totals from a cgroup
 # of its own in a table too small for it (and its fallbacks, exit codes,
@@ -16,9 +17,9 @@ cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 29
+ktap_set_plan 31
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 29 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 31 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -96,6 +97,71 @@ else
 fi
 
 ktap_test_result top_batch bash -c "'$cowstat' top -b -n 2 -d 0.2 | grep -q 'cowstat top'"
+
+# show -i over three runs of the zero workload, half a second apart, under a
+# name of their own: each measured child copies 64 zero pages.  The runs
+# start after the first report (so after the first read) and end before
+# the last.  The reports' increases add up, exactly, to the rows' whole
+# counts read afterwards, and the children's zero copies to 3 x 64; each
+# report is stamped later than the one before, on the deadline grid.
+interval_adds_up()
+{
+	local name=cowwl$$ out=/tmp/interval.$$ rc pid i n
+	ln -sf "$cowstat" /tmp/$name
+	"$cowstat" show -j -i 0.5 -c $name > $out &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do [ -s $out ] && break; sleep 0.1; done
+	for i in 1 2 3; do
+		/tmp/$name workload zero --pages 64 > /dev/null || return 1
+		sleep 0.5
+	done
+	n=$(wc -l < $out)
+	for ((i = 0; i < 600; i++)); do [ "$(wc -l < $out)" -ge $((n + 2)) ] && break; sleep 0.1; done
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	"$cowstat" show -j -c $name | python3 -c '
+import json, re, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+whole = json.load(sys.stdin)["rows"]
+pids = {r["pid"] for r in whole}
+summed = {}
+for d in lines:
+    for r in d["rows"]:
+        summed[r["pid"]] = summed.get(r["pid"], 0) + r["zero"]
+children = sum(summed.get(r["pid"], 0) for r in whole if r["ppid"] in pids)
+stamps = [d["monotonic_ns"] for d in lines]
+start, period = stamps[0] - lines[0]["elapsed_ns"], lines[0]["interval"] * 1e9
+grid = all(abs((t - start) / period - round((t - start) / period)) < 0.2 for t in stamps)
+ok = (summed == {r["pid"]: r["zero"] for r in whole if r["zero"]} and children == 3 * 64 and
+      len(whole) == 6 and sorted(stamps) == stamps and len(set(stamps)) == len(stamps) and
+      sorted(d["time"] for d in lines) == [d["time"] for d in lines] and grid and
+      all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", d["time"]) for d in lines))
+print("# %d reports, zero copies per task %s, children %d, whole %s, grid %s" % (
+      len(lines), summed, children, {r["pid"]: r["zero"] for r in whole}, grid))
+sys.exit(0 if ok else 1)' $out && [ $rc = 0 ]
+	rc=$?
+	rm -f $out /tmp/$name
+	return $rc
+}
+ktap_test_result show_interval_adds_up interval_adds_up
+
+# top -b -n 1 while workloads copy: its header counts the rows it prints,
+# per task and per process.
+top_counts_its_rows()
+{
+	local out n rows by
+	for by in "" -P; do
+		(for i in $(seq 10); do "$cowstat" workload zero --pages 64 > /dev/null; done) &
+		out=$("$cowstat" top -b -n 1 -d 1 $by)
+		wait
+		n=$(sed -n '2s/^[A-Za-z]*: \([0-9]*\) faulting, [0-9]* total$/\1/p' <<< "$out")
+		rows=$(awk 'NR > 4 && NF' <<< "$out" | wc -l)
+		echo "# top -b $by: $(sed -n 2p <<< "$out"), $rows rows"
+		[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" = "$rows" ] || return 1
+	done
+}
+ktap_test_result top_header_counts_its_rows top_counts_its_rows
 
 # top on a terminal (a pty from script(1)): the key $1 ends it with status
 # 0, and the terminal's modes are as they were before.  bash runs it: on a

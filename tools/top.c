@@ -2,8 +2,8 @@
 /*
  * cowstat top: a live view, refreshed every second, of the tasks (or the
  * cgroups) copying the most, with rates.  q or Ctrl-C quits and restores
- * the terminal.  Without a terminal (or with --batch) it prints one table
- * per refresh.
+ * the terminal.  Without a terminal (or with --batch) it prints what the
+ * screen would show, every row, once per refresh.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -56,14 +56,6 @@ static void setup_terminal(void)
 	raw.c_cc[VTIME] = 0;
 	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 	fputs("\033[?1049h\033[?25l", stdout);	/* alternate screen, cursor off */
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* -s: the rate rows are ordered by, largest first. */
@@ -121,12 +113,12 @@ static int merge_rates(const struct snapshot *s, struct rate *rates, int n)
 
 /*
  * The tasks (or cgroups) of @cur with their rates since @prev (NULL: none
- * yet) over @dt seconds, into @rates, largest bytes/s first; only those
+ * yet), @elapsed ns before, into @rates, largest bytes/s first; only those
  * that faulted unless @all.  Returns the count.  O(n log n): the previous
  * rows are looked up in a sorted index, not scanned once per row.
  */
-int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt, bool all,
-	      struct rate *rates)
+int top_rates(const struct snapshot *cur, const struct snapshot *prev, uint64_t elapsed,
+	      bool all, struct rate *rates)
 {
 	int cb = cowstat_col(&cur->t, "bytes"), cc = cowstat_col(&cur->t, "copies");
 	int cf = cowstat_col(&cur->t, "faults"), r, n = 0, all_rows;
@@ -141,9 +133,9 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, double dt
 		x->t = rows[r];
 		d = x->t;
 		tally_since(cur, &d, prev, tally_find(index, &x->t));
-		x->bytes_s = cb >= 0 ? d.v[cb] / dt : 0;
-		x->copies_s = cc >= 0 ? d.v[cc] / dt : 0;
-		x->faults_s = cf >= 0 ? d.v[cf] / dt : 0;
+		x->bytes_s = cb >= 0 ? per_second(d.v[cb], elapsed) : 0;
+		x->copies_s = cc >= 0 ? per_second(d.v[cc], elapsed) : 0;
+		x->faults_s = cf >= 0 ? per_second(d.v[cf], elapsed) : 0;
 		if (x->faults_s > 0 || all)
 			n++;
 	}
@@ -170,37 +162,75 @@ static bool wanted(const struct tally *t)
 	return !npids;
 }
 
-static void draw(const struct snapshot *cur, const struct snapshot *prev, double dt,
-		 int lines, bool live)
+static int by_tgid_only(const void *pa, const void *pb)
 {
-	struct rate *rates = xmalloc((cur->t.nrows + 1) * sizeof(*rates));
-	int cb = cowstat_col(&cur->t, "bytes"), r, n, kept = 0;
-	int tasks = cowstat_col(&cur->t, "tasks");
+	pid_t a = *(const pid_t *)pa, b = *(const pid_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* How many processes the @n tasks of @rates belong to. */
+static int count_processes(const struct rate *rates, int n)
+{
+	pid_t *tgids = xmalloc((n + 1) * sizeof(*tgids));
+	int i, count = 0;
+
+	for (i = 0; i < n; i++)
+		tgids[i] = rates[i].t.tgid;
+	qsort(tgids, n, sizeof(*tgids), by_tgid_only);
+	for (i = 0; i < n; i++)
+		count += !i || tgids[i] != tgids[i - 1];
+	free(tgids);
+	return count;
+}
+
+/*
+ * A refresh: the rates from @prev to @cur of the rows -p selects that
+ * faulted, the same whether on a screen of @lines or in batch mode, and a
+ * header that counts them, the rows selected and all rows, as top's
+ * "Tasks:" line does.
+ */
+static void draw(const struct reading *cur, const struct reading *prev, int lines, bool live)
+{
+	const struct snapshot *s = &cur->s;
+	struct rate *rates = xmalloc((s->t.nrows + 1) * sizeof(*rates));
+	int cb = cowstat_col(&s->t, "bytes"), tasks = cowstat_col(&s->t, "tasks");
+	int r, n, total, selected = 0, faulting = 0;
 	char *name = xmalloc(CGROUP_PATH_ESCAPED_MAX);
 	double total_bytes = 0;
-	char a[16], b[16];
+	char a[16], b[16], when[16];
 
-	n = top_rates(cur, prev, dt, !live, rates);
-	for (r = 0; r < n; r++) {
-		if (!wanted(&rates[r].t))
+	n = top_rates(s, &prev->s, cur->at.mono - prev->at.mono, true, rates);
+	total = by_process ? count_processes(rates, n) : n;
+	for (r = 0; r < n; r++)
+		if (wanted(&rates[r].t))
+			rates[selected++] = rates[r];
+	if (by_process)
+		selected = merge_rates(s, rates, selected);
+	for (r = 0; r < selected; r++) {
+		if (rates[r].faults_s <= 0)
 			continue;
 		total_bytes += rates[r].bytes_s;
-		rates[kept++] = rates[r];
+		rates[faulting++] = rates[r];
 	}
-	n = by_process ? merge_rates(cur, rates, kept) : kept;
 	if (live)
 		fputs("\033[H\033[2J", stdout);
 	human_bytes((uint64_t)total_bytes, a, sizeof(a));
-	printf("cowstat top - %d %s, %s/s copied, %lld dropped%s\n\n", cur->t.nrows,
-	       by_cgroup ? "cgroups" : "tasks", a, cowstat_version_field(&cur->t, "dropped"),
-	       live ? "   (q to quit)" : "");
+	stamp_local(&cur->at, when, sizeof(when));
+	printf("cowstat top - %s, %s/s copied, %lld dropped%s\n", when, a,
+	       cowstat_version_field(&s->t, "dropped"), live ? "   (q to quit)" : "");
+	printf("%s: %d faulting, ", by_cgroup ? "Cgroups" : by_process ? "Processes" : "Tasks",
+	       faulting);
+	if (npids)
+		printf("%d selected, ", selected);
+	printf("%d total\n\n", total);
 	if (by_cgroup)
 		printf("%9s %7s", "cgroup_id", "tasks");
 	else
 		printf("%7s %7s", by_process ? "tgid" : "pid", by_process ? "threads" : "tgid");
 	printf(" %10s %10s %10s %10s %s\n", "faults/s", "copies/s", "copied/s", "copied",
 	       by_cgroup ? "cgroup" : "comm");
-	for (r = 0; r < n && r < lines - 4; r++) {
+	for (r = 0; r < faulting && r < lines - 5; r++) {
 		const struct tally *t = &rates[r].t;
 
 		human_bytes((uint64_t)rates[r].bytes_s, a, sizeof(a));
@@ -238,11 +268,13 @@ static void usage(FILE *f)
 "usage: cowstat top [options]\n"
 "\n"
 "Live view of the tasks (or cgroups) copying the most, refreshed every second.\n"
-"q or Ctrl-C quits.\n"
+"q or Ctrl-C quits.  The header counts the rows: those that faulted since the\n"
+"refresh before, those -p selected, and all.\n"
 "\n"
 "  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
 "  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
-"  -b, --batch          plain tables, one per refresh, no screen control\n"
+"  -b, --batch          the screen's header and rows as text, every row,\n"
+"                       a refresh after another, no screen control\n"
 "  -p, --pid PID[,PID]  only these processes (their threads) or tasks, up to 20\n"
 "  -s, --sort KEY       bytes, copies or faults per second   (default: bytes)\n"
 "  -P, --by-process     one row per process, its threads summed\n"
@@ -271,11 +303,13 @@ int cmd_top(int argc, char **argv)
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	struct snapshot prev, cur;
-	bool live = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO), have_prev = false;
+	bool live = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	struct reading prev, cur;
+	struct ticker ticker;
 	struct sigaction sa;
 	struct winsize ws;
-	double delay = 1, t_prev, t_cur;
+	struct stamp now;
+	double delay = 1;
 	long iterations = -1, i;
 	int opt, lines = 24;
 	char *p;
@@ -330,9 +364,9 @@ int cmd_top(int argc, char **argv)
 	if (by_cgroup && (npids || by_process))
 		fatal(EXIT_USAGE, "top: --by-cgroup has no processes for --pid or --by-process");
 
-	load(&prev);	/* fails with a clear message before touching the tty */
-	t_prev = now_s();
-	have_prev = true;
+	stamp_now(&prev.at);
+	load(&prev.s);	/* fails with a clear message before touching the tty */
+	ticker_start(&ticker, prev.at.mono, delay);	/* refresh k: k delays after */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -343,21 +377,26 @@ int cmd_top(int argc, char **argv)
 	for (i = 0; !stop && (iterations < 0 || i < iterations); i++) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 
-		if (poll(live ? &pfd : NULL, live ? 1 : 0, (int)(delay * 1000)) > 0 &&
+		stamp_now(&now);
+		/* a key refreshed early: the deadline it came before still holds */
+		if (now.mono >= deadline_at(ticker.start, ticker.period, ticker.k))
+			ticker_advance(&ticker, now.mono);
+		if (live && poll(&pfd, 1, ticker_ms_left(&ticker, now.mono)) > 0 &&
 		    read(STDIN_FILENO, &key, 1) == 1 && (key == 'q' || key == 'Q'))
 			break;
+		while (!live && ticker_wait(&ticker) && !stop)
+			;
 		if (stop)
 			break;
-		load(&cur);
-		t_cur = now_s();
-		if (live && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 5)
+		stamp_now(&cur.at);
+		load(&cur.s);
+		if (live && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 6)
 			lines = ws.ws_row;
-		draw(&cur, have_prev ? &prev : NULL, t_cur - t_prev, live ? lines : 1 << 30, live);
-		snapshot_free(&prev);
+		draw(&cur, &prev, live ? lines : INT_MAX, live);
+		snapshot_free(&prev.s);
 		prev = cur;
-		t_prev = t_cur;
 	}
-	snapshot_free(&prev);
+	snapshot_free(&prev.s);
 	restore_terminal();
 	return EXIT_OK;
 }

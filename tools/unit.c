@@ -26,6 +26,8 @@ static void ok(int cond, const char *name)
 	printf("%sok %d %s\n", cond ? "" : "not ", nr, name);
 }
 
+#define NSEC	1000000000ull	/* a second, in ns */
+
 #define V1 "cowstat 1 tasks=3 capacity=32768 dropped=7 evicted=0 page_size=4096 probes=do_wp_page,wp_page_reuse\n"
 #define H1 "pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\treuses\tshared\tunshare\tother\tzero\tksm\tthp\thugetlb\tremote\tbytes\tcomm\n"
 
@@ -438,7 +440,7 @@ static void test_format2_cgroups(void)
 	ok(!is_counter_col(&s, s.col_cgroup) && is_counter_col(&s, tasks),
 	   "cowstat_cgroups: cgroup is an id, tasks a counter");
 	snapshot_parse(&next, dup_text(later), strlen(later));
-	n = top_rates(&next, &s, 2.0, false, rates);
+	n = top_rates(&next, &s, 2 * NSEC, false, rates);
 	ok(n == 2 && rates[0].t.cgroup == 8 && rates[0].faults_s == 2 && rates[0].bytes_s == 4096 &&
 	   rates[1].t.cgroup == 10 && rates[1].faults_s == 1,
 	   "top --by-cgroup: rates per cgroup id, a new cgroup counted from 0");
@@ -498,7 +500,7 @@ static void test_format2_since(void)
 
 	snapshot_parse(&prev, dup_text(before), strlen(before));
 	snapshot_parse(&s, dup_text(moved), strlen(moved));
-	n = top_rates(&s, &prev, 1.0, true, rates);
+	n = top_rates(&s, &prev, NSEC, true, rates);
 	ok(n == 3 && rates[1].t.pid == 10 && rates[1].faults_s == 5 && rates[1].copies_s == 1,
 	   "a task that moved: its delta is the sum of its rows less what it had");
 	snapshot_free(&s);
@@ -604,7 +606,7 @@ static void test_top_rates(void)
 	make_table(&prev, 1, 1000);
 	make_table(&cur, 1, 10);
 	rates = xmalloc(sizeof(*rates));
-	n = top_rates(&cur, &prev, 2.0, true, rates);
+	n = top_rates(&cur, &prev, 2 * NSEC, true, rates);
 	ok(n == 1 && rates[0].faults_s == 5 && rates[0].copies_s == 5 &&
 	   rates[0].bytes_s == 20480, "top: a counter that went down counts from 0");
 	printf("# faults/s %g copies/s %g bytes/s %g\n", rates[0].faults_s, rates[0].copies_s,
@@ -618,7 +620,7 @@ static void test_top_rates(void)
 	make_table(&cur, 32768, 200);
 	rates = xmalloc(32768 * sizeof(*rates));
 	t0 = cpu_seconds();
-	n = top_rates(&cur, &prev, 1.0, false, rates);
+	n = top_rates(&cur, &prev, NSEC, false, rates);
 	cpu = cpu_seconds() - t0;
 	ok(n == 32768 && rates[0].bytes_s == 100 * 4096 && rates[0].t.pid == 1001 &&
 	   rates[32767].t.pid == 2147483647, "top: 32768 rows, sorted, pids up to 2^31 - 1");
@@ -626,6 +628,163 @@ static void test_top_rates(void)
 	ok(cpu < 1.0, "top: rates of 32768 rows in under 1 s of CPU under ASan");
 	printf("# top_rates, 32768 rows: %.3f s CPU\n", cpu);
 	free(rates);
+	snapshot_free(&prev);
+	snapshot_free(&cur);
+}
+
+/* show -i and top: deadlines k are start + k * period; a late read skips ahead. */
+static void test_deadlines(void)
+{
+	struct ticker t = { .start = 1000, .period = 100, .k = 0 };
+	struct stamp woke;
+	long skipped[6];
+	bool on_time = true;
+	int i;
+
+	ok(deadline_at(1000, 100, 3) == 1300 && deadline_at(1, UINT64_MAX / 2, 3) == UINT64_MAX,
+	   "deadline k: start + k * period, saturated past 2^64 ns");
+	ok(seconds_ns(0.1) == 100000000 && seconds_ns(86400) == 86400 * NSEC,
+	   "interval seconds in ns: 0.1 and a day, exactly");
+	skipped[0] = ticker_advance(&t, 1050);	/* read 0 done at 1050: next 1 (1100) */
+	skipped[1] = ticker_advance(&t, 1199);	/* read 1 done at 1199: next 2 (1200) */
+	skipped[2] = ticker_advance(&t, 1350);	/* read 2 overran 3 (1300): next 4 (1400) */
+	ok(skipped[0] == 0 && skipped[1] == 0 && skipped[2] == 1 && t.k == 4,
+	   "a read that overruns the next deadline skips to the first ahead, and says 1");
+	skipped[3] = ticker_advance(&t, 1500);	/* done at 5's own time: 5 is still due */
+	skipped[4] = ticker_advance(&t, 1601);	/* 1 ns past 6: next 7 */
+	skipped[5] = ticker_advance(&t, 1950);	/* 8 and 9 passed, 10 is at 2000 */
+	ok(skipped[3] == 0 && skipped[4] == 1 && skipped[5] == 2 && t.k == 10,
+	   "a deadline due now is kept; 1 ns late skips it; several missed are counted");
+	ok(ticker_ms_left(&t, 1999) == 1 && ticker_ms_left(&t, 2000) == 0 &&
+	   ticker_ms_left(&t, 5000) == 0,
+	   "poll's timeout to deadline 10: milliseconds rounded up, 0 when due or past");
+	t.start = 0;
+	t.k = 1;
+	t.period = 2000001000;
+	ok(ticker_ms_left(&t, 0) == 2001 && ticker_ms_left(&t, 1000) == 2000,
+	   "poll's timeout of a deadline 2.000001 s ahead: 2001 ms");
+
+	/* the real clock: three deadlines 20 ms apart, none woken early */
+	stamp_now(&woke);
+	ticker_start(&t, woke.mono, 0.02);
+	for (i = 1; i <= 3; i++) {
+		t.k = i;
+		ticker_wait(&t);
+		stamp_now(&woke);
+		on_time = on_time && woke.mono >= deadline_at(t.start, t.period, i);
+	}
+	ok(on_time, "clock_nanosleep TIMER_ABSTIME wakes at the deadline, not before");
+}
+
+/* Stamps: ISO 8601 UTC for scripts, pidstat's time of day for people. */
+static void test_stamps(void)
+{
+	struct stamp at = { .wall = { .tv_sec = 1700000000, .tv_nsec = 999999999 } };
+	char buf[40];
+
+	stamp_utc(&at, buf, sizeof(buf));
+	ok(!strcmp(buf, "2023-11-14T22:13:20.999Z"), "ISO 8601 UTC, milliseconds cut, not rounded up");
+	stamp_local(&at, buf, sizeof(buf));
+	ok(!strcmp(buf, "22:13:20"), "the time of day, local (TZ=UTC): HH:MM:SS");
+}
+
+#define HR	"pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm\n"
+
+/*
+ * show -i's report of two reads 2 s apart: task 101 copied 5 pages, 102 is
+ * new with 1, 100 did nothing; dropped went from 7 to 10.
+ */
+static void test_interval_report(void)
+{
+	static const char before[] =
+		"cowstat 1 tasks=2 dropped=7 page_size=4096\n" HR
+		"100\t100\t1\t0\t5000\tX\t3\t1\t4096\tsh\n"
+		"101\t100\t1\t0\t5100\tR\t7\t2\t8192\tcat\n";
+	static const char after[] =
+		"cowstat 1 tasks=3 dropped=10 page_size=4096\n" HR
+		"100\t100\t1\t0\t5000\tX\t3\t1\t4096\tsh\n"
+		"101\t100\t1\t0\t5100\tR\t12\t7\t28672\tcat\n"
+		"102\t102\t101\t0\t5200\tR\t1\t1\t4096\tnew\n";
+	struct stamp at = { .wall = { .tv_sec = 1700000000, .tv_nsec = 123456789 },
+			    .mono = 7 * NSEC };
+	struct print_opts o = { .format = FORMAT_JSON, .human = true, .header = true };
+	struct rate_report r = { .at = &at, .elapsed = 2 * NSEC, .interval = 2, .first = true };
+	struct snapshot prev, cur;
+	struct tally_index *index;
+	struct tally rows[4];
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snapshot_parse(&prev, dup_text(before), strlen(before));
+	snapshot_parse(&cur, dup_text(after), strlen(after));
+	index = tally_index(&prev, NULL);
+	select_tallies(&cur, NULL, rows);
+	tally_since(&cur, &rows[1], &prev, tally_find(index, &rows[1]));
+	tally_since(&cur, &rows[2], &prev, tally_find(index, &rows[2]));
+	tally_index_free(index);
+	r.s = &cur;
+	r.rows = rows + 1;	/* 100 did nothing */
+	r.n = 2;
+	r.dropped = figure_rise(&cur, &prev, "dropped");
+	ok(r.dropped == 3 && figure_rise(&prev, &cur, "dropped") == 7 &&
+	   figure_rise(&cur, &prev, "evicted") == -1,
+	   "dropped's rise: 3; after a reset, from 0; unknown without the figure");
+	ok(per_second(5, 2 * NSEC) == 2.5 && per_second(1, 3 * NSEC) == 1.0 / 3 &&
+	   per_second(7, 0) == 0, "per second: the increase over the elapsed ns");
+
+	f = open_memstream(&mem, &len);
+	print_rates(f, &r, &o);
+	fclose(f);
+	ok(!strcmp(mem, "{\"time\":\"2023-11-14T22:13:20.123Z\",\"monotonic_ns\":7000000000,"
+		   "\"elapsed_ns\":2000000000,\"interval\":2,\"skipped\":0,\"dropped\":3,"
+		   "\"version\":1,\"page_size\":4096,\"rows\":["
+		   "{\"pid\":101,\"tgid\":100,\"ppid\":1,\"uid\":0,\"start\":5100,\"threads\":1,"
+		   "\"state\":\"R\",\"comm\":\"cat\",\"faults\":5,\"copies\":5,\"bytes\":20480,"
+		   "\"per_second\":{\"faults\":2.500,\"copies\":2.500,\"bytes\":10240.000}},"
+		   "{\"pid\":102,\"tgid\":102,\"ppid\":101,\"uid\":0,\"start\":5200,\"threads\":1,"
+		   "\"state\":\"R\",\"comm\":\"new\",\"faults\":1,\"copies\":1,\"bytes\":4096,"
+		   "\"per_second\":{\"faults\":0.500,\"copies\":0.500,\"bytes\":2048.000}}]}\n"),
+	   "show -i -j: a line per interval, stamped, increases and rates over 2 s");
+	free(mem);
+
+	o.format = FORMAT_TABLE;
+	o.total = true;
+	f = open_memstream(&mem, &len);
+	print_rates(f, &r, &o);
+	r.average = true;
+	r.first = false;
+	print_rates(f, &r, &o);
+	fclose(f);
+	ok(!strcmp(mem,
+		   "22:13:20   pid tgid ppid uid state faults/s copies/s bytes/s comm\n"
+		   "22:13:20   101  100    1   0     R     2.50     2.50     10K cat\n"
+		   "22:13:20   102  102  101   0     R     0.50     0.50    2.0K new\n"
+		   "22:13:20 total    -    -   -     -     3.00     3.00     12K -\n"
+		   "\n"
+		   "Average:   pid tgid ppid uid state faults/s copies/s bytes/s comm\n"
+		   "Average:   101  100    1   0     R     2.50     2.50     10K cat\n"
+		   "Average:   102  102  101   0     R     0.50     0.50    2.0K new\n"
+		   "Average: total    -    -   -     -     3.00     3.00     12K -\n"),
+	   "show -i table: pidstat's time of day on each line, rates, the Average block");
+	free(mem);
+
+	o.format = FORMAT_TSV;
+	o.total = false;
+	r.average = false;
+	r.first = true;
+	f = open_memstream(&mem, &len);
+	print_rates(f, &r, &o);
+	r.first = false;
+	print_rates(f, &r, &o);
+	fclose(f);
+	ok(!strcmp(mem, "time\tpid\ttgid\tppid\tuid\tstate\tfaults/s\tcopies/s\tbytes/s\tcomm\n"
+		   "2023-11-14T22:13:20.123Z\t101\t100\t1\t0\tR\t2.50\t2.50\t10240.00\tcat\n"
+		   "2023-11-14T22:13:20.123Z\t102\t102\t101\t0\tR\t0.50\t0.50\t2048.00\tnew\n"
+		   "2023-11-14T22:13:20.123Z\t101\t100\t1\t0\tR\t2.50\t2.50\t10240.00\tcat\n"
+		   "2023-11-14T22:13:20.123Z\t102\t102\t101\t0\tR\t0.50\t0.50\t2048.00\tnew\n"),
+	   "show -i TSV: one header, each row stamped in UTC, raw rates");
+	free(mem);
 	snapshot_free(&prev);
 	snapshot_free(&cur);
 }
@@ -666,6 +825,8 @@ int main(void)
 {
 	char *root = make_cgroup_tree();
 
+	setenv("TZ", "UTC", 1);		/* the time of day in tests: UTC's */
+	tzset();
 	printf("TAP version 13\n");
 	test_parse_sample();
 	test_odd_comms();
@@ -678,6 +839,9 @@ int main(void)
 	test_bad_tables();
 	test_crlf();
 	test_top_rates();
+	test_deadlines();
+	test_stamps();
+	test_interval_report();
 	test_format2_tasks();
 	test_format2_shared_parser();
 	test_format2_cgroups();
