@@ -183,13 +183,6 @@ struct cgroup_set *cgroup_subtrees(const struct name_list *paths);
 bool cgroup_set_has(const struct cgroup_set *set, uint64_t id);
 bool cgroup_of_pid(pid_t pid, char *out, size_t size);
 
-/* export.c, exposed for the unit tests */
-#define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
-void prometheus_label_value(const char *s, char *out, size_t size);
-void prometheus_label(FILE *f, const char *s);
-enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
-void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
-
 /* json-read.c: a table saved with show -j as its text, for --since */
 char *json_table_text(const char *json, size_t *len, char *error);
 
