@@ -90,13 +90,6 @@ struct rate_report {
 
 void print_rates(FILE *f, const struct rate_report *r, const struct print_opts *o);
 
-/* export.c, exposed for the unit tests */
-#define PROM_LABEL_MAX	256	/* a comm of 80 bytes, each as 3 */
-void prometheus_label_value(const char *s, char *out, size_t size);
-void prometheus_label(FILE *f, const char *s);
-enum series_by { SERIES_BY_CGROUP, SERIES_BY_COMM, SERIES_BY_TASK };
-void prometheus_write(const struct snapshot *s, enum series_by by, int max_series);
-
 #include <time.h>
 
 /* top.c, exposed for the unit tests */

@@ -1,51 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cowstat export --prometheus: the per-cgroup totals, or the table, in the
- * Prometheus text format, for node_exporter's textfile collector.  Every
- * per-cgroup, per-comm and per-task figure is a counter.
+ * cowstat export --prometheus: the table in the Prometheus text format,
+ * for node_exporter's textfile collector.
+ *
+ * A counter only goes up for one set of labels, until the module's load
+ * or reset (cowstat_reset_time_seconds), and a set of labels always means
+ * the same thing.  So per cgroup, series are keyed by the cgroup's id,
+ * which no other cgroup gets, with its path in cowstat_cgroup_info; per
+ * task, by pid, start and cgroup id, and a series ends when its row is
+ * evicted; per comm, the rows present are summed into gauges, since
+ * evicted rows leave them.  Nothing is summed into a series whose members
+ * change: a bound on the number of series refuses instead.  --state keeps
+ * what the module can still lose between exports (export-state.c).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "cowstat.h"
+#include "export.h"
 
-#define DEFAULT_MAX_SERIES	100
-
-static const struct {
-	const char	*col;
-	const char	*metric;
-	const char	*help;
-} metrics[] = {
-	{ "faults", "cowstat_faults_total",
-	  "Write-protect faults taken (entries into do_wp_page)." },
-	{ "copies", "cowstat_copies_total",
-	  "Faults that copied a page (copy-on-write breaks)." },
-	{ "reuses", "cowstat_reuses_total",
-	  "Faults that made a private page writable in place, without a copy." },
-	{ "shared", "cowstat_shared_total",
-	  "Write faults on shared mappings (write-notify, no copy)." },
-	{ "unshare", "cowstat_unshare_total",
-	  "Unshare requests from pinning (FAULT_FLAG_UNSHARE)." },
-	{ "other", "cowstat_other_total",
-	  "Faults that ended otherwise: userfaultfd, retry, OOM." },
-	{ "zero", "cowstat_zero_copies_total",
-	  "Copies of the shared zero page." },
-	{ "ksm", "cowstat_ksm_copies_total",
-	  "Copies of KSM-merged pages." },
-	{ "thp", "cowstat_thp_faults_total",
-	  "Huge-PMD write-protect faults completed without a split." },
-	{ "hugetlb", "cowstat_hugetlb_copies_total",
-	  "hugetlb pages copied." },
-	{ "remote", "cowstat_remote_faults_total",
-	  "Faults taken in another process's memory (ptrace, process_vm_writev)." },
-	{ "bytes", "cowstat_copied_bytes_total",
-	  "Bytes copied by copy-on-write: base pages and hugetlb pages." },
-	{ "tasks", "cowstat_cgroup_tasks_total",
-	  "Task rows counted in the cgroup; a task that moved counts in each of its cgroups." },
-};
+/* ---- Label values ---- */
 
 /*
  * A comm as a label value, into @out: backslash, double quote and newline
@@ -85,204 +64,639 @@ void prometheus_label(FILE *f, const char *s)
 	fputs(buf, f);
 }
 
-static void family(const char *name, const char *type, const char *help)
-{
-	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A series: its labels, already escaped, and the rows summed into it. */
-struct series {
-	char		*labels;
-	struct tally	t;
-};
-
-static int by_labels(const void *pa, const void *pb)
-{
-	const struct series *a = pa, *b = pb;
-
-	return strcmp(a->labels, b->labels);
-}
-
-static int faults_col;
-static const char *other;	/* the labels of the rest: comm="[other]", cgroup="[other]" */
-
-/* Most faults first; a comm or cgroup really named "[other]" goes with the rest. */
-static int by_faults(const void *pa, const void *pb)
-{
-	const struct series *a = pa, *b = pb;
-	int ao = !strcmp(a->labels, other), bo = !strcmp(b->labels, other);
-
-	if (ao != bo)
-		return ao - bo;
-	if (a->t.v[faults_col] != b->t.v[faults_col])
-		return a->t.v[faults_col] < b->t.v[faults_col] ? 1 : -1;
-	return strcmp(a->labels, b->labels);
-}
-
-/* NAME="VALUE", the value escaped, in a string of its own. */
-static char *label(const char *name, const char *value)
+/* ,NAME="VALUE" for a value of any length, such as a cgroup's path. */
+static void long_label(FILE *f, const char *name, const char *value)
 {
 	size_t size = strlen(value) * 3 + 5;	/* each byte as U+FFFD at worst, and room to stop */
-	char *escaped = xmalloc(size), *text;
+	char *escaped = xmalloc(size);
 
 	prometheus_label_value(value, escaped, size);
-	if (asprintf(&text, "%s=\"%s\"", name, escaped) < 0)
-		fatal(EXIT_ERROR, "out of memory");
+	fprintf(f, ",%s=\"%s\"", name, escaped);
 	free(escaped);
-	return text;
+}
+
+/* ---- What the columns and figures are ---- */
+
+/* A counter column of the module (Documentation/ABI/testing/procfs-cowstat). */
+struct column_metric {
+	const char	*col;
+	const char	*name;		/* the family's, between the view's prefix and suffix */
+	const char	*help;
+	bool		wraps32;	/* 32 bits in the module: it wraps */
+};
+
+static const struct column_metric column_metrics[] = {
+	{ "faults", "faults", "Write-protect faults taken (entries into do_wp_page).", false },
+	{ "copies", "copies",
+	  "Faults that copied the page into a new one (copy-on-write breaks).", false },
+	{ "reuses", "reuses",
+	  "Private faults that made the page writable in place, without a copy.", false },
+	{ "shared", "shared", "Write faults on shared mappings (write-notify), never a copy.",
+	  false },
+	{ "unshare", "unshare",
+	  "FAULT_FLAG_UNSHARE faults (a pinned page made exclusive), copied or not.", true },
+	{ "other", "other",
+	  "Faults that ended otherwise: userfaultfd write-protect, retry, OOM.", true },
+	{ "zero", "zero_copies", "Copies of the zero page (part of copies).", true },
+	{ "ksm", "ksm_copies", "Copies of KSM-merged pages (part of copies).", true },
+	{ "thp", "thp_faults",
+	  "Huge-PMD write faults completed at PMD level: the THP reused in place, or the huge zero page replaced by a new THP (not part of faults).",
+	  true },
+	{ "hugetlb", "hugetlb_copies", "hugetlb pages copied (not part of faults or copies).",
+	  true },
+	{ "remote", "remote_faults",
+	  "Faults taken in another process's memory: ptrace, /proc/PID/mem, process_vm_writev (part of faults).",
+	  true },
+	{ "bytes", "copied_bytes",
+	  "Bytes copied: copies times the page size, plus hugetlb pages at their size, plus 2 MiB for each thp_zero.",
+	  false },
+	{ "large", "large_reuses",
+	  "Reuses of a page of a large folio mapped by PTEs (part of reuses; kernels since 6.15).",
+	  true },
+	{ "thp_zero", "thp_zero_fills",
+	  "Writes to the huge zero page that allocated a whole THP instead of splitting the PMD (part of thp; 2 MiB each in bytes).",
+	  true },
+	{ "tasks", "tasks",
+	  "Task rows counted in the cgroup: a task counts once in each cgroup it faulted in.",
+	  false },
+};
+
+/* A view: the families of one kind of series. */
+struct view {
+	unsigned int	flag;
+	const char	*prefix, *suffix, *type;
+	const char	*help;		/* after each column's own */
+	const char	*each;		/* what a series is, for --max-series */
+};
+
+static const struct view views[] = {
+	{ VIEW_CGROUP, "cowstat_cgroup_", "_total", "counter",
+	  " Per cgroup v2 id, exited tasks included; the path is in cowstat_cgroup_info.",
+	  "cgroup" },
+	{ VIEW_TASK, "cowstat_task_", "_total", "counter",
+	  " Per task (pid and start) and cgroup v2 id; a series ends when its row is evicted.",
+	  "task and cgroup" },
+	{ VIEW_COMM, "cowstat_comm_", "", "gauge",
+	  " A gauge: the rows in the table summed per comm, which evicted rows leave (cowstat_cgroup_* keeps them).",
+	  "comm" },
+};
+
+/* A figure of a version line, each a family of one sample. */
+static const struct {
+	const char	*key, *name, *type, *help;
+	bool		cgroups;	/* of /proc/cowstat_cgroups, not /proc/cowstat */
+} figures[] = {
+	{ "tasks", "cowstat_tasks", "gauge", "Rows in use in the task table (/proc/cowstat).",
+	  false },
+	{ "capacity", "cowstat_capacity", "gauge", "Rows the task table holds (max_tasks).",
+	  false },
+	{ "evicted", "cowstat_evicted_total", "counter",
+	  "Rows of exited or moved tasks evicted to make room; their counts go on in the per-cgroup totals.",
+	  false },
+	{ "cgroups", "cowstat_cgroups", "gauge",
+	  "Entries in use in the per-cgroup table of evicted rows' totals.", true },
+	{ "capacity", "cowstat_cgroups_capacity", "gauge",
+	  "Entries the per-cgroup table holds (max_cgroups).", true },
+	{ "evicted", "cowstat_cgroups_evicted_total", "counter",
+	  "Per-cgroup entries forgotten to make room (max_cgroups full), with their totals.",
+	  true },
+};
+
+#define DROPPED_HELP "Faults and probe hits not counted: no row for the task (the table full of live tasks), or a probe that missed."
+
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Figure @key of the version line of @s into @v: 1, 0 if it has none, -1
+ * if it is not a whole number from 0 to 2^64 - 1.
+ */
+static int figure(const struct snapshot *s, const char *key, uint64_t *v)
+{
+	const char *p = s->t.version_line, *value;
+	size_t len = strlen(key), n;
+	char num[24];
+
+	for (p = strchr(p, ' '); p; p = strchr(p + 1, ' ')) {
+		if (strncmp(p + 1, key, len) || p[1 + len] != '=')
+			continue;
+		value = p + 2 + len;
+		n = strcspn(value, " ");
+		if (n >= sizeof(num))
+			return -1;
+		memcpy(num, value, n);
+		num[n] = '\0';
+		return parse_u64(num, UINT64_MAX, v) ? 1 : -1;
+	}
+	return 0;
+}
+
+/* The probes of the version line of @s into @out, "" if it names none. */
+static void probes(const struct snapshot *s, char *out, size_t size)
+{
+	const char *p = strstr(s->t.version_line, " probes=");
+
+	snprintf(out, size, "%.*s", p ? (int)strcspn(p + 8, " ") : 0, p ? p + 8 : "");
+}
+
+/* The load or last reset of @s (its loaded= and reset=, CLOCK_MONOTONIC ns); false: none. */
+static bool reset_ns(const struct snapshot *s, uint64_t *ns)
+{
+	uint64_t loaded = 0, reset = 0;
+	bool have_loaded = figure(s, "loaded", &loaded) > 0;
+	bool have_reset = figure(s, "reset", &reset) > 0;
+
+	*ns = have_reset && reset > loaded ? reset : loaded;
+	return have_loaded || have_reset;
+}
+
+/* The column metric of column @c of @s, or NULL where its name is no metric name. */
+static const struct column_metric *column_metric(const struct snapshot *s, int c,
+						 struct column_metric *unknown)
+{
+	static const char name_chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	const char *col = s->t.cols[c];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(column_metrics); i++)
+		if (!strcmp(column_metrics[i].col, col))
+			return &column_metrics[i];
+	if (!*col || col[strspn(col, name_chars)])
+		return NULL;
+	*unknown = (struct column_metric){ col, col,
+		"A counter column this version of cowstat does not know (Documentation/ABI/testing/procfs-cowstat).",
+		false };
+	return unknown;
 }
 
 /*
- * The rows as series: one per cgroup (labelled with its path), per comm,
- * or per task (labelled pid, start, tgid and comm; pid and start identify
- * a task, pids being recycled, and a task's rows are summed).  Per cgroup
- * or comm, at most @max_series of them, the rest summed into "[other]".
- * Returns the count; the series are sorted by their labels.
+ * The counter columns of @s that are exported, in @cols, with their metrics
+ * in @metrics: their count.  A column whose name makes no metric name, or
+ * the name of another's, is left out, with a note.
  */
-static int build_series(const struct snapshot *s, struct series *out, enum series_by by,
-			int max_series)
+static int exported_columns(const struct snapshot *s, int *cols, struct column_metric *metrics)
 {
-	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
-	int r, i, n = select_tallies(s, NULL, rows), kept;
-	char *comm;
+	struct column_metric unknown;
+	const struct column_metric *m;
+	int c, i, n = 0;
 
-	for (r = 0; r < n; r++) {
-		out[r].t = rows[r];
-		if (by == SERIES_BY_CGROUP) {
-			out[r].labels = label("cgroup", cgroup_path(rows[r].cgroup));
-			continue;
-		}
-		comm = label("comm", rows[r].comm);
-		if (by == SERIES_BY_COMM) {
-			out[r].labels = comm;
-			continue;
-		}
-		if (asprintf(&out[r].labels, "pid=\"%d\",start=\"%llu\",tgid=\"%d\",%s",
-			     rows[r].pid, (unsigned long long)rows[r].start, rows[r].tgid,
-			     comm) < 0)
-			fatal(EXIT_ERROR, "out of memory");
-		free(comm);
-	}
-	free(rows);
-	qsort(out, n, sizeof(*out), by_labels);
-	if (by == SERIES_BY_TASK)
-		return n;
-	for (r = 0, i = 0; r < n; r++) {	/* sum the rows of each comm (or path) */
-		if (i && !strcmp(out[i - 1].labels, out[r].labels)) {
-			tally_add(s, &out[i - 1].t, &out[r].t);
-			free(out[r].labels);
-		} else {
-			out[i++] = out[r];
-		}
-	}
-	n = i;
-	if (n <= max_series)
-		return n;
-	other = by == SERIES_BY_CGROUP ? "cgroup=\"[other]\"" : "comm=\"[other]\"";
-	faults_col = cowstat_col(&s->t, "faults");
-	qsort(out, n, sizeof(*out), by_faults);
-	kept = max_series - 1;
-	for (r = max_series; r < n; r++) {
-		tally_add(s, &out[kept].t, &out[r].t);
-		free(out[r].labels);
-	}
-	free(out[kept].labels);
-	out[kept].labels = xstrdup(other);
-	qsort(out, max_series, sizeof(*out), by_labels);
-	return max_series;
-}
-
-/* The version line's figures, each a family of one sample. */
-static void table_figures(const struct snapshot *s)
-{
-	static const struct {
-		const char	*key, *metric, *type, *help;
-		bool		cgroups;	/* of /proc/cowstat_cgroups, not /proc/cowstat */
-	} figures[] = {
-		{ "tasks", "cowstat_tasks", "gauge", "Rows in the cowstat table.", false },
-		{ "capacity", "cowstat_capacity", "gauge",
-		  "Rows the cowstat table can hold (max_tasks).", false },
-		{ "cgroups", "cowstat_cgroups", "gauge",
-		  "Cgroups in the per-cgroup table.", true },
-		{ "capacity", "cowstat_cgroups_capacity", "gauge",
-		  "Cgroups the per-cgroup table can hold (max_cgroups).", true },
-		{ "dropped", "cowstat_dropped_total", "counter",
-		  "Faults not recorded because the table was full.", false },
-		{ "dropped", "cowstat_dropped_total", "counter",
-		  "Faults not recorded because the table was full.", true },
-		{ "evicted", "cowstat_evicted_total", "counter",
-		  "Rows of exited tasks evicted to make room.", false },
-		{ "evicted", "cowstat_cgroups_evicted_total", "counter",
-		  "Per-cgroup entries evicted to make room.", true },
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
-		if (figures[i].cgroups != s->cgroups)
-			continue;
-		family(figures[i].metric, figures[i].type, figures[i].help);
-		printf("%s %lld\n", figures[i].metric,
-		       cowstat_version_field(&s->t, figures[i].key));
-	}
-}
-
-/* @s: /proc/cowstat for SERIES_BY_COMM and SERIES_BY_TASK, else /proc/cowstat_cgroups. */
-void prometheus_write(const struct snapshot *s, enum series_by by, int max_series)
-{
-	struct series *series = xmalloc((s->t.nrows + 1) * sizeof(*series));
-	int c, i, n = build_series(s, series, by, max_series);
-	unsigned int m;
-	char name[96];
-
-	table_figures(s);
 	for (c = 0; c < s->t.ncols; c++) {
-		const char *help = "A cowstat column this version of the tool does not know.";
-
 		if (!is_counter_col(s, c))
 			continue;
-		snprintf(name, sizeof(name), "cowstat_%s_total", s->t.cols[c]);
-		for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
-			if (!strcmp(metrics[m].col, s->t.cols[c])) {
-				snprintf(name, sizeof(name), "%s", metrics[m].metric);
-				help = metrics[m].help;
-			}
+		m = column_metric(s, c, &unknown);
+		for (i = 0; m && i < n; i++)
+			if (!strcmp(metrics[i].name, m->name))
+				m = NULL;
+		if (!m) {
+			fprintf(stderr, "cowstat: note: column '%s' makes no metric name of its own: left out\n",
+				s->t.cols[c]);
+			continue;
 		}
-		family(name, "counter", help);
-		for (i = 0; i < n; i++)
-			printf("%s{%s} %llu\n", name, series[i].labels,
-			       (unsigned long long)series[i].t.v[c]);
+		cols[n] = c;
+		metrics[n++] = *m;
 	}
-	for (i = 0; i < n; i++)
-		free(series[i].labels);
-	free(series);
+	return n;
 }
 
-enum { OPT_CGROUPS_FILE = 256 };	/* a long option without a short one */
+/* ---- Series ---- */
+
+/* A series: the rows of one cgroup, task in a cgroup, or comm, summed. */
+struct series {
+	uint64_t	key[3];		/* cgroup: its id; task: pid, start, cgroup id */
+	char		*comm;		/* as a label value; a task's: its live row's */
+	int		rows;
+	bool		guarded;	/* its counters go through the state */
+	struct tally	t;
+};
+
+static int by_key(const void *pa, const void *pb)
+{
+	const struct series *a = pa, *b = pb;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (a->key[i] != b->key[i])
+			return a->key[i] < b->key[i] ? -1 : 1;
+	return 0;
+}
+
+static int by_comm(const void *pa, const void *pb)
+{
+	const struct series *a = pa, *b = pb;
+
+	return strcmp(a->comm, b->comm);
+}
+
+/* The rows of @s as the series of @view, sorted, into @out: their count. */
+static int build_series(const struct snapshot *s, unsigned int view, struct series *out)
+{
+	int (*order)(const void *, const void *) = view == VIEW_COMM ? by_comm : by_key;
+	char comm[PROM_LABEL_MAX];
+	int r, n;
+
+	for (r = 0; r < s->t.nrows; r++) {
+		memset(&out[r], 0, sizeof(out[r]));
+		tally_row(s, r, &out[r].t);
+		out[r].rows = 1;
+		if (view == VIEW_CGROUP) {
+			out[r].key[0] = out[r].t.cgroup;
+			continue;
+		}
+		prometheus_label_value(out[r].t.comm, comm, sizeof(comm));
+		out[r].comm = xstrdup(comm);
+		if (view == VIEW_TASK) {
+			out[r].key[0] = out[r].t.pid;
+			out[r].key[1] = out[r].t.start;
+			out[r].key[2] = out[r].t.cgroup;
+		}
+	}
+	qsort(out, s->t.nrows, sizeof(*out), order);
+	for (r = 0, n = 0; r < s->t.nrows; r++) {
+		struct series *sum = n ? &out[n - 1] : NULL, *x = &out[r];
+
+		if (!sum || order(sum, x)) {
+			out[n++] = *x;
+			continue;
+		}
+		if (x->t.state == 'R') {	/* a task's name and process are its live row's */
+			free(sum->comm);
+			sum->comm = x->comm;
+			sum->t.tgid = x->t.tgid;
+		} else {
+			free(x->comm);
+		}
+		tally_add(s, &sum->t, &x->t);
+		sum->rows += x->rows;
+	}
+	return n;
+}
+
+/* The state's key of series @x of @view. */
+static void series_key(unsigned int view, const struct series *x, char *key, size_t size)
+{
+	if (view == VIEW_CGROUP)
+		snprintf(key, size, "cgroup=%llu", (unsigned long long)x->key[0]);
+	else
+		snprintf(key, size, "task=%llu,%llu,%llu", (unsigned long long)x->key[0],
+			 (unsigned long long)x->key[1], (unsigned long long)x->key[2]);
+}
+
+/* What to export for column @col of series @x of @view, from the state. */
+static uint64_t kept_counter(struct export_state *state, unsigned int view,
+			     const struct series *x, const char *col, uint64_t raw, bool wraps32)
+{
+	char key[80];
+
+	series_key(view, x, key, sizeof(key));
+	return export_state_counter(state, key, col, raw, wraps32);
+}
+
+/*
+ * Which series keep their counters in @state.  Every cgroup.  A task only
+ * if it has several rows now (moved, or exec'd from a thread), or had: one
+ * of them can be evicted before the others.
+ */
+static void guard(struct export_state *state, unsigned int view, struct series *x, int n)
+{
+	char prefix[64];
+	int i, j, k, rows;
+
+	for (i = 0; state && view == VIEW_CGROUP && i < n; i++)
+		x[i].guarded = true;
+	for (i = 0; state && view == VIEW_TASK && i < n; i = j) {
+		for (j = i, rows = 0; j < n && x[j].key[0] == x[i].key[0] &&
+		     x[j].key[1] == x[i].key[1]; j++)
+			rows += x[j].rows;
+		snprintf(prefix, sizeof(prefix), "task=%llu,%llu,", (unsigned long long)x[i].key[0],
+			 (unsigned long long)x[i].key[1]);
+		for (k = i; k < j && (rows > 1 || export_state_knows(state, prefix)); k++)
+			x[k].guarded = true;
+	}
+}
+
+/* What to keep of series not exported: see export_state_keep(). */
+struct keep_ctx {
+	unsigned int		views;
+	const struct series	*tasks;		/* VIEW_TASK's, by key */
+	int			nr_tasks;
+};
+
+static bool keep_series(const char *key, void *arg)
+{
+	const struct keep_ctx *ctx = arg;
+	unsigned long long id, pid, start;
+	int i;
+
+	if (sscanf(key, "cgroup=%llu", &id) == 1)	/* while its directory is there */
+		return !(ctx->views & VIEW_CGROUP) || cgroup_known_path(id);
+	if (sscanf(key, "task=%llu,%llu,", &pid, &start) != 2)
+		return false;
+	if (!(ctx->views & VIEW_TASK))
+		return true;
+	for (i = 0; i < ctx->nr_tasks; i++)	/* while the task has a row */
+		if (ctx->tasks[i].key[0] == pid && ctx->tasks[i].key[1] == start)
+			return true;
+	return false;
+}
+
+/* ---- Writing ---- */
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The labels of series @x of @view, in braces. */
+static void labels(FILE *f, const struct snapshot *s, unsigned int view, const struct series *x)
+{
+	if (view == VIEW_CGROUP)
+		fprintf(f, "{cgroup_id=\"%llu\"", (unsigned long long)x->key[0]);
+	else if (view == VIEW_COMM)
+		fprintf(f, "{comm=\"%s\"", x->comm);
+	else
+		fprintf(f, "{pid=\"%llu\",start=\"%llu\"", (unsigned long long)x->key[0],
+			(unsigned long long)x->key[1]);
+	if (view == VIEW_TASK && s->col_cgroup >= 0)
+		fprintf(f, ",cgroup_id=\"%llu\"", (unsigned long long)x->key[2]);
+}
+
+/* cowstat_cgroup_info or cowstat_task_info: what a series' ids stand for. */
+static void info(FILE *f, const struct export_in *in, const struct snapshot *s,
+		 unsigned int view, const struct series *x, int n)
+{
+	const char *path;
+	int i;
+
+	if (view == VIEW_CGROUP)
+		family(f, "cowstat_cgroup_info", "gauge",
+		       "A cgroup's path by its id, to join on cgroup_id; a removed cgroup keeps the path it had (with --state), or \"\" if it had none.");
+	else
+		family(f, "cowstat_task_info", "gauge",
+		       "A task's process (tgid) and name, to join on pid, start and cgroup_id.");
+	for (i = 0; i < n; i++) {
+		fputs(view == VIEW_CGROUP ? "cowstat_cgroup_info" : "cowstat_task_info", f);
+		labels(f, s, view, &x[i]);
+		if (view == VIEW_CGROUP) {
+			path = cgroup_known_path(x[i].key[0]);
+			if (in->state)
+				path = export_state_path(in->state, x[i].key[0], path);
+			long_label(f, "cgroup", path ? path : "");
+		} else {
+			fprintf(f, ",tgid=\"%d\",comm=\"%s\"", x[i].t.tgid, x[i].comm);
+		}
+		fputs("} 1\n", f);
+	}
+}
+
+/* The families of @view: an info, then one per counter column. */
+static void write_view(FILE *f, const struct export_in *in, const struct snapshot *s,
+		       const struct view *v, struct series *x, int n)
+{
+	struct column_metric metrics[COWSTAT_MAX_COLS];
+	int cols[COWSTAT_MAX_COLS], ncols = exported_columns(s, cols, metrics), j, i;
+	char name[160], help[512];
+	uint64_t value;
+
+	if (v->flag != VIEW_COMM)
+		info(f, in, s, v->flag, x, n);
+	for (j = 0; j < ncols; j++) {
+		snprintf(name, sizeof(name), "%s%s%s", v->prefix, metrics[j].name, v->suffix);
+		snprintf(help, sizeof(help), "%s%s", metrics[j].help, v->help);
+		family(f, name, v->type, help);
+		for (i = 0; i < n; i++) {
+			value = x[i].t.v[cols[j]];
+			if (x[i].guarded)
+				value = kept_counter(in->state, v->flag, &x[i], s->t.cols[cols[j]],
+						     value, metrics[j].wraps32);
+			fputs(name, f);
+			labels(f, s, v->flag, &x[i]);
+			fprintf(f, "} %llu\n", (unsigned long long)value);
+		}
+	}
+}
+
+/* A figure of the version line of @s as a family, if it has it. */
+static void write_figure(FILE *f, const struct export_in *in, const struct snapshot *s,
+			 const char *key, const char *name, const char *type, const char *help)
+{
+	uint64_t v;
+
+	if (figure(s, key, &v) <= 0)
+		return;		/* a figure this module does not give */
+	if (in->state && !strcmp(type, "counter"))
+		v = export_state_counter(in->state, "module", name, v, false);
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* cowstat_info, cowstat_reset_time_seconds, and the figures of each table read. */
+static void write_module(FILE *f, const struct export_in *in, const struct snapshot *first,
+			 bool have_reset, uint64_t reset)
+{
+	const struct snapshot *tables[2] = { in->tasks, in->cgroups }, *s;
+	uint64_t dropped;
+	char list[1024];
+	unsigned int i, t;
+
+	probes(first, list, sizeof(list));
+	family(f, "cowstat_info", "gauge",
+	       "The cowstat tool's version, the format of /proc/cowstat, and the probes attached.");
+	fprintf(f, "cowstat_info{version=\"%s\",format=\"%d\",probes=\"", COWSTAT_VERSION,
+		first->t.version);
+	prometheus_label(f, list);
+	fputs("\"} 1\n", f);
+	if (have_reset) {
+		family(f, "cowstat_reset_time_seconds", "gauge",
+		       "When the counters last started from zero, the module's load or its last reset, in seconds since the epoch.");
+		fprintf(f, "cowstat_reset_time_seconds %.3f\n", reset / 1e9 + in->clock_offset);
+	}
+	/* The same figure in both tables: once, from the first that has it. */
+	t = tables[0] && figure(tables[0], "dropped", &dropped) > 0 ? 0 : 1;
+	if (tables[t])
+		write_figure(f, in, tables[t], "dropped", "cowstat_dropped_total", "counter",
+			     DROPPED_HELP);
+	for (i = 0; i < ARRAY_LEN(figures); i++) {
+		s = figures[i].cgroups ? in->cgroups : in->tasks;
+		if (s)
+			write_figure(f, in, s, figures[i].key, figures[i].name, figures[i].type,
+				     figures[i].help);
+	}
+}
+
+/*
+ * @in's views of its tables in the text format, to @f: 0, or -E2BIG, with
+ * nothing written, when a view has more than @in->max_series series, and
+ * the reason in @error.
+ */
+int prometheus_write(FILE *f, const struct export_in *in, char *error, size_t size)
+{
+	const struct snapshot *first = in->tasks ? in->tasks : in->cgroups, *s;
+	struct series *x[ARRAY_LEN(views)] = { NULL };
+	int n[ARRAY_LEN(views)] = { 0 }, ret = 0;
+	bool have_reset = false, have;
+	struct keep_ctx keep = { .views = in->views };
+	unsigned int v;
+	uint64_t reset = 0, ns;
+
+	for (v = 0; v < 2; v++) {	/* the later of the two, if a reset came between */
+		s = v ? in->cgroups : in->tasks;
+		have = s && reset_ns(s, &ns);
+		reset = have && (!have_reset || ns > reset) ? ns : reset;
+		have_reset = have_reset || have;
+	}
+	for (v = 0; v < ARRAY_LEN(views); v++) {
+		if (!(in->views & views[v].flag))
+			continue;
+		s = views[v].flag == VIEW_CGROUP ? in->cgroups : in->tasks;
+		x[v] = xmalloc((s->t.nrows + 1) * sizeof(*x[v]));
+		n[v] = build_series(s, views[v].flag, x[v]);
+		if (in->max_series && n[v] > in->max_series && !ret) {
+			snprintf(error, size, "%d series per family, one per %s, more than --max-series %ld",
+				 n[v], views[v].each, in->max_series);
+			ret = -E2BIG;
+		}
+	}
+	if (!ret) {
+		if (in->state)
+			export_state_begin(in->state, have_reset, reset);
+		write_module(f, in, first, have_reset, reset);
+		for (v = 0; v < ARRAY_LEN(views); v++) {
+			if (!x[v])
+				continue;
+			s = views[v].flag == VIEW_CGROUP ? in->cgroups : in->tasks;
+			guard(in->state, views[v].flag, x[v], n[v]);
+			write_view(f, in, s, &views[v], x[v], n[v]);
+			if (views[v].flag == VIEW_TASK) {
+				keep.tasks = x[v];
+				keep.nr_tasks = n[v];
+			}
+		}
+		if (in->state)
+			export_state_keep(in->state, keep_series, &keep);
+	}
+	for (v = 0; v < ARRAY_LEN(views); v++) {
+		while (x[v] && n[v]--)
+			free(x[v][n[v]].comm);
+		free(x[v]);
+	}
+	return ret;
+}
+
+/* ---- The command ---- */
+
+/*
+ * @len bytes of @data as file @path, whole or not at all: written to a
+ * file beside it and renamed over it.  Its temporary name does not end in
+ * .prom, so that the textfile collector never reads it.
+ */
+static void replace_file(const char *path, const char *data, size_t len, mode_t mode,
+			 const char *opt)
+{
+	char *tmp;
+	ssize_t done;
+	size_t off;
+	int fd, err = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		fatal(EXIT_ERROR, "out of memory");
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		fatal(EXIT_ERROR, "%s %s: cannot create a file beside it: %s", opt, path,
+		      strerror(errno));
+	if (fchmod(fd, mode))
+		err = errno;
+	for (off = 0; !err && off < len; off += done) {
+		done = write(fd, data + off, len - off);
+		if (done < 0 && errno != EINTR)
+			err = errno;
+		done = done < 0 ? 0 : done;
+	}
+	if (!err && fsync(fd))
+		err = errno;
+	if (close(fd) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		fatal(EXIT_ERROR, "%s %s: %s", opt, path, strerror(err));
+	}
+	free(tmp);
+}
+
+/* The state @path holds; an empty one if there is no such file yet. */
+static struct export_state *read_state(const char *path)
+{
+	struct export_state *st = export_state_new();
+	char *text = cowstat_slurp(path, NULL), error[160];
+
+	if (!text && errno != ENOENT)
+		fatal(EXIT_ERROR, "--state %s: %s", path, strerror(errno));
+	if (text && export_state_parse(st, text, error, sizeof(error)))
+		fatal(EXIT_ERROR, "--state %s: %s: not a state that cowstat export wrote; move it away to start again (its counters may then go down once)",
+		      path, error);
+	free(text);
+	return st;
+}
+
+/* A figure of @s that is there but no count: the table is not one to export. */
+static void check_figures(const struct snapshot *s, const char *path)
+{
+	static const char *const keys[] = {
+		"tasks", "cgroups", "capacity", "dropped", "evicted", "loaded", "reset",
+	};
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; s && i < ARRAY_LEN(keys); i++)
+		if (figure(s, keys[i], &v) < 0)
+			fatal(EXIT_ERROR, "%s is not a valid cowstat table: line 1: %s= is not a whole number from 0 to 2^64 - 1",
+			      path, keys[i]);
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC now, in seconds: the module's times as dates. */
+static double clock_offset(void)
+{
+	struct timespec real, mono;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (double)(real.tv_sec - mono.tv_sec) + (real.tv_nsec - mono.tv_nsec) / 1e9;
+}
+
+enum { OPT_CGROUPS_FILE = 256, OPT_STATE };	/* long options without a short one */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: cowstat export --prometheus [options]\n"
 "\n"
-"Print the table in the Prometheus text format, one counter family per\n"
-"column, for node_exporter's textfile collector.  Write it atomically:\n"
-"  cowstat export -p > DIR/cowstat.prom.$$ && mv DIR/cowstat.prom.$$ DIR/cowstat.prom\n"
+"Print the table in the Prometheus text format, for node_exporter's\n"
+"textfile collector: counters that only go up until the module's load or\n"
+"reset (cowstat_reset_time_seconds).\n"
 "\n"
 "  -p, --prometheus     the Prometheus text format (the only format so far)\n"
-"  -G, --by-cgroup      one series per cgroup, labelled cgroup=\"/PATH\", from\n"
-"                       %s: exited tasks included (the default)\n"
-"  -C, --by-comm        one series per comm, from %s\n"
+"  -G, --by-cgroup      counters per cgroup, labelled cgroup_id, from\n"
+"                       %s, exited tasks included, and\n"
+"                       cowstat_cgroup_info{cgroup_id,cgroup} with the path\n"
+"                       (the default)\n"
+"  -t, --per-task       counters per task and cgroup, labelled pid, start\n"
+"                       and cgroup_id, and cowstat_task_info with tgid and comm\n"
+"  -C, --by-comm        gauges per comm of the rows in %s\n"
 "                       (the default with -f alone, or an older module)\n"
-"  -t, --per-task       one series per task instead, labelled pid, start,\n"
-"                       tgid and comm: as many series as tasks\n"
-"  -m, --max-series N   at most N series per family per cgroup or comm, those\n"
-"                       with the fewest faults summed as \"[other]\" (default: %d)\n"
+"                       Give several of -G, -t and -C for several views.\n"
+"  -m, --max-series N   refuse, writing nothing, if a view has more than N\n"
+"                       series per family (default: no bound)\n"
+"  -o, --output FILE    write FILE whole or not at all (a file beside it,\n"
+"                       renamed), readable by all, instead of standard output\n"
+"      --state FILE     keep in FILE what the next export needs: counters\n"
+"                       never go down then, and a removed cgroup keeps its path\n"
 "  -f, --file FILE      read a saved table instead of %s\n"
 "      --cgroups-file FILE\n"
 "                       read a saved table instead of %s\n"
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n", COWSTAT_CGROUPS_PROC, COWSTAT_PROC,
-		DEFAULT_MAX_SERIES, COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
+		COWSTAT_PROC, COWSTAT_CGROUPS_PROC);
 }
 
 /*
@@ -290,17 +704,17 @@ static void usage(FILE *f)
  * (a saved /proc/cowstat, as before there were cgroups), or the module is
  * one without /proc/cowstat_cgroups: then by comm, as cowstat 1.0 did.
  */
-static enum series_by default_series(bool file_given, bool cgroups_file_given)
+static unsigned int default_view(bool file_given, bool cgroups_file_given)
 {
 	if (file_given && !cgroups_file_given)
-		return SERIES_BY_COMM;
+		return VIEW_COMM;
 	if (!cgroups_file_given && access(COWSTAT_CGROUPS_PROC, F_OK) &&
 	    !access(COWSTAT_PROC, F_OK)) {
-		fprintf(stderr, "cowstat: note: no %s (a module older than format 2): one series per comm\n",
+		fprintf(stderr, "cowstat: note: no %s (a module older than format 2): gauges per comm\n",
 			COWSTAT_CGROUPS_PROC);
-		return SERIES_BY_COMM;
+		return VIEW_COMM;
 	}
-	return SERIES_BY_CGROUP;
+	return VIEW_CGROUP;
 }
 
 int cmd_export(int argc, char **argv)
@@ -311,37 +725,46 @@ int cmd_export(int argc, char **argv)
 		{ "by-comm",	no_argument,		NULL, 'C' },
 		{ "per-task",	no_argument,		NULL, 't' },
 		{ "max-series",	required_argument,	NULL, 'm' },
+		{ "output",	required_argument,	NULL, 'o' },
+		{ "state",	required_argument,	NULL, OPT_STATE },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	bool prometheus = false, by_given = false, file = false, cgroups_file = false;
-	int opt, max_series = DEFAULT_MAX_SERIES;
-	enum series_by by = SERIES_BY_CGROUP;
-	struct snapshot s;
+	bool prometheus = false, file = false, cgroups_file = false;
+	const char *output = NULL, *state_path = NULL;
+	struct snapshot tasks, cgroups;
+	struct export_in in = { 0 };
+	char error[160], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "pGCtm:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "pGCtm:o:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			prometheus = true;
 			break;
 		case 'G':
-			by = SERIES_BY_CGROUP;
-			by_given = true;
+			in.views |= VIEW_CGROUP;
 			break;
 		case 'C':
-			by = SERIES_BY_COMM;
-			by_given = true;
+			in.views |= VIEW_COMM;
 			break;
 		case 't':
-			by = SERIES_BY_TASK;
-			by_given = true;
+			in.views |= VIEW_TASK;
 			break;
 		case 'm':
-			max_series = parse_count("--max-series", optarg, 1, 100000);
+			in.max_series = parse_count("--max-series", optarg, 1, 100000000);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_STATE:
+			state_path = optarg;
 			break;
 		case 'f':
 			cowstat_proc_path = optarg;
@@ -359,13 +782,46 @@ int cmd_export(int argc, char **argv)
 		fatal(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
 	if (!prometheus)
 		fatal(EXIT_USAGE, "export: which format? --prometheus (-p) is the only one so far");
-	if (!by_given)
-		by = default_series(file, cgroups_file);
-	if (by == SERIES_BY_CGROUP)
-		cgroups_load(&s);
-	else
-		snapshot_load(&s);
-	prometheus_write(&s, by, max_series);
-	snapshot_free(&s);
+	if (!in.views)
+		in.views = default_view(file, cgroups_file);
+	if (in.views & VIEW_CGROUP) {
+		cgroups_load(&cgroups);
+		check_figures(&cgroups, cowstat_cgroups_path);
+		in.cgroups = &cgroups;
+	}
+	if (in.views & (VIEW_TASK | VIEW_COMM)) {
+		snapshot_load(&tasks);
+		check_figures(&tasks, cowstat_proc_path);
+		in.tasks = &tasks;
+	}
+	in.clock_offset = clock_offset();
+	in.state = state_path ? read_state(state_path) : NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		fatal(EXIT_ERROR, "out of memory");
+	if (prometheus_write(f, &in, error, sizeof(error)))
+		fatal(EXIT_ERROR, "export: %s: nothing written", error);
+	if (fclose(f))
+		fatal(EXIT_ERROR, "out of memory");
+	if (output)
+		replace_file(output, text, len, 0644, "--output");
+	else if (fwrite(text, 1, len, stdout) != len || fflush(stdout))
+		fatal(EXIT_ERROR, "standard output: %s", strerror(errno));
+	free(text);
+	if (in.state) {
+		f = open_memstream(&text, &len);
+		if (!f)
+			fatal(EXIT_ERROR, "out of memory");
+		export_state_format(in.state, f);
+		if (fclose(f))
+			fatal(EXIT_ERROR, "out of memory");
+		replace_file(state_path, text, len, 0600, "--state");
+		free(text);
+		export_state_free(in.state);
+	}
+	if (in.cgroups)
+		snapshot_free(&cgroups);
+	if (in.tasks)
+		snapshot_free(&tasks);
 	return EXIT_OK;
 }

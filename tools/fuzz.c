@@ -2,7 +2,8 @@
 /*
  * Fuzzing the /proc/cowstat parser and everything that prints what it
  * parsed: show's table, TSV and JSON, per process and per comm, every
- * sort key, show -i's differences, the Prometheus export and top's rates.
+ * sort key, show -i's differences, the Prometheus export, its state file
+ * and top's rates.
  * Built two ways by the Makefile: with clang's libFuzzer
  * (-fsanitize=fuzzer,address,undefined), or, where that is missing, with
  * the deterministic driver below: seeded random mutations of the seed
@@ -13,12 +14,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cowstat.h"
+#include "export.h"
 
 /* libFuzzer's entry point, by its symbol name (which is CamelCase) */
 int fuzz_one(const uint8_t *data, size_t size) __asm__("LLVMFuzzerTestOneInput");
 
 static FILE *devnull;
+
+/*
+ * Every view of the export, bounded and not; twice with a state, the
+ * second reading what the first wrote.
+ */
+static void export_all(const struct snapshot *s)
+{
+	struct export_in in = { .tasks = s, .cgroups = s, .max_series = 3,
+				.views = VIEW_CGROUP | VIEW_TASK | VIEW_COMM };
+	char error[160], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int i;
+
+	prometheus_write(devnull, &in, error, sizeof(error));
+	in.max_series = 0;
+	for (i = 0; i < 2; i++) {
+		in.state = export_state_new();
+		if (text && export_state_parse(in.state, text, error, sizeof(error)))
+			abort();	/* what it wrote, it reads back */
+		free(text);
+		prometheus_write(devnull, &in, error, sizeof(error));
+		f = open_memstream(&text, &len);
+		if (!f)
+			abort();
+		export_state_format(in.state, f);
+		fclose(f);
+		export_state_free(in.state);
+	}
+	free(text);
+}
 
 static void print_all(const struct snapshot *s)
 {
@@ -57,9 +89,7 @@ static void print_all(const struct snapshot *s)
 	n = merge_by_comm(s, rows, s->t.nrows);
 	tsv.by = BY_COMM;
 	print_tallies(devnull, s, rows, n, &tsv);
-	prometheus_write(s, SERIES_BY_COMM, 3);
-	prometheus_write(s, SERIES_BY_TASK, 100);
-	prometheus_write(s, SERIES_BY_CGROUP, 3);
+	export_all(s);
 	top_rates(s, s, 0.5, true, rates);
 	tally_index_free(index);
 	free(rates);
@@ -69,6 +99,7 @@ static void print_all(const struct snapshot *s)
 int fuzz_one(const uint8_t *data, size_t size)
 {
 	char *text = xmalloc(size + 1), *json;
+	struct export_state *state = export_state_new();
 	struct snapshot s;
 	size_t len;
 
@@ -79,6 +110,8 @@ int fuzz_one(const uint8_t *data, size_t size)
 	}
 	memcpy(text, data, size);
 	text[size] = '\0';
+	export_state_parse(state, text, s.error, sizeof(s.error));	/* export --state */
+	export_state_free(state);
 	json = json_table_text(text, &len, s.error);	/* --since of show -j */
 	if (json && !snapshot_parse(&s, json, len) && cowstat_col(&s.t, "faults") >= 0)
 		print_all(&s);

@@ -89,30 +89,37 @@ table hostile.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbyt
 	$'12\t12\t1\t0\t300\tR\t1\t1\t4096\tcaf\\303\\251'
 "$cowstat" export -p -f "$tmp/hostile.tab" > "$tmp/hostile.prom"
 promtool_ok prometheus_hostile_comms_valid "$tmp/hostile.prom"
-expect prometheus_hostile_comms_replaced $'cowstat_faults_total{comm="caf\u00e9"} 1
-cowstat_faults_total{comm="t\ufffda\\"b\ufffd"} 5
-cowstat_faults_total{comm="\ufffd\ufffdx"} 3' grep '^cowstat_faults' "$tmp/hostile.prom"
+expect prometheus_hostile_comms_replaced $'cowstat_comm_faults{comm="caf\u00e9"} 1
+cowstat_comm_faults{comm="t\ufffda\\"b\ufffd"} 5
+cowstat_comm_faults{comm="\ufffd\ufffdx"} 3' grep '^cowstat_comm_faults' "$tmp/hostile.prom"
 
-# A recycled pid: two tasks 10 named sh, and a third sh.  By default one
-# series per comm; with --per-task, pid and start tell the tasks apart.
+# A recycled pid: two tasks 10 named sh, and a third sh.  By default gauges
+# per comm, a comm named "[other]" as any other; with --per-task, pid and
+# start tell the tasks apart (format 1 has no cgroup).  More series than
+# --max-series is refused, and nothing written.
 table recycled.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
 	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\tsh' $'10\t10\t1\t0\t200\tX\t5\t2\t8192\tsh' \
 	$'13\t13\t1\t0\t300\tR\t2\t1\t4096\tsh' $'14\t14\t1\t0\t400\tR\t9\t1\t4096\tcc' \
 	$'15\t15\t1\t0\t500\tR\t1\t0\t0\tls' $'16\t16\t1\t0\t600\tR\t1\t0\t0\t[other]'
 "$cowstat" export -p -f "$tmp/recycled.tab" > "$tmp/comm.prom"
 "$cowstat" export -p -t -f "$tmp/recycled.tab" > "$tmp/task.prom"
-"$cowstat" export -p -m 2 -f "$tmp/recycled.tab" > "$tmp/max.prom"
 promtool_ok prometheus_recycled_pids_valid "$tmp/task.prom"
 expect prometheus_no_duplicate_series "" bash -c "$(declare -f dup_series); for f in $tmp/*.prom; do dup_series \$f; done"
-expect prometheus_by_comm_default $'cowstat_copies_total{comm="[other]"} 0
-cowstat_copies_total{comm="cc"} 1
-cowstat_copies_total{comm="ls"} 0
-cowstat_copies_total{comm="sh"} 4' grep '^cowstat_copies' "$tmp/comm.prom"
-expect prometheus_per_task_has_start $'cowstat_copies_total{pid="10",start="100",tgid="10",comm="sh"} 1
-cowstat_copies_total{pid="10",start="200",tgid="10",comm="sh"} 2' \
-	grep '^cowstat_copies_total{pid="10"' "$tmp/task.prom"
-expect prometheus_max_series $'cowstat_faults_total{comm="[other]"} 11
-cowstat_faults_total{comm="sh"} 10' grep '^cowstat_faults' "$tmp/max.prom"
+expect prometheus_by_comm_default $'cowstat_comm_copies{comm="[other]"} 0
+cowstat_comm_copies{comm="cc"} 1
+cowstat_comm_copies{comm="ls"} 0
+cowstat_comm_copies{comm="sh"} 4' grep '^cowstat_comm_copies' "$tmp/comm.prom"
+expect prometheus_by_comm_is_a_gauge $'# TYPE cowstat_comm_copies gauge' grep '^# TYPE cowstat_comm_copies' "$tmp/comm.prom"
+expect prometheus_per_task_has_start $'cowstat_task_copies_total{pid="10",start="100"} 1
+cowstat_task_copies_total{pid="10",start="200"} 2' \
+	grep '^cowstat_task_copies_total{pid="10"' "$tmp/task.prom"
+expect prometheus_task_info $'cowstat_task_info{pid="10",start="100",tgid="10",comm="sh"} 1' \
+	grep '^cowstat_task_info{pid="10",start="100"' "$tmp/task.prom"
+expect_rc prometheus_max_series_refuses 4 \
+	"cowstat: export: 4 series per family, one per comm, more than --max-series 3: nothing written" \
+	"$cowstat" export -p -m 3 -f "$tmp/recycled.tab"
+expect prometheus_max_series_refused_writes_nothing "" cat "$tmp/out"
+expect prometheus_max_series_takes_n 12 bash -c "'$cowstat' export -p -m 4 -f '$tmp/recycled.tab' | grep -c '^cowstat_comm_'"
 
 # run: the report goes to stderr (JSON too), or to -o FILE, which is
 # opened before the command runs; a killed command is reported as killed.
@@ -436,6 +443,9 @@ expect completion_optional_argument "--color" complete_words "$cowstat" show --c
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
 expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
 expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
+expect completion_export_options "--prometheus --by-cgroup --per-task --by-comm --max-series --output --state --file --cgroups-file --help --version" \
+	complete_words "$cowstat" export -
+expect completion_export_state_file "$tmp/faults.tab" complete_words "$cowstat" export --state "$tmp/faults.t"
 make -s -C "$here" install DESTDIR="$tmp/root" PREFIX=/usr > /dev/null 2>&1
 expect completion_installed "$tmp/root/usr/share/bash-completion/completions/cowstat" \
 	ls "$tmp/root/usr/share/bash-completion/completions/cowstat"
@@ -707,24 +717,109 @@ expect show_interval_cgroup_a_task_moved_in "True 0 [[30, 9, 1, 4096]]" bash -c 
 	feed '$tmp/move1.tab' '$tmp/move2.tab' '$tmp/live.tab' '$cowstat' show -j -i 0.1 1 -s faults \
 		-g /system.slice/b.service -f '$tmp/live.tab' | interval_json"
 
-# export: by cgroup by default, bounded by --max-series; by comm with -f alone.
+# export: by cgroup by default, the path in an info; per task and cgroup
+# with -t; by comm with -f alone.  A removed cgroup has no path to give.
 "$cowstat" export -p --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroup.prom"
-"$cowstat" export -p -m 2 --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroupmax.prom"
 "$cowstat" export -p -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
 promtool_ok prometheus_by_cgroup_valid "$tmp/cgroup.prom"
-expect prometheus_by_cgroup_default "cowstat_copies_total{cgroup=\"/system.slice/a.service\"} 10
-cowstat_copies_total{cgroup=\"/system.slice/b.service\"} 1
-cowstat_copies_total{cgroup=\"/user.slice/user-1000.slice\"} 3
-cowstat_copies_total{cgroup=\"$gone (deleted)\"} 2" grep '^cowstat_copies' "$tmp/cgroup.prom"
-expect prometheus_by_cgroup_figures $'cowstat_cgroups 4\ncowstat_cgroups_capacity 64\ncowstat_dropped_total 0\ncowstat_cgroups_evicted_total 1' \
+expect prometheus_by_cgroup_default "$(for id in $A $B $U $gone; do echo $id; done | sort -n |
+	sed "s/^$A\$/&} 10/; s/^$B\$/&} 1/; s/^$U\$/&} 3/; s/^$gone\$/&} 2/; s/^/cowstat_cgroup_copies_total{cgroup_id=\"/; s/}/\"}/")" \
+	grep '^cowstat_cgroup_copies_total' "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_info "$(for id in $A $B $U $gone; do echo $id; done | sort -n |
+	sed "s#^$A\$#&\",cgroup=\"/system.slice/a.service#; s#^$B\$#&\",cgroup=\"/system.slice/b.service#
+	     s#^$U\$#&\",cgroup=\"/user.slice/user-1000.slice#; s#^$gone\$#&\",cgroup=\"#
+	     s#^#cowstat_cgroup_info{cgroup_id=\"#; s#\$#\"} 1#")" grep '^cowstat_cgroup_info' "$tmp/cgroup.prom"
+expect prometheus_by_cgroup_figures $'cowstat_dropped_total 0\ncowstat_cgroups 4\ncowstat_cgroups_capacity 64\ncowstat_cgroups_evicted_total 1' \
 	grep -E '^cowstat_(cgroups|dropped|cgroups_capacity|cgroups_evicted)' "$tmp/cgroup.prom"
-expect prometheus_by_cgroup_max_series $'cowstat_faults_total{cgroup="/user.slice/user-1000.slice"} 20
-cowstat_faults_total{cgroup="[other]"} 20' grep '^cowstat_faults' "$tmp/cgroupmax.prom"
-expect prometheus_per_task_sums_a_moved_task 'cowstat_faults_total{pid="30",start="100",tgid="30",comm="sh"} 8' \
-	grep '^cowstat_faults_total{pid="30"' "$tmp/v2task.prom"
+expect_rc prometheus_by_cgroup_max_series_refuses 4 \
+	"cowstat: export: 4 series per family, one per cgroup, more than --max-series 2: nothing written" \
+	"$cowstat" export -p -m 2 --cgroups-file "$tmp/cgroups.tab"
+expect prometheus_per_task_a_series_per_cgroup "cowstat_task_faults_total{pid=\"30\",start=\"100\",cgroup_id=\"$A\"} 3
+cowstat_task_faults_total{pid=\"30\",start=\"100\",cgroup_id=\"$B\"} 5" \
+	grep '^cowstat_task_faults_total{pid="30"' "$tmp/v2task.prom"
 expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); for f in $tmp/cgroup*.prom $tmp/v2task.prom; do dup_series \$f; done"
-expect prometheus_by_comm_option "$(grep '^cowstat_copies' "$tmp/comm.prom")" bash -c \
-	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_copies'"
+expect prometheus_by_comm_option "$(grep '^cowstat_comm_copies' "$tmp/comm.prom")" bash -c \
+	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_comm_copies'"
+table full-cg.tab "$VC" "$(row cgroup tasks faults copies reuses shared unshare other zero ksm thp hugetlb remote bytes large thp_zero)" \
+	"$(row "$A" 1 1 1 0 0 0 0 0 0 0 0 0 4096 0 0)"
+expect prometheus_help_texts "# HELP cowstat_dropped_total Faults and probe hits not counted: no row for the task (the table full of live tasks), or a probe that missed.
+# HELP cowstat_cgroup_copied_bytes_total Bytes copied: copies times the page size, plus hugetlb pages at their size, plus 2 MiB for each thp_zero. Per cgroup v2 id, exited tasks included; the path is in cowstat_cgroup_info.
+# HELP cowstat_cgroup_large_reuses_total Reuses of a page of a large folio mapped by PTEs (part of reuses; kernels since 6.15). Per cgroup v2 id, exited tasks included; the path is in cowstat_cgroup_info.
+# HELP cowstat_cgroup_thp_zero_fills_total Writes to the huge zero page that allocated a whole THP instead of splitting the PMD (part of thp; 2 MiB each in bytes). Per cgroup v2 id, exited tasks included; the path is in cowstat_cgroup_info.
+# HELP cowstat_comm_copied_bytes Bytes copied: copies times the page size, plus hugetlb pages at their size, plus 2 MiB for each thp_zero. A gauge: the rows in the table summed per comm, which evicted rows leave (cowstat_cgroup_* keeps them)." \
+	bash -c "'$cowstat' export -p -G -C --cgroups-file '$tmp/full-cg.tab' -f '$tmp/v2.tab' |
+		grep -E '^# HELP cowstat_(cgroup_(copied_bytes|large_reuses|thp_zero_fills)_total|comm_copied_bytes|dropped_total) '"
+
+# Counters never go down with --state, from one export to the next, for
+# the same labels: cgroup a.service's entry forgotten (max_cgroups full),
+# c.service removed (its path kept), task 30's row in a.service evicted
+# while it lives on in b.service, task 31 evicted (its series ends).
+# never_down BEFORE AFTER: how many counters both have; fails if one is less in AFTER.
+never_down()
+{
+	awk 'NR == FNR { if ($0 !~ /^#/ && $1 ~ /_total/) v[$1] = $2; next }
+	     $0 !~ /^#/ && ($1 in v) { n++; if ($2 + 0 < v[$1] + 0) { print "down: " $1 " " v[$1] " -> " $2; bad = 1 } }
+	     END { print n + 0; exit bad }' "$1" "$2"
+}
+mkdir "$cg/system.slice/c.service"
+C=$(stat -c %i "$cg/system.slice/c.service")
+VL="cowstat 2 tasks=3 capacity=16 dropped=0 evicted=0 page_size=4096 loaded=5000000000 probes=do_wp_page"
+table m1.tab "$VL" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2 8192 sh)" "$(row 30 30 1 0 100 "$B" R 5 1 4096 sh)" \
+	"$(row 31 31 1 0 200 "$C" X 4 4 16384 cc)"
+table m2.tab "${VL/evicted=0/evicted=2}" "$H2" "$(row 30 30 1 0 100 "$B" R 9 2 8192 sh)"
+VLC="cowstat 2 cgroups=3 capacity=16 dropped=0 evicted=0 page_size=4096 loaded=5000000000 probes=do_wp_page"
+table mc1.tab "$VLC" "$HC" "$(row "$A" 3 23 12 49152)" "$(row "$B" 1 5 1 4096)" "$(row "$C" 1 4 4 16384)"
+table mc2.tab "${VLC/evicted=0/evicted=1}" "$HC" "$(row "$A" 1 3 2 8192)" "$(row "$B" 1 9 2 8192)" \
+	"$(row "$C" 1 4 4 16384)"
+"$cowstat" export -p -G -t --state "$tmp/state" -f "$tmp/m1.tab" --cgroups-file "$tmp/mc1.tab" > "$tmp/m1.prom"
+rmdir "$cg/system.slice/c.service"
+"$cowstat" export -p -G -t --state "$tmp/state" -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" > "$tmp/m2.prom"
+"$cowstat" export -p -G -t -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" > "$tmp/m2-bare.prom"
+promtool_ok prometheus_state_valid "$tmp/m2.prom"
+expect prometheus_state_never_down 18 never_down "$tmp/m1.prom" "$tmp/m2.prom"
+expect prometheus_without_state_goes_down "down: cowstat_cgroup_tasks_total{cgroup_id=\"$A\"} 3 -> 1
+down: cowstat_cgroup_faults_total{cgroup_id=\"$A\"} 23 -> 3
+down: cowstat_cgroup_copies_total{cgroup_id=\"$A\"} 12 -> 2
+down: cowstat_cgroup_copied_bytes_total{cgroup_id=\"$A\"} 49152 -> 8192
+18
+exit 1" bash -c "$(declare -f never_down); never_down '$tmp/m1.prom' '$tmp/m2-bare.prom'; echo exit \$?"
+expect prometheus_state_carries_the_lost "cowstat_cgroup_faults_total{cgroup_id=\"$A\"} 23
+cowstat_task_faults_total{pid=\"30\",start=\"100\",cgroup_id=\"$B\"} 9" \
+	grep -E "^cowstat_(cgroup_faults_total\\{cgroup_id=\"$A\"|task_faults_total)" "$tmp/m2.prom"
+expect prometheus_state_removed_cgroup_keeps_path "cowstat_cgroup_info{cgroup_id=\"$C\",cgroup=\"/system.slice/c.service\"} 1" \
+	grep "^cowstat_cgroup_info{cgroup_id=\"$C\"" "$tmp/m2.prom"
+expect prometheus_removed_cgroup_without_state "cowstat_cgroup_info{cgroup_id=\"$C\",cgroup=\"\"} 1" \
+	grep "^cowstat_cgroup_info{cgroup_id=\"$C\"" "$tmp/m2-bare.prom"
+expect prometheus_reset_time_is_the_load_s 'ok' python3 -c '
+import sys, time
+v = [float(l.split()[1]) for l in open(sys.argv[1]) if l.startswith("cowstat_reset_time_seconds ")]
+want = time.time() - time.monotonic() + 5
+print("ok" if len(v) == 1 and abs(v[0] - want) < 2 else "%s, want %.3f" % (v, want))' "$tmp/m2.prom"
+expect prometheus_no_reset_time_without_loaded "" grep '^cowstat_reset_time' "$tmp/cgroup.prom"
+# --output: the file whole, readable by node_exporter's user, nothing left
+# beside it; a refusal (--max-series) leaves it and the state as they were.
+cp "$tmp/state" "$tmp/state.before"
+mkdir "$tmp/out.d"
+"$cowstat" export -p -G -t -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" -o "$tmp/out.d/cowstat.prom"
+expect prometheus_output_file "644 cowstat.prom" bash -c "cd '$tmp/out.d' && stat -c '%a %n' * && cmp -s cowstat.prom '$tmp/m2-bare.prom'"
+expect_rc prometheus_output_refused 4 "more than --max-series 1: nothing written" \
+	"$cowstat" export -p -G --state "$tmp/state" -m 1 --cgroups-file "$tmp/mc2.tab" -o "$tmp/out.d/cowstat.prom"
+expect prometheus_output_refused_kept_files "" bash -c "cmp '$tmp/out.d/cowstat.prom' '$tmp/m2-bare.prom' &&
+	cmp '$tmp/state' '$tmp/state.before' && ls '$tmp/out.d' | grep -vx cowstat.prom"
+expect_rc prometheus_output_missing_dir 4 "cowstat: --output $tmp/no/cowstat.prom: cannot create a file beside it: No such file or directory" \
+	"$cowstat" export -p --cgroups-file "$tmp/mc2.tab" -o "$tmp/no/cowstat.prom"
+# A state file cowstat did not write, and a figure below 0, are refused.
+printf 'cowstat export state 1\nreset 5\ncounter cgroup=1 faults x 1\n' > "$tmp/bad.state"
+expect_rc prometheus_bad_state_refused 4 \
+	"cowstat: --state $tmp/bad.state: line 3: not a line of this format: 'counter KEY COLUMN RAW EXPORTED': not a state that cowstat export wrote; move it away to start again" \
+	"$cowstat" export -p --state "$tmp/bad.state" --cgroups-file "$tmp/mc2.tab"
+table negative.tab "${VLC/dropped=0/dropped=-5}" "$HC" "$(row "$A" 1 3 2 8192)"
+expect_rc prometheus_negative_figure_refused 4 \
+	"cowstat: $tmp/negative.tab is not a valid cowstat table: line 1: dropped= is not a whole number from 0 to 2^64 - 1" \
+	"$cowstat" export -p --cgroups-file "$tmp/negative.tab"
+table nodropped.tab "cowstat 2 cgroups=1 page_size=4096" "$HC" "$(row "$A" 1 3 2 8192)"
+expect prometheus_no_figure_no_sample "" bash -c "'$cowstat' export -p --cgroups-file '$tmp/nodropped.tab' |
+	grep -E '^cowstat_(dropped|cgroups_capacity|cgroups_evicted)|^[^#].* -'"
 
 # The table leaves out counters 0 in every row shown (shared here); TSV
 # keeps them, so that scripts see the same columns whatever the rows hold.

@@ -88,7 +88,7 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)'
 prom=$("$cowstat" export --prometheus --by-comm)
-want='cowstat_faults_total{comm="\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdq\\"x"}'
+want='cowstat_comm_faults{comm="\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdq\\"x"}'
 if command -v promtool > /dev/null; then
 	ktap_test_result prometheus_hostile_comm bash -c 'out=$(promtool check metrics <<< "$1" 2>&1) && [ -z "$out" ] &&
 		grep -qF "$(printf "$2")" <<< "$1"' _ "$prom" "$want"

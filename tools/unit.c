@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cowstat.h"
+#include "export.h"
 
 static int nr, passed, failed;
 
@@ -216,26 +216,44 @@ static void test_formats(void)
 	free(mem);
 }
 
-/* What prometheus_write() prints for table @text; the caller frees it. */
-static char *prometheus_text(const char *text, enum series_by series, int max_series)
+/* What prometheus_write() prints for @in, clock at 1.7e9 s; NULL if it refused. */
+static char *export_text(struct export_in *in, char *error)
 {
-	struct snapshot s = { 0 };
 	char *mem = NULL;
 	size_t len = 0;
-	FILE *saved = stdout;
+	FILE *f = open_memstream(&mem, &len);
+	int ret;
+
+	in->clock_offset = 1700000000.0;
+	ret = prometheus_write(f, in, error, 160);
+	fclose(f);
+	if (ret && !len) {
+		free(mem);
+		return NULL;
+	}
+	return mem;	/* written, or refused after writing: a failure the caller sees */
+}
+
+/* The same for table @text (tasks, or cgroups) and @views. */
+static char *prometheus_text(const char *text, unsigned int views, long max_series)
+{
+	struct snapshot s = { 0 };
+	struct export_in in = { .views = views, .max_series = max_series };
+	char error[160], *mem;
 
 	snapshot_parse(&s, dup_text(text), strlen(text));
-	stdout = open_memstream(&mem, &len);
-	prometheus_write(&s, series, max_series);
-	fclose(stdout);
-	stdout = saved;
+	if (s.cgroups)
+		in.cgroups = &s;
+	else
+		in.tasks = &s;
+	mem = export_text(&in, error);
 	snapshot_free(&s);
 	return mem;
 }
 
 static void test_prometheus_output(void)
 {
-	char *mem = prometheus_text(sample, SERIES_BY_TASK, 100), *line;
+	char *mem = prometheus_text(sample, VIEW_TASK, 0), *line;
 	int samples = 0, types = 0, bad = 0;
 
 	for (line = strtok(mem, "\n"); line; line = strtok(NULL, "\n")) {
@@ -246,7 +264,8 @@ static void test_prometheus_output(void)
 		if (line[0] != '#' && strncmp(line, "cowstat_", 8))
 			bad++;
 	}
-	ok(types == 4 + 12 && samples == 4 + 12 * 3 && !bad,
+	/* info, dropped, tasks, capacity, evicted; task info; 12 columns of 3 tasks */
+	ok(types == 5 + 1 + 12 && samples == 5 + 3 + 12 * 3 && !bad,
 	   "Prometheus: one family per column, one sample per row");
 	free(mem);
 }
@@ -556,16 +575,281 @@ static void test_cgroup_paths(const char *root)
 	   "cgroup paths: tab and newline escaped for tables, a backslash as it is");
 }
 
-/* Export by cgroup: one series each, labelled with the path; [other] past the bound. */
+/* Export by cgroup: a series per id, its path in an info; the table's figures. */
 static void test_prometheus_by_cgroup(void)
 {
-	char *mem = prometheus_text(cgroups, SERIES_BY_CGROUP, 2);
+	char *mem = prometheus_text(cgroups, VIEW_CGROUP, 0);
 
-	ok(strstr(mem, "cowstat_faults_total{cgroup=\"[other]\"} 4\n") &&
-	   strstr(mem, "cowstat_faults_total{cgroup=\"8 (deleted)\"} 11\n") &&
-	   strstr(mem, "cowstat_cgroups_capacity 64\n") && !strstr(mem, "cowstat_tasks "),
-	   "Prometheus by cgroup: path labels, at most N series, the table's figures");
+	ok(strstr(mem, "cowstat_cgroup_faults_total{cgroup_id=\"8\"} 11\n") &&
+	   strstr(mem, "cowstat_cgroup_faults_total{cgroup_id=\"9\"} 0\n") &&
+	   strstr(mem, "cowstat_cgroup_tasks_total{cgroup_id=\"7\"} 2\n") &&
+	   strstr(mem, "cowstat_cgroup_info{cgroup_id=\"8\",cgroup=\"\"} 1\n") &&
+	   strstr(mem, "cowstat_cgroups_capacity 64\n") &&
+	   strstr(mem, "cowstat_dropped_total 1\n") &&
+	   strstr(mem, "cowstat_cgroups_evicted_total 2\n") && !strstr(mem, "cowstat_tasks ") &&
+	   !strstr(mem, "[other]"),
+	   "Prometheus by cgroup: counters by cgroup_id, an info without a path, the figures");
 	free(mem);
+}
+
+/* Whether a sample of export @text has a value below 0. */
+static bool has_negative(const char *text)
+{
+	char *copy = dup_text(text), *line, *value;
+	bool negative = false;
+
+	for (line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+		value = strrchr(line, ' ');
+		negative = negative || (line[0] != '#' && value && value[1] == '-');
+	}
+	free(copy);
+	return negative;
+}
+
+/* The help of every column the module has, as Documentation/ABI says it. */
+static void test_prometheus_help(void)
+{
+	static const char full[] =
+		"cowstat 2 cgroups=1 capacity=64 page_size=4096 probes=do_wp_page,hugetlb_fault\n"
+		"cgroup\ttasks\tfaults\tcopies\treuses\tshared\tunshare\tother\tzero\tksm\tthp\thugetlb\tremote\tbytes\tlarge\tthp_zero\n"
+		"7\t1\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\t0\t0\n";
+	static const char dropped[] =
+		"# HELP cowstat_dropped_total Faults and probe hits not counted: no row for the task "
+		"(the table full of live tasks), or a probe that missed.\n";
+	static const char *const help[] = {
+		"# HELP cowstat_cgroup_copied_bytes_total Bytes copied: copies times the page size, plus hugetlb pages at their size, plus 2 MiB for each thp_zero. Per cgroup v2 id",
+		"# HELP cowstat_cgroup_large_reuses_total Reuses of a page of a large folio mapped by PTEs (part of reuses; kernels since 6.15). Per",
+		"# HELP cowstat_cgroup_thp_zero_fills_total Writes to the huge zero page that allocated a whole THP instead of splitting the PMD (part of thp; 2 MiB each in bytes). Per",
+		"# HELP cowstat_cgroup_thp_faults_total Huge-PMD write faults completed at PMD level: the THP reused in place, or the huge zero page replaced by a new THP (not part of faults). Per",
+		"# HELP cowstat_cgroup_hugetlb_copies_total hugetlb pages copied (not part of faults or copies). Per",
+		"# HELP cowstat_info The cowstat tool's version, the format of /proc/cowstat, and the probes attached.\n"
+		"# TYPE cowstat_info gauge\n"
+		"cowstat_info{version=\"" COWSTAT_VERSION "\",format=\"2\",probes=\"do_wp_page,hugetlb_fault\"} 1\n",
+	};
+	char *mem = prometheus_text(full, VIEW_CGROUP, 0);
+	unsigned int i, found = 0;
+
+	for (i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+		found += !!strstr(mem, help[i]);
+	ok(found == sizeof(help) / sizeof(help[0]) &&
+	   !strstr(mem, "this version of cowstat does not know"),
+	   "Prometheus: every column's help (large, thp_zero, bytes), the info");
+	ok(!strstr(mem, "cowstat_dropped_total") && !has_negative(mem) &&
+	   !strstr(mem, "reset_time"),
+	   "Prometheus: a figure the table lacks (dropped, loaded) is no sample, never -1");
+	free(mem);
+	mem = prometheus_text(cgroups, VIEW_CGROUP, 0);
+	ok(!!strstr(mem, dropped), "Prometheus: dropped's help: full table and missed probes");
+	free(mem);
+}
+
+/* cowstat_reset_time_seconds: the later of loaded= and reset=, as a date. */
+static void test_prometheus_reset_time(void)
+{
+	static const char loaded[] =
+		"cowstat 2 cgroups=1 capacity=64 page_size=4096 loaded=5000000000 reset=0 "
+		"probes=x\n" HC
+		"7\t2\t4\t3\t12288\n";
+	static const char reset[] =
+		"cowstat 2 cgroups=1 capacity=64 page_size=4096 loaded=5000000000 reset=7250000000 "
+		"probes=x\n" HC
+		"7\t2\t4\t3\t12288\n";
+	char *a = prometheus_text(loaded, VIEW_CGROUP, 0);
+	char *b = prometheus_text(reset, VIEW_CGROUP, 0);
+
+	ok(strstr(a, "\ncowstat_reset_time_seconds 1700000005.000\n") &&
+	   strstr(b, "\ncowstat_reset_time_seconds 1700000007.250\n"),
+	   "Prometheus: the reset time is the load's, or the last reset's, as seconds since the epoch");
+	free(a);
+	free(b);
+}
+
+/* --max-series: more series than that is refused, and nothing written. */
+static void test_prometheus_max_series(void)
+{
+	struct snapshot s;
+	struct export_in in = { .views = VIEW_CGROUP, .max_series = 2 };
+	char error[160] = "", *mem;
+
+	snapshot_parse(&s, dup_text(cgroups), strlen(cgroups));
+	in.cgroups = &s;
+	mem = export_text(&in, error);
+	ok(!mem && !strcmp(error, "3 series per family, one per cgroup, more than --max-series 2"),
+	   "Prometheus: --max-series refuses, writing nothing, rather than summing into [other]");
+	free(mem);
+	in.max_series = 3;
+	mem = export_text(&in, error);
+	ok(mem && strstr(mem, "cowstat_cgroup_faults_total{cgroup_id=\"9\"} 0\n"),
+	   "Prometheus: --max-series N takes N series");
+	free(mem);
+	snapshot_free(&s);
+}
+
+/* The state after an export, as the next one reads it back from its file. */
+static struct export_state *next_state(struct export_state *st)
+{
+	struct export_state *next = export_state_new();
+	char *text = NULL, error[160];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	export_state_format(st, f);
+	fclose(f);
+	if (export_state_parse(next, text, error, sizeof(error)))
+		printf("# next_state: %s\n", error);
+	free(text);
+	export_state_free(st);
+	return next;
+}
+
+/* Export tasks @t and cgroups @c, by cgroup and per task, with @st (NULL: none). */
+static char *export_both(const char *t, const char *c, struct export_state *st)
+{
+	struct snapshot tasks, cg;
+	struct export_in in = { .tasks = &tasks, .cgroups = &cg, .state = st,
+				.views = VIEW_CGROUP | VIEW_TASK };
+	char error[160], *mem;
+
+	snapshot_parse(&tasks, dup_text(t), strlen(t));
+	snapshot_parse(&cg, dup_text(c), strlen(c));
+	mem = export_text(&in, error);
+	snapshot_free(&tasks);
+	snapshot_free(&cg);
+	return mem;
+}
+
+/*
+ * Whether no counter (_total) of export @before is less in export @after,
+ * for the same labels; @compared gets how many were in both.  @say: each
+ * that went down, as a diagnostic.
+ */
+static bool never_down(const char *before, const char *after, int *compared, bool say)
+{
+	char *copy = dup_text(before), *line, *space, *at, want[512];
+	bool down = false;
+
+	*compared = 0;
+	for (line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+		space = strrchr(line, ' ');
+		if (line[0] == '#' || !space || !strstr(line, "_total"))
+			continue;
+		snprintf(want, sizeof(want), "\n%.*s ", (int)(space - line), line);
+		at = strstr(after, want);
+		if (!at)
+			continue;	/* the series ended */
+		(*compared)++;
+		if (strtoull(at + strlen(want), NULL, 10) < strtoull(space + 1, NULL, 10)) {
+			if (say)
+				printf("# down: %s -> %.*s\n", line, (int)strcspn(at + 1, "\n"),
+				       at + 1);
+			down = true;
+		}
+	}
+	free(copy);
+	return !down;
+}
+
+#define VT(reset) "cowstat 2 tasks=2 capacity=16 dropped=0 evicted=0 page_size=4096 " \
+	"loaded=1000 reset=" reset " probes=do_wp_page\n"
+#define HT "pid\ttgid\tppid\tuid\tstart\tcgroup\tstate\tfaults\tcopies\tzero\tbytes\tcomm\n"
+#define VG(reset) "cowstat 2 cgroups=3 capacity=16 dropped=0 evicted=0 page_size=4096 " \
+	"loaded=1000 reset=" reset " probes=do_wp_page\n"
+#define HG "cgroup\ttasks\tfaults\tcopies\tzero\tbytes\n"
+
+/*
+ * With --state, no counter goes down between resets, whatever the module
+ * loses: task 10, which moved from cgroup 7 to 8 and back, has its first
+ * row in 7 evicted; cgroup 7's entry is forgotten (max_cgroups); cgroup 9's
+ * zero (32 bits) wraps.  Without it they go down.  A reset starts again.
+ */
+static void test_prometheus_monotonic(void)
+{
+	static const char t1[] = VT("0") HT
+		"10\t10\t1\t0\t100\t7\tM\t3\t2\t0\t8192\tsh\n"
+		"10\t10\t1\t0\t100\t8\tR\t5\t1\t0\t4096\tsh\n"
+		"11\t11\t1\t0\t150\t7\tX\t1\t1\t0\t4096\tcat\n";
+	static const char c1[] = VG("0") HG
+		"7\t5\t40\t30\t0\t122880\n8\t1\t5\t1\t0\t4096\n9\t1\t1\t1\t4294967290\t4096\n";
+	static const char t2[] = VT("0") HT
+		"10\t10\t1\t0\t100\t8\tM\t6\t2\t0\t8192\tsh\n"
+		"10\t10\t1\t0\t100\t7\tR\t1\t1\t0\t4096\tsh\n";
+	static const char c2[] = VG("0") HG
+		"7\t1\t1\t1\t0\t4096\n8\t2\t11\t3\t0\t12288\n9\t1\t2\t2\t4\t8192\n";
+	static const char t3[] = VT("2000") HT "10\t10\t1\t0\t100\t7\tR\t1\t0\t0\t0\tsh\n";
+	static const char c3[] = VG("2000") HG "7\t1\t1\t0\t0\t0\n";
+	struct export_state *st = export_state_new();
+	char *e1 = export_both(t1, c1, st), *e2, *bare, *e3;
+	int n, m;
+
+	st = next_state(st);
+	e2 = export_both(t2, c2, st);
+	ok(never_down(e1, e2, &n, true) && n == 26,
+	   "Prometheus --state: no counter of 26 went down (an M row and a cgroup entry lost)");
+	ok(strstr(e2, "\ncowstat_cgroup_faults_total{cgroup_id=\"7\"} 40\n") &&
+	   strstr(e2, "\ncowstat_task_faults_total{pid=\"10\",start=\"100\",cgroup_id=\"7\"} 3") &&
+	   strstr(e2, "\ncowstat_cgroup_faults_total{cgroup_id=\"8\"} 11\n") &&
+	   !strstr(e2, "pid=\"11\""),
+	   "Prometheus --state: what was lost stays counted, what rose adds, an evicted task ends");
+	ok(!!strstr(e2, "\ncowstat_cgroup_zero_copies_total{cgroup_id=\"9\"} 4294967300\n"),
+	   "Prometheus --state: a 32-bit column that wrapped goes on past 2^32");
+	bare = export_both(t2, c2, NULL);
+	ok(!never_down(e1, bare, &m, false) && m == n,
+	   "Prometheus without --state: those counters go down, as the module's do");
+	st = next_state(st);
+	e3 = export_both(t3, c3, st);
+	ok(strstr(e3, "\ncowstat_cgroup_faults_total{cgroup_id=\"7\"} 1\n") &&
+	   strstr(e3, "\ncowstat_task_faults_total{pid=\"10\",start=\"100\",cgroup_id=\"7\"} 1") &&
+	   strstr(e3, "\ncowstat_reset_time_seconds 1700000000.000\n"),
+	   "Prometheus --state: after a reset the counters start again, with the reset's time");
+	export_state_free(st);
+	free(e1);
+	free(e2);
+	free(bare);
+	free(e3);
+}
+
+/* The state file: read back as written, paths of any bytes; what is wrong is said. */
+static void test_export_state_file(void)
+{
+	static const char good[] =
+		"cowstat export state 1\nreset 5\npath 8 /gone\\012x\\134y z\n"
+		"counter cgroup=8 faults 3 40\n";
+	static const char *const bad[] = {
+		"cowstat export state 2\nreset 5\n",
+		"cowstat export state 1\nreset five\n",
+		"cowstat export state 1\nreset 5\ncounter cgroup=8 faults 3\n",
+		"cowstat export state 1\nreset 5\ncounter cgroup=8 faults 3 -1\n",
+		"cowstat export state 1\nreset 5\npath 8\n",
+		"cowstat export state 1\nreset 5\ncounter cgroup=8 faults 3 40",
+		"cowstat export state 1\n\n",
+	};
+	struct export_state *st = export_state_new();
+	char error[160] = "", *text = NULL;
+	unsigned int i, refused = 0;
+	size_t len = 0;
+	FILE *f;
+
+	ok(!export_state_parse(st, good, error, sizeof(error)) &&
+	   !strcmp(export_state_path(st, 8, NULL), "/gone\nx\\y z") &&
+	   export_state_counter(st, "cgroup=8", "faults", 2, false) == 40 &&
+	   export_state_knows(st, "cgroup=8") && !export_state_knows(st, "cgroup=9"),
+	   "export state: a path with a newline, a backslash and a blank; a counter carried");
+	f = open_memstream(&text, &len);
+	export_state_format(st, f);
+	fclose(f);
+	ok(!strcmp(text, "cowstat export state 1\nreset 5\npath 8 /gone\\012x\\y z\n"
+		   "counter cgroup=8 faults 2 40\n"),
+	   "export state: written back as it reads");
+	free(text);
+	export_state_free(st);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		st = export_state_new();
+		refused += export_state_parse(st, bad[i], error, sizeof(error)) &&
+			   !strncmp(error, "line ", 5);
+		printf("# %s\n", error);
+		export_state_free(st);
+	}
+	ok(refused == sizeof(bad) / sizeof(bad[0]), "export state: a file it did not write is refused, saying where");
 }
 
 /* A parsed table of @rows tasks with about @faults each. */
@@ -856,6 +1140,11 @@ int main(void)
 		printf("ok %d # SKIP run's cgroup: mkdtemp: %s\n", ++nr, strerror(errno));
 	}
 	test_prometheus_by_cgroup();
+	test_prometheus_help();
+	test_prometheus_reset_time();
+	test_prometheus_max_series();
+	test_prometheus_monotonic();
+	test_export_state_file();
 	if (root)
 		remove_cgroup_tree(root);
 	printf("1..%d\n", nr);
