@@ -139,6 +139,8 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 	json_version_field(f, s, "capacity");
 	json_version_field(f, s, "dropped");
 	json_version_field(f, s, "evicted");
+	json_version_field(f, s, "loaded");
+	json_version_field(f, s, "reset");
 	json_probes(f, s);
 	if (o->cgroup) {
 		fputs(",\"cgroup\":", f);

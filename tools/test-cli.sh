@@ -237,7 +237,7 @@ print(json.dumps([r["comm"] for r in d["rows"]]), json.dumps(d["totals"]))' "$1"
 }
 "$cowstat" show -j --total -f "$tmp/json.tab" > "$tmp/task.json"
 "$cowstat" show -j --total -P -f "$tmp/json.tab" > "$tmp/proc.json"
-want_figures='{"version": 1, "page_size": 4096, "tasks": 3, "capacity": 16, "dropped": 2, "evicted": 1, "probes": ["do_wp_page", "ptep_clear_flush"]}'
+want_figures='{"version": 1, "page_size": 4096, "tasks": 3, "capacity": 16, "dropped": 2, "evicted": 1, "loaded": null, "reset": null, "probes": ["do_wp_page", "ptep_clear_flush"]}'
 want_keys='["pid,tgid,ppid,uid,start,threads,state,comm,faults,copies,q\"\\x"] ["of", "rows", "threads", "faults", "copies", "q\"\\x"]'
 expect json_per_task "$want_figures
 $want_keys"'
