@@ -267,11 +267,23 @@ static void on_reuse(pte_t *ptep, pte_t entry, unsigned long caller)
 	cowstat_row_write_end(row);
 }
 
-/* At a probed function's entry, the top of the stack is its return address. */
+/*
+ * A probed function's return address, at its entry: in the link register
+ * where the architecture has one (arm64's procedure_link_pointer), else
+ * on top of the stack (x86, where regs_get_kernel_stack_nth is exported;
+ * arm64 does not export it).
+ */
+#ifdef procedure_link_pointer
+static inline unsigned long kprobe_caller(struct pt_regs *regs)
+{
+	return procedure_link_pointer(regs);
+}
+#else
 static inline unsigned long kprobe_caller(struct pt_regs *regs)
 {
 	return regs_get_kernel_stack_nth(regs, 0);
 }
+#endif
 
 static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
 {
@@ -368,14 +380,23 @@ static int commit_entry(struct kprobe *p, struct pt_regs *regs)
  * a plain ftrace_ops callback costs far less than a kprobe on the same
  * ftrace site, which saves all registers and dispatches through kprobes.
  */
+/*
+ * An argument from ftrace_regs: ftrace_regs_get_argument() is a macro
+ * where ftrace_regs wraps pt_regs (x86 since 6.x), an inline function
+ * where the architecture lays ftrace_regs out itself (HAVE_ARCH_FTRACE_REGS:
+ * arm64), and missing before 6.x, where ftrace_regs is pt_regs (6.1).
+ */
+#if defined(ftrace_regs_get_argument) || defined(HAVE_ARCH_FTRACE_REGS)
 static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
 {
-#ifdef ftrace_regs_get_argument
 	return ftrace_regs_get_argument(fregs, n);
-#else
-	return regs_get_kernel_argument(&fregs->regs, n);
-#endif
 }
+#else
+static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
+{
+	return regs_get_kernel_argument(&fregs->regs, n);
+}
+#endif
 
 /*
  * No recursion guard (ftrace_test_recursion_trylock, ~30 instructions a
