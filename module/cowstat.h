@@ -100,6 +100,7 @@ enum cowstat_probe {
 	COWSTAT_P_THP_REUSE,	/* pmdp_set_access_flags: a THP reused at PMD level */
 	COWSTAT_P_THP_FILL,	/* pmdp_huge_clear_flush: the huge zero page replaced */
 	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
+	COWSTAT_P_HUGETLB_COMMIT, /* huge_ptep_clear_flush: a hugetlb copy is installed */
 	COWSTAT_P_TID,		/* exchange_tids: a thread that execs ends its tid */
 	COWSTAT_P_EXIT,		/* exit_files: the task's end, after exit_mm() */
 	COWSTAT_P_EXEC,		/* sched_process_exec tracepoint */

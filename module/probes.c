@@ -11,7 +11,8 @@
  * finds it still pending.
  *
  * arm64 inlines ptep_set_access_flags and pmdp_set_access_flags around
- * functions of its own: those are probed there, each confirmed from the
+ * functions of its own, and installs a hugetlb copy through its own
+ * huge_ptep_clear_flush: those are probed there, each confirmed from the
  * BTF as on x86.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,6 +42,7 @@ static unsigned long attached;	/* BIT(enum cowstat_probe) */
 #define REUSE_DEFAULT		"ptep_set_access_flags"
 #define REUSE_CONT_DEFAULT	"contpte_ptep_set_access_flags"
 #define THP_REUSE_DEFAULT	"pmdp_set_access_flags"
+#define HUGETLB_COMMIT_DEFAULT	"huge_ptep_clear_flush"
 
 /* Kernels rename and inline these; let the user point at the right one. */
 static char wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
@@ -51,6 +53,7 @@ static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
 static char thp_reuse_symbol[KSYM_NAME_LEN] = THP_REUSE_DEFAULT;
 static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
 static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
+static char hugetlb_commit_symbol[KSYM_NAME_LEN] = HUGETLB_COMMIT_DEFAULT;
 static char tid_symbol[KSYM_NAME_LEN] = "exchange_tids";
 static char exit_symbol[KSYM_NAME_LEN] = "exit_files";
 
@@ -71,6 +74,9 @@ module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
 module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
+module_param_string(hugetlb_commit_symbol, hugetlb_commit_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(hugetlb_commit_symbol,
+		 "Called just before a hugetlb copy is mapped, where the architecture has its own (default huge_ptep_clear_flush)");
 module_param_string(tid_symbol, tid_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(tid_symbol, "Gives a thread that execs its leader's tid (default exchange_tids)");
 module_param_string(exit_symbol, exit_symbol, KSYM_NAME_LEN, 0444);
@@ -363,11 +369,25 @@ static inline bool hugetlb_pending_at(unsigned long pending, struct vm_area_stru
 	       (pending & PAGE_MASK) == (address & huge_page_mask(hstate_vma(vma)));
 }
 
+/* The hugetlb copy @row has @pending is installed, if it is the one at @address. */
+static void hugetlb_committed(struct cowstat_row *row, unsigned long pending,
+			      struct vm_area_struct *vma, unsigned long address)
+{
+	if (!hugetlb_pending_at(pending, vma, address))
+		return;
+	cowstat_row_write_begin(row);
+	row->counts.hugetlb++;
+	row->counts.bytes += vma_kernel_pagesize(vma);
+	row->pending = 0;
+	cowstat_row_write_end(row);
+}
+
 /*
  * ptep_clear_flush: wp_page_copy and hugetlb's copy-on-write (through
- * huge_ptep_clear_flush) call it, with the PTE lock held and the PTE
- * checked unchanged, just before mapping the new page.  For a private
- * fault, only wp_page_copy's call is its copy (@caller).
+ * huge_ptep_clear_flush, where that is generic or calls it) call it, with
+ * the PTE lock held and the PTE checked unchanged, just before mapping the
+ * new page.  For a private fault, only wp_page_copy's call is its copy
+ * (@caller).
  */
 static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *ptep,
 		      unsigned long caller)
@@ -399,13 +419,7 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 		cowstat_row_write_end(row);
 		break;
 	case COWSTAT_PENDING_HUGETLB:
-		if (!hugetlb_pending_at(pending, vma, address))
-			return;
-		cowstat_row_write_begin(row);
-		row->counts.hugetlb++;
-		row->counts.bytes += vma_kernel_pagesize(vma);
-		row->pending = 0;
-		cowstat_row_write_end(row);
+		hugetlb_committed(row, pending, vma, address);
 		break;
 	}
 }
@@ -586,6 +600,26 @@ static int hugetlb_fault_return(struct kretprobe_instance *ri, struct pt_regs *r
 	cowstat_row_write_begin(row);
 	row->pending = 0;
 	cowstat_row_write_end(row);
+	return 0;
+}
+
+/*
+ * huge_ptep_clear_flush(vma, address, ptep), where the architecture has
+ * its own (arm64): hugetlb_wp installs a copy through it, and arm64's
+ * calls ptep_clear_flush only for an entry that is not contiguous (6.12),
+ * or not at all (7.x).
+ */
+static int hugetlb_commit_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct cowstat_row *row = outcome_row();
+	unsigned long pending;
+
+	if (!row)
+		return 0;
+	pending = READ_ONCE(row->pending);
+	if ((pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_HUGETLB)
+		hugetlb_committed(row, pending, (void *)regs_get_kernel_argument(regs, 0),
+				  regs_get_kernel_argument(regs, 1));
 	return 0;
 }
 
@@ -787,6 +821,19 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 							     unsigned long, unsigned int)),
 		.entry_handler	= hugetlb_fault_entry,
 		.ret_handler	= hugetlb_fault_return,
+	},
+	/*
+	 * Generic huge_ptep_clear_flush is inline and calls ptep_clear_flush,
+	 * whose probe sees the copy; arm64 has its own (rare: a kprobe).
+	 */
+	[COWSTAT_P_HUGETLB_COMMIT] = {
+		.param		= "hugetlb_commit_symbol",
+		.symbol		= hugetlb_commit_symbol,
+		.layout		= COMMIT_LAYOUT,
+		.declared	= true,		/* inline where generic: BTF only */
+		.pre_handler	= hugetlb_commit_entry,
+		.default_symbol	= HUGETLB_COMMIT_DEFAULT,
+		.unneeded_if_absent = true,
 	},
 	/*
 	 * exchange_tids(left, right): de_thread() gives @left, current, a
@@ -1101,7 +1148,7 @@ static int attach_exec_tracepoint(void)
  */
 static const enum cowstat_probe attach_order[] = {
 	COWSTAT_P_EXIT, COWSTAT_P_TID,
-	COWSTAT_P_COMMIT, COWSTAT_P_HUGETLB,
+	COWSTAT_P_COMMIT, COWSTAT_P_HUGETLB_COMMIT, COWSTAT_P_HUGETLB,
 	COWSTAT_P_REUSE, COWSTAT_P_REUSE_CONT,
 	COWSTAT_P_THP_FILL, COWSTAT_P_THP_REUSE, COWSTAT_P_THP,
 	COWSTAT_P_WP,
