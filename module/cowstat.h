@@ -94,11 +94,13 @@ struct cowstat_row {
 enum cowstat_probe {
 	COWSTAT_P_WP,		/* do_wp_page entry */
 	COWSTAT_P_REUSE,	/* ptep_set_access_flags: a page reused */
+	COWSTAT_P_REUSE_CONT,	/* contpte_ptep_set_access_flags: ... in a contiguous block */
 	COWSTAT_P_COMMIT,	/* ptep_clear_flush: a copy is installed */
 	COWSTAT_P_THP,		/* do_huge_pmd_wp_page */
 	COWSTAT_P_THP_REUSE,	/* pmdp_set_access_flags: a THP reused at PMD level */
 	COWSTAT_P_THP_FILL,	/* pmdp_huge_clear_flush: the huge zero page replaced */
 	COWSTAT_P_HUGETLB,	/* hugetlb_fault */
+	COWSTAT_P_HUGETLB_COMMIT, /* huge_ptep_clear_flush: a hugetlb copy is installed */
 	COWSTAT_P_TID,		/* exchange_tids: a thread that execs ends its tid */
 	COWSTAT_P_EXIT,		/* exit_files: the task's end, after exit_mm() */
 	COWSTAT_P_EXEC,		/* sched_process_exec tracepoint */
@@ -304,6 +306,7 @@ int cowstat_probes_check_params(void);
 int cowstat_probes_init(bool faults_only);
 void cowstat_probes_exit(void);
 unsigned long cowstat_probes_attached(void);
+unsigned long cowstat_probes_usable(void);
 u64 cowstat_probes_missed(void);
 void cowstat_probes_reset_missed(void);
 const char *cowstat_probe_name(enum cowstat_probe p);
@@ -311,6 +314,7 @@ const char *cowstat_probe_name(enum cowstat_probe p);
 /* layout.c */
 int cowstat_layout_init(void);
 void cowstat_layout_exit(void);
+bool cowstat_layout_has(const char *func);
 int cowstat_layout_check(const char *func, const char *want, char *why, size_t len);
 int cowstat_layout_check_tracepoint(const char *name, const char *want, char *why, size_t len);
 

@@ -269,6 +269,20 @@ static void proto_string(const struct btf_type *proto, char *buf, size_t len)
 	strlcat(buf, ")", len);
 }
 
+/* Is @func a function of the kernel's BTF: out of line, not only inline? */
+bool cowstat_layout_has(const char *func)
+{
+	u32 id;
+
+	for (id = 1; id < btf.nr_types; id++) {
+		const struct btf_type *t = btf_type(id);
+
+		if (btf_type_is_func(t) && !strcmp(btf_name(t->name_off), func))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Does @func take exactly @want, e.g. "(struct vm_fault *)"?  0 if the BTF
  * says so; otherwise a negative errno, and @why says what was found.  A

@@ -9,6 +9,11 @@
  * writable (wp_page_reuse), a copy when ptep_clear_flush installs the new
  * page over that PTE, and "other" when the task's next fault or its exit
  * finds it still pending.
+ *
+ * arm64 inlines ptep_set_access_flags and pmdp_set_access_flags around
+ * functions of its own, and installs a hugetlb copy through its own
+ * huge_ptep_clear_flush: those are probed there, each confirmed from the
+ * BTF as on x86.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,14 +35,25 @@
 
 static unsigned long attached;	/* BIT(enum cowstat_probe) */
 
+/*
+ * Defaults that some kernels have inline or not at all (see struct probe's
+ * default_symbol): the parameter is compared with them.
+ */
+#define REUSE_DEFAULT		"ptep_set_access_flags"
+#define REUSE_CONT_DEFAULT	"contpte_ptep_set_access_flags"
+#define THP_REUSE_DEFAULT	"pmdp_set_access_flags"
+#define HUGETLB_COMMIT_DEFAULT	"huge_ptep_clear_flush"
+
 /* Kernels rename and inline these; let the user point at the right one. */
 static char wp_symbol[KSYM_NAME_LEN] = "do_wp_page";
-static char reuse_symbol[KSYM_NAME_LEN] = "ptep_set_access_flags";
+static char reuse_symbol[KSYM_NAME_LEN] = REUSE_DEFAULT;
+static char reuse_cont_symbol[KSYM_NAME_LEN] = REUSE_CONT_DEFAULT;
 static char commit_symbol[KSYM_NAME_LEN] = "ptep_clear_flush";
 static char thp_symbol[KSYM_NAME_LEN] = "do_huge_pmd_wp_page";
-static char thp_reuse_symbol[KSYM_NAME_LEN] = "pmdp_set_access_flags";
+static char thp_reuse_symbol[KSYM_NAME_LEN] = THP_REUSE_DEFAULT;
 static char thp_fill_symbol[KSYM_NAME_LEN] = "pmdp_huge_clear_flush";
 static char hugetlb_symbol[KSYM_NAME_LEN] = "hugetlb_fault";
+static char hugetlb_commit_symbol[KSYM_NAME_LEN] = HUGETLB_COMMIT_DEFAULT;
 static char tid_symbol[KSYM_NAME_LEN] = "exchange_tids";
 static char exit_symbol[KSYM_NAME_LEN] = "exit_files";
 
@@ -45,6 +61,9 @@ module_param_string(wp_symbol, wp_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(wp_symbol, "Write-protect fault handler, counted as faults (default do_wp_page)");
 module_param_string(reuse_symbol, reuse_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(reuse_symbol, "Makes a reused page writable in place (default ptep_set_access_flags)");
+module_param_string(reuse_cont_symbol, reuse_cont_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(reuse_cont_symbol,
+		 "Makes a reused page of a contiguous-PTE block writable, where the kernel has them (default contpte_ptep_set_access_flags)");
 module_param_string(commit_symbol, commit_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(commit_symbol, "Called just before a copy is mapped (default ptep_clear_flush)");
 module_param_string(thp_symbol, thp_symbol, KSYM_NAME_LEN, 0444);
@@ -55,6 +74,9 @@ module_param_string(thp_fill_symbol, thp_fill_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(thp_fill_symbol, "Clears the huge zero PMD before a new THP is mapped (default pmdp_huge_clear_flush)");
 module_param_string(hugetlb_symbol, hugetlb_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(hugetlb_symbol, "hugetlb fault handler (default hugetlb_fault)");
+module_param_string(hugetlb_commit_symbol, hugetlb_commit_symbol, KSYM_NAME_LEN, 0444);
+MODULE_PARM_DESC(hugetlb_commit_symbol,
+		 "Called just before a hugetlb copy is mapped, where the architecture has its own (default huge_ptep_clear_flush)");
 module_param_string(tid_symbol, tid_symbol, KSYM_NAME_LEN, 0444);
 MODULE_PARM_DESC(tid_symbol, "Gives a thread that execs its leader's tid (default exchange_tids)");
 module_param_string(exit_symbol, exit_symbol, KSYM_NAME_LEN, 0444);
@@ -203,6 +225,15 @@ static __always_inline struct cowstat_row *pending_row(const void *ptep, unsigne
 	return row;
 }
 
+/* Mark how @row's pending THP fault on @pmdp ended: @outcome, its new kind. */
+static __always_inline void thp_outcome(struct cowstat_row *row, const void *pmdp,
+					unsigned long outcome)
+{
+	cowstat_row_write_begin(row);
+	row->pending = (unsigned long)pmdp | outcome;
+	cowstat_row_write_end(row);
+}
+
 /* ---- Handlers ---- */
 
 /* do_wp_page entry: the PTE is locked, so what we read here is stable. */
@@ -242,17 +273,34 @@ static int wp_entry(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
+ * Set while the reuse probe's function is also pmdp_set_access_flags's
+ * (arm64, where both are inline around it): see thp_reuse_shared().
+ */
+static bool reuse_serves_thp;
+
+/*
  * ptep_set_access_flags(vma, address, ptep, entry, dirty): wp_page_reuse
  * makes the page writable in place through it, under the PTE lock.
  * wp_page_reuse is inline (and, in some builds, inlined into do_wp_page):
  * its callee is what every build has.  Other callers (@caller outside
- * do_wp_page) leave the fault pending: it ended otherwise.
+ * do_wp_page) leave the fault pending: it ended otherwise.  arm64's inline
+ * pmdp_set_access_flags passes a pending THP's PMD here as a PTE pointer.
  */
 static void on_reuse(pte_t *ptep, pte_t entry, unsigned long caller)
 {
-	struct cowstat_row *row = pending_row(ptep, COWSTAT_PENDING_PRIVATE);
+	struct cowstat_row *row = outcome_row();
+	unsigned long pending;
 
-	if (!row || !cow_caller(&reuse_callers, caller))
+	if (!row)
+		return;
+	pending = READ_ONCE(row->pending);
+	if (pending != ((unsigned long)ptep | COWSTAT_PENDING_PRIVATE)) {
+		if (READ_ONCE(reuse_serves_thp) &&
+		    pending == ((unsigned long)ptep | COWSTAT_PENDING_THP))
+			thp_outcome(row, ptep, COWSTAT_PENDING_THP_REUSED);
+		return;
+	}
+	if (!cow_caller(&reuse_callers, caller))
 		return;
 	cowstat_row_write_begin(row);
 	row->counts.reuses++;
@@ -267,11 +315,23 @@ static void on_reuse(pte_t *ptep, pte_t entry, unsigned long caller)
 	cowstat_row_write_end(row);
 }
 
-/* At a probed function's entry, the top of the stack is its return address. */
+/*
+ * A probed function's return address, at its entry: in the link register
+ * where the architecture has one (arm64's procedure_link_pointer), else
+ * on top of the stack (x86, where regs_get_kernel_stack_nth is exported;
+ * arm64 does not export it).
+ */
+#ifdef procedure_link_pointer
+static inline unsigned long kprobe_caller(struct pt_regs *regs)
+{
+	return procedure_link_pointer(regs);
+}
+#else
 static inline unsigned long kprobe_caller(struct pt_regs *regs)
 {
 	return regs_get_kernel_stack_nth(regs, 0);
 }
+#endif
 
 static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
 {
@@ -309,11 +369,25 @@ static inline bool hugetlb_pending_at(unsigned long pending, struct vm_area_stru
 	       (pending & PAGE_MASK) == (address & huge_page_mask(hstate_vma(vma)));
 }
 
+/* The hugetlb copy @row has @pending is installed, if it is the one at @address. */
+static void hugetlb_committed(struct cowstat_row *row, unsigned long pending,
+			      struct vm_area_struct *vma, unsigned long address)
+{
+	if (!hugetlb_pending_at(pending, vma, address))
+		return;
+	cowstat_row_write_begin(row);
+	row->counts.hugetlb++;
+	row->counts.bytes += vma_kernel_pagesize(vma);
+	row->pending = 0;
+	cowstat_row_write_end(row);
+}
+
 /*
  * ptep_clear_flush: wp_page_copy and hugetlb's copy-on-write (through
- * huge_ptep_clear_flush) call it, with the PTE lock held and the PTE
- * checked unchanged, just before mapping the new page.  For a private
- * fault, only wp_page_copy's call is its copy (@caller).
+ * huge_ptep_clear_flush, where that is generic or calls it) call it, with
+ * the PTE lock held and the PTE checked unchanged, just before mapping the
+ * new page.  For a private fault, only wp_page_copy's call is its copy
+ * (@caller).
  */
 static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *ptep,
 		      unsigned long caller)
@@ -345,13 +419,7 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 		cowstat_row_write_end(row);
 		break;
 	case COWSTAT_PENDING_HUGETLB:
-		if (!hugetlb_pending_at(pending, vma, address))
-			return;
-		cowstat_row_write_begin(row);
-		row->counts.hugetlb++;
-		row->counts.bytes += vma_kernel_pagesize(vma);
-		row->pending = 0;
-		cowstat_row_write_end(row);
+		hugetlb_committed(row, pending, vma, address);
 		break;
 	}
 }
@@ -368,14 +436,23 @@ static int commit_entry(struct kprobe *p, struct pt_regs *regs)
  * a plain ftrace_ops callback costs far less than a kprobe on the same
  * ftrace site, which saves all registers and dispatches through kprobes.
  */
+/*
+ * An argument from ftrace_regs: ftrace_regs_get_argument() is a macro
+ * where ftrace_regs wraps pt_regs (x86 since 6.x), an inline function
+ * where the architecture lays ftrace_regs out itself (HAVE_ARCH_FTRACE_REGS:
+ * arm64), and missing before 6.x, where ftrace_regs is pt_regs (6.1).
+ */
+#if defined(ftrace_regs_get_argument) || defined(HAVE_ARCH_FTRACE_REGS)
 static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
 {
-#ifdef ftrace_regs_get_argument
 	return ftrace_regs_get_argument(fregs, n);
-#else
-	return regs_get_kernel_argument(&fregs->regs, n);
-#endif
 }
+#else
+static inline unsigned long fregs_arg(struct ftrace_regs *fregs, unsigned int n)
+{
+	return regs_get_kernel_argument(&fregs->regs, n);
+}
+#endif
 
 /*
  * No recursion guard (ftrace_test_recursion_trylock, ~30 instructions a
@@ -440,11 +517,8 @@ static void on_thp_outcome(pmd_t *pmdp, unsigned long outcome)
 {
 	struct cowstat_row *row = pending_row(pmdp, COWSTAT_PENDING_THP);
 
-	if (!row)
-		return;
-	cowstat_row_write_begin(row);
-	row->pending = (unsigned long)pmdp | outcome;
-	cowstat_row_write_end(row);
+	if (row)
+		thp_outcome(row, pmdp, outcome);
 }
 
 static int thp_reuse_entry(struct kprobe *p, struct pt_regs *regs)
@@ -530,6 +604,26 @@ static int hugetlb_fault_return(struct kretprobe_instance *ri, struct pt_regs *r
 }
 
 /*
+ * huge_ptep_clear_flush(vma, address, ptep), where the architecture has
+ * its own (arm64): hugetlb_wp installs a copy through it, and arm64's
+ * calls ptep_clear_flush only for an entry that is not contiguous (6.12),
+ * or not at all (7.x).
+ */
+static int hugetlb_commit_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct cowstat_row *row = outcome_row();
+	unsigned long pending;
+
+	if (!row)
+		return 0;
+	pending = READ_ONCE(row->pending);
+	if ((pending & COWSTAT_PENDING_MASK) == COWSTAT_PENDING_HUGETLB)
+		hugetlb_committed(row, pending, (void *)regs_get_kernel_argument(regs, 0),
+				  regs_get_kernel_argument(regs, 1));
+	return 0;
+}
+
+/*
  * sched_process_exec: a new program, perhaps in a thread given its
  * leader's pid.  Since 7.x tracepoint probes run preemptibly (SRCU-fast):
  * a row's writer must not be preempted with its @seq odd, nor migrate.
@@ -561,6 +655,26 @@ static void exec_probe(void *data, struct task_struct *task, pid_t old_pid,
 
 #define REUSE_LAYOUT	"(struct vm_area_struct *, long unsigned int, pte_t *, pte_t, int)"
 #define THP_REUSE_LAYOUT "(struct vm_area_struct *, long unsigned int, pmd_t *, pmd_t, int)"
+#define COMMIT_LAYOUT	"(struct vm_area_struct *, long unsigned int, pte_t *)"
+
+/* A function that a probe's default, inline in some kernels, calls. */
+struct probe_site {
+	const char	*symbol;
+	const char	*layout;	/* as its BTF spells it */
+};
+
+/*
+ * arm64's ptep_set_access_flags (since 6.9's contiguous-PTE work) and
+ * pmdp_set_access_flags are inline, around these; either reads its
+ * arguments 2 and 3 as the default does.
+ */
+static const struct probe_site set_access_flags_sites[] = {
+	/* 7.x: the size of the entry, a PTE's or a PMD's, added */
+	{ "__ptep_set_access_flags_anysz",
+	  "(struct vm_area_struct *, long unsigned int, pte_t *, pte_t, int, long unsigned int)" },
+	{ "__ptep_set_access_flags",	REUSE_LAYOUT },
+	{ }
+};
 
 struct probe {
 	const char		*param;		/* the module parameter that names it */
@@ -576,7 +690,20 @@ struct probe {
 	kretprobe_handler_t	ret_handler;
 	/* Probes of a function whose first argument is a task: when current. */
 	void			(*task_event)(struct task_struct *task);
+	/*
+	 * Where @symbol is @default_symbol and the kernel has no such
+	 * function out of line (none in its BTF): the first of @sites that it
+	 * has is probed instead; or, if @unneeded_if_absent, nothing, since
+	 * the kernel then does what the probe watches through another probe's
+	 * function, and the columns do not wait for this one.
+	 */
+	const char		*default_symbol;
+	const struct probe_site	*sites;
+	bool			unneeded_if_absent;
 	/* State */
+	const char		*site;		/* the function probed: @symbol or a site */
+	const char		*site_layout;
+	bool			shared;		/* thp_reuse_shared() */
 	bool			via_ftrace;
 	struct ftrace_ops	ops;
 	struct kprobe		kp;
@@ -626,11 +753,28 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 						      pte_t *, pte_t, int)),
 		.ftrace_func	= reuse_ftrace,
 		.pre_handler	= reuse_entry,
+		.default_symbol	= REUSE_DEFAULT,
+		.sites		= set_access_flags_sites,
+	},
+	/*
+	 * arm64's inline ptep_set_access_flags calls this for an entry of a
+	 * contiguous-PTE block (a 64 KiB folio) instead; kernels without
+	 * such blocks have no such function.
+	 */
+	[COWSTAT_P_REUSE_CONT] = {
+		.param		= "reuse_cont_symbol",
+		.symbol		= reuse_cont_symbol,
+		.layout		= REUSE_LAYOUT,
+		.declared	= true,		/* arm64's own: BTF only */
+		.ftrace_func	= reuse_ftrace,
+		.pre_handler	= reuse_entry,
+		.default_symbol	= REUSE_CONT_DEFAULT,
+		.unneeded_if_absent = true,
 	},
 	[COWSTAT_P_COMMIT] = {
 		.param		= "commit_symbol",
 		.symbol		= commit_symbol,
-		.layout		= "(struct vm_area_struct *, long unsigned int, pte_t *)",
+		.layout		= COMMIT_LAYOUT,
 		.declared	= DECLARED_AS(ptep_clear_flush,
 					      pte_t (*)(struct vm_area_struct *, unsigned long,
 							pte_t *)),
@@ -655,6 +799,8 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 					      int (*)(struct vm_area_struct *, unsigned long,
 						      pmd_t *, pmd_t, int)),
 		.pre_handler	= thp_reuse_entry,
+		.default_symbol	= THP_REUSE_DEFAULT,
+		.sites		= set_access_flags_sites,
 	},
 	[COWSTAT_P_THP_FILL] = {
 		.param		= "thp_fill_symbol",
@@ -675,6 +821,19 @@ static struct probe probe_table[COWSTAT_NR_PROBES] = {
 							     unsigned long, unsigned int)),
 		.entry_handler	= hugetlb_fault_entry,
 		.ret_handler	= hugetlb_fault_return,
+	},
+	/*
+	 * Generic huge_ptep_clear_flush is inline and calls ptep_clear_flush,
+	 * whose probe sees the copy; arm64 has its own (rare: a kprobe).
+	 */
+	[COWSTAT_P_HUGETLB_COMMIT] = {
+		.param		= "hugetlb_commit_symbol",
+		.symbol		= hugetlb_commit_symbol,
+		.layout		= COMMIT_LAYOUT,
+		.declared	= true,		/* inline where generic: BTF only */
+		.pre_handler	= hugetlb_commit_entry,
+		.default_symbol	= HUGETLB_COMMIT_DEFAULT,
+		.unneeded_if_absent = true,
 	},
 	/*
 	 * exchange_tids(left, right): de_thread() gives @left, current, a
@@ -733,12 +892,21 @@ const char *cowstat_probe_name(enum cowstat_probe p)
 {
 	if (p == COWSTAT_P_EXEC)
 		return "sched_process_exec";
-	return probe_table[p].symbol;
+	return probe_table[p].site ?: probe_table[p].symbol;
 }
 
 unsigned long cowstat_probes_attached(void)
 {
 	return attached;
+}
+
+/* BIT(enum cowstat_probe) of probes this kernel does not need (see struct probe). */
+static unsigned long unneeded;
+
+/* The probes the columns may count on: attached, or not needed here. */
+unsigned long cowstat_probes_usable(void)
+{
+	return attached | unneeded;
 }
 
 static void find_exec_tracepoint(struct tracepoint *tp, void *priv)
@@ -759,17 +927,57 @@ static int layout_confirmed(struct probe *p)
 	char why[256];
 	int ret;
 
-	if (!p->layout)
+	if (!p->site_layout)
 		return 0;
-	if (!p->declared) {
+	if (p->site == p->symbol && !p->declared) {
 		pr_warn("%s: the kernel headers this module was built against declare another prototype than %s\n",
 			p->symbol, p->layout);
 		return -EPROTO;
 	}
-	ret = cowstat_layout_check(p->symbol, p->layout, why, sizeof(why));
+	ret = cowstat_layout_check(p->site, p->site_layout, why, sizeof(why));
 	if (ret)
-		pr_warn("%s: %s\n", p->symbol, why);
+		pr_warn("%s: %s\n", p->site, why);
 	return ret;
+}
+
+/*
+ * The function @p probes in this kernel, into @p->site: its parameter's,
+ * unless that is the default and the kernel has it inline (see struct
+ * probe).  1 if the kernel does not need the probe.
+ */
+static int choose_site(struct probe *p)
+{
+	const struct probe_site *s;
+
+	p->site = p->symbol;
+	p->site_layout = p->layout;
+	if (!p->default_symbol || strcmp(p->symbol, p->default_symbol) ||
+	    cowstat_layout_has(p->symbol))
+		return 0;
+	if (p->unneeded_if_absent)
+		return 1;
+	for (s = p->sites; s && s->symbol; s++) {
+		if (cowstat_layout_has(s->symbol)) {
+			p->site = s->symbol;
+			p->site_layout = s->layout;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * arm64's inline pmdp_set_access_flags and ptep_set_access_flags call the
+ * same function: where the reuse probe is on it, its handler, which tells
+ * a pending THP's PMD from a pending PTE, serves the THP reuse probe too,
+ * and no second probe is put on a hot function.
+ */
+static bool thp_reuse_shared(const struct probe *p)
+{
+	const struct probe *reuse = &probe_table[COWSTAT_P_REUSE];
+
+	return p == &probe_table[COWSTAT_P_THP_REUSE] && (attached & BIT(COWSTAT_P_REUSE)) &&
+	       !strcmp(p->site, reuse->site);
 }
 
 /*
@@ -782,13 +990,21 @@ static int attach_probe(enum cowstat_probe id, bool use_ftrace)
 	struct probe *p = &probe_table[id];
 	int ret;
 
+	p->via_ftrace = false;
+	p->shared = false;
+	if (choose_site(p)) {
+		unneeded |= BIT(id);
+		return 0;
+	}
 	ret = layout_confirmed(p);
 	if (ret)
 		return ret;
-	p->via_ftrace = false;
-	if (p->ret_handler) {
+	if (thp_reuse_shared(p)) {
+		p->shared = true;
+		WRITE_ONCE(reuse_serves_thp, true);
+	} else if (p->ret_handler) {
 		memset(&p->krp, 0, sizeof(p->krp));
-		p->krp.kp.symbol_name = p->symbol;
+		p->krp.kp.symbol_name = p->site;
 		p->krp.entry_handler = p->entry_handler;
 		p->krp.handler = p->ret_handler;
 		p->krp.maxactive = COWSTAT_KRETPROBE_ACTIVE;
@@ -797,8 +1013,8 @@ static int attach_probe(enum cowstat_probe id, bool use_ftrace)
 		if (use_ftrace && p->ftrace_func) {
 			memset(&p->ops, 0, sizeof(p->ops));
 			p->ops.func = p->ftrace_func;
-			ret = ftrace_set_filter(&p->ops, (unsigned char *)p->symbol,
-						strlen(p->symbol), 1);
+			ret = ftrace_set_filter(&p->ops, (unsigned char *)p->site,
+						strlen(p->site), 1);
 			if (!ret)
 				ret = register_ftrace_function(&p->ops);
 			if (!ret)
@@ -809,7 +1025,7 @@ static int attach_probe(enum cowstat_probe id, bool use_ftrace)
 		if (!p->via_ftrace) {
 			/* Registration rewrites a struct kprobe: start from a clean one. */
 			memset(&p->kp, 0, sizeof(p->kp));
-			p->kp.symbol_name = p->symbol;
+			p->kp.symbol_name = p->site;
 			p->kp.pre_handler = p->pre_handler;
 			ret = register_kprobe(&p->kp);
 		}
@@ -825,7 +1041,9 @@ static void detach_probe(enum cowstat_probe id)
 
 	if (!(attached & BIT(id)))
 		return;
-	if (p->ret_handler) {
+	if (p->shared) {
+		WRITE_ONCE(reuse_serves_thp, false);
+	} else if (p->ret_handler) {
 		unregister_kretprobe(&p->krp);
 	} else if (p->via_ftrace) {
 		unregister_ftrace_function(&p->ops);
@@ -845,7 +1063,7 @@ static u64 probes_missed_since_load(void)
 	for (id = 0; id < COWSTAT_P_EXEC; id++) {
 		struct probe *p = &probe_table[id];
 
-		if (!(attached & BIT(id)))
+		if (!(attached & BIT(id)) || p->shared)
 			continue;
 		if (p->ret_handler)
 			missed += p->krp.kp.nmissed + p->krp.nmissed;
@@ -923,31 +1141,44 @@ static int attach_exec_tracepoint(void)
 	return 0;
 }
 
+/*
+ * A row's end first, then each outcome probe before the probe that leaves
+ * a fault pending for it, so that no row is left live and no fault pending
+ * unseen; the reuse probe before the THP reuse probe, which may share it.
+ */
+static const enum cowstat_probe attach_order[] = {
+	COWSTAT_P_EXIT, COWSTAT_P_TID,
+	COWSTAT_P_COMMIT, COWSTAT_P_HUGETLB_COMMIT, COWSTAT_P_HUGETLB,
+	COWSTAT_P_REUSE, COWSTAT_P_REUSE_CONT,
+	COWSTAT_P_THP_FILL, COWSTAT_P_THP_REUSE, COWSTAT_P_THP,
+	COWSTAT_P_WP,
+};
+
 int cowstat_probes_init(bool faults_only)
 {
 	bool use_ftrace = !strcmp(probes, "ftrace");
+	unsigned int i;
 	int id, ret;
 
+	BUILD_BUG_ON(ARRAY_SIZE(attach_order) != COWSTAT_P_EXEC);
 	attached = 0;
+	unneeded = 0;
 	/* The BTF is read once, for the layout checks, and freed again. */
 	cowstat_layout_init();
 	ret = attach_exec_tracepoint();
-	/*
-	 * A row's end first, then the outcome probes, so that no row is left
-	 * live and no fault pending unseen.
-	 */
-	for (id = COWSTAT_P_EXEC - 1; id >= 0 && !ret; id--) {
+	for (i = 0; i < ARRAY_SIZE(attach_order) && !ret; i++) {
+		id = attach_order[i];
 		if (faults_only && !probe_table[id].required)
 			continue;
 		ret = attach_probe(id, use_ftrace);
 		if (ret && probe_table[id].required) {
 			pr_err("cannot probe %s (%d), without which no row is exact: not loading (module parameter %s)\n",
-			       probe_table[id].symbol, ret, probe_table[id].param);
+			       cowstat_probe_name(id), ret, probe_table[id].param);
 			break;
 		}
 		if (ret)
 			pr_warn("cannot probe %s (%d): its columns are left out of /proc/cowstat\n",
-				probe_table[id].symbol, ret);
+				cowstat_probe_name(id), ret);
 		ret = 0;
 	}
 	cowstat_layout_exit();

@@ -32,10 +32,12 @@
 #define COWSTAT_FORMAT_VERSION	2
 
 #define WP	COWSTAT_NEEDS(WP)
-#define REUSE	COWSTAT_NEEDS(REUSE)
+/* A page reused: through either function, where the kernel has both. */
+#define REUSE	(COWSTAT_NEEDS(REUSE) | COWSTAT_NEEDS(REUSE_CONT))
 #define COMMIT	COWSTAT_NEEDS(COMMIT)
 #define THP	COWSTAT_NEEDS(THP)
-#define HUGETLB	COWSTAT_NEEDS(HUGETLB)
+/* A hugetlb copy: its fault, and its commit, where that has a probe of its own. */
+#define HUGETLB	(COWSTAT_NEEDS(HUGETLB) | COWSTAT_NEEDS(HUGETLB_COMMIT))
 #define THP_REUSE	COWSTAT_NEEDS(THP_REUSE)
 #define THP_FILL	COWSTAT_NEEDS(THP_FILL)
 
@@ -44,7 +46,7 @@
 struct cowstat_col {
 	const char	*name;
 	unsigned short	offset;
-	unsigned long	needs;	/* probes the column depends on */
+	unsigned long	needs;	/* probes the column depends on, where the kernel needs them */
 };
 
 /* Counter columns, in print order, between "state" and "comm". */
@@ -86,12 +88,13 @@ struct cowstat_iter {
 
 static void colset_init(struct cowstat_colset *cs)
 {
+	unsigned long usable = cowstat_probes_usable();
 	unsigned int i;
 
 	cs->probes = cowstat_probes_attached();
 	cs->nr_shown = 0;
 	for (i = 0; i < NR_COLS; i++)
-		if ((cs->probes & cols[i].needs) == cols[i].needs)
+		if ((usable & cols[i].needs) == cols[i].needs)
 			cs->shown[cs->nr_shown++] = i;
 }
 
