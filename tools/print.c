@@ -110,7 +110,7 @@ static void json_counters(FILE *f, const struct snapshot *s, const struct tally 
  * cgroup2 mount to tell, where it is null too; rows of several cgroups
  * (--by-comm) have id 0, and a null path.
  */
-static void json_cgroup(FILE *f, const struct tally *t)
+void json_cgroup(FILE *f, const struct tally *t)
 {
 	const char *path = t->cgroup ? cgroup_known_path(t->cgroup) : NULL;
 
@@ -189,7 +189,7 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
  * The total row's first field: "total" when it sums every row of the
  * table, "total(shown)" when a filter or --top left rows out of it.
  */
-static const char *total_label(const struct print_opts *o)
+const char *total_label(const struct print_opts *o)
 {
 	return o->total_of_part ? "total(shown)" : "total";
 }
@@ -389,8 +389,8 @@ void format_age(uint64_t ns, char *buf, size_t size)
  * bytes: CGROUP_PATH_ESCAPED_MAX for a cgroup.  Raw in TSV and --raw; an age
  * raw is in nanoseconds, as start is.
  */
-static const char *column_cell(const struct snapshot *s, const struct tally *t, int col,
-			       bool total, const struct print_opts *o, char *buf, size_t size)
+const char *column_cell(const struct snapshot *s, const struct tally *t, int col, bool total,
+			const struct print_opts *o, char *buf, size_t size)
 {
 	bool human = o->format == FORMAT_TABLE && o->human;
 	uint64_t v;

@@ -95,75 +95,25 @@ static const char *column_head(const struct snapshot *s, int col, const struct p
 }
 
 /*
- * Column @col of @t (@total: the total row) as text in @buf, of
- * CGROUP_PATH_ESCAPED_MAX bytes: a counter as its rate over @elapsed ns, two
- * decimals as pidstat prints them, bytes/s in K/M/G for people.
+ * Column @col of @t as text in @buf (CGROUP_PATH_ESCAPED_MAX bytes): a
+ * counter as its rate per second over @elapsed ns, with two decimals as
+ * pidstat prints them, bytes/s in K/M/G for people; any other column as
+ * show prints it.
  */
-static const char *column_cell(const struct snapshot *s, const struct tally *t, int col,
-			       bool total, uint64_t elapsed, const struct print_opts *o, char *buf)
+static const char *rate_cell(const struct snapshot *s, const struct tally *t, int col,
+			     bool total, uint64_t elapsed, const struct print_opts *o, char *buf)
 {
 	bool human = o->format == FORMAT_TABLE && o->human;
-	size_t size = CGROUP_PATH_ESCAPED_MAX;
 	double rate;
-	uint64_t v;
 
-	if (col >= 0 && s->counter[col]) {
-		rate = per_second(t->v[col], elapsed);
-		if (human && !strcmp(s->t.cols[col], "bytes"))
-			human_bytes((uint64_t)(rate + 0.5), buf, size);
-		else
-			snprintf(buf, size, "%.2f", rate);
-		return buf;
-	}
-	if (col >= 0)		/* a newer format's column of text */
-		return t->row >= 0 ? cowstat_field(&s->t, t->row, col) : "-";
-	if (total && col != COL_THREADS)
-		return "-";
-	switch (col) {
-	case COL_STATE:
-		snprintf(buf, size, "%c", t->state);
-		return buf;
-	case COL_COMM:
-		return t->comm_raw;
-	case COL_CGROUP:
-		cgroup_path_escaped(t->cgroup, buf, size);
-		return buf;
-	case COL_AGE:
-		v = o->now > t->start ? o->now - t->start : 0;
-		if (human) {
-			format_age(v, buf, size);
-			return buf;
-		}
-		break;
-	case COL_PID:
-		v = t->pid;
-		break;
-	case COL_TGID:
-		v = t->tgid;
-		break;
-	case COL_PPID:
-		v = t->ppid;
-		break;
-	case COL_UID:
-		v = t->uid;
-		break;
-	case COL_START:
-		v = t->start;
-		break;
-	case COL_THREADS:
-		v = t->threads;
-		break;
-	default:
-		v = t->cgroup;		/* COL_CGROUP_ID */
-	}
-	snprintf(buf, size, "%llu", (unsigned long long)v);
+	if (col < 0 || !s->counter[col])
+		return column_cell(s, t, col, total, o, buf, CGROUP_PATH_ESCAPED_MAX);
+	rate = per_second(t->v[col], elapsed);
+	if (human && !strcmp(s->t.cols[col], "bytes"))
+		human_bytes((uint64_t)(rate + 0.5), buf, CGROUP_PATH_ESCAPED_MAX);
+	else
+		snprintf(buf, CGROUP_PATH_ESCAPED_MAX, "%.2f", rate);
 	return buf;
-}
-
-/* The total row's label, in its first column when that is not a counter. */
-static const char *total_label(const struct print_opts *o)
-{
-	return o->total_of_part ? "total(shown)" : "total";
 }
 
 /* Cell (@i, @j) of a report: @i -1 the header, @n the total. */
@@ -175,7 +125,7 @@ static const char *report_cell(const struct rate_report *r, const struct tally *
 		return column_head(r->s, cols[j], o, buf, CGROUP_PATH_ESCAPED_MAX);
 	if (i == r->n && !j && cols[j] < 0)
 		return total_label(o);
-	return column_cell(r->s, i < r->n ? &r->rows[i] : total, cols[j], i == r->n,
+	return rate_cell(r->s, i < r->n ? &r->rows[i] : total, cols[j], i == r->n,
 			   r->elapsed, o, buf);
 }
 
@@ -228,20 +178,6 @@ static void print_lines(FILE *f, const struct rate_report *r, const struct tally
 }
 
 /* ---- JSON ---- */
-
-/* "cgroup_id":N,"cgroup":"path","removed":false, as show -j writes them. */
-static void json_cgroup_fields(FILE *f, const struct tally *t)
-{
-	const char *path = t->cgroup ? cgroup_known_path(t->cgroup) : NULL;
-
-	fprintf(f, "\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)t->cgroup);
-	if (path)
-		json_string(f, path);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"removed\":%s", !t->cgroup || path ? "false" :
-		cgroup_tree_read() ? "true" : "null");
-}
 
 /*
  * ,"column":increase for each column after the leading ones (text as it
@@ -297,7 +233,7 @@ static void print_json_line(FILE *f, const struct rate_report *r, const struct t
 
 		fputs(i ? ",{" : "{", f);
 		if (s->cgroups) {
-			json_cgroup_fields(f, t);
+			json_cgroup(f, t);
 		} else {
 			state[0] = t->state;
 			fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
@@ -308,7 +244,7 @@ static void print_json_line(FILE *f, const struct rate_report *r, const struct t
 			json_string(f, t->comm);
 			if (s->col_cgroup >= 0) {
 				fputc(',', f);
-				json_cgroup_fields(f, t);
+				json_cgroup(f, t);
 			}
 		}
 		json_columns(f, s, t, r->elapsed);
