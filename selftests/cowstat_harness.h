@@ -18,12 +18,15 @@
 	SKIP(return, fmt, ##__VA_ARGS__);					\
 } while (0)
 
-/* FIXTURE_DATA() and FIXTURE_VARIANT() spelled out: checkpatch misreads them. */
-#define COWSTAT_TEST_F(fixture, name)						\
+/*
+ * FIXTURE_DATA() and FIXTURE_VARIANT() spelled out: checkpatch misreads
+ * them.  @timeout: the harness's, in seconds, after which it kills the test.
+ */
+#define COWSTAT_TEST_F_TIMEOUT(fixture, name, timeout)				\
 	static void fixture##_##name##_body(struct __test_metadata *_metadata,	\
 					    struct _test_data_##fixture *self,	\
 					    const struct _fixture_variant_##fixture *variant); \
-	TEST_F(fixture, name)							\
+	TEST_F_TIMEOUT(fixture, name, timeout)					\
 	{									\
 		if (!self->setup_skipped)					\
 			fixture##_##name##_body(_metadata, self, variant);	\
@@ -32,5 +35,8 @@
 		struct __test_metadata __attribute__((unused)) *_metadata,	\
 		struct _test_data_##fixture __attribute__((unused)) *self,	\
 		const struct _fixture_variant_##fixture __attribute__((unused)) *variant)
+
+#define COWSTAT_TEST_F(fixture, name)						\
+	COWSTAT_TEST_F_TIMEOUT(fixture, name, TEST_TIMEOUT_DEFAULT)
 
 #endif /* COWSTAT_HARNESS_H */
