@@ -123,6 +123,22 @@ void json_cgroup(FILE *f, const struct tally *t)
 		cgroup_tree_read() ? "true" : "null");
 }
 
+/* "pid":N,...,"comm":"...", then the cgroup fields if the table has them. */
+void json_task_fields(FILE *f, const struct snapshot *s, const struct tally *t)
+{
+	char state[2] = { t->state, '\0' };
+
+	fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
+		t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start, t->threads);
+	json_string(f, state);
+	fputs(",\"comm\":", f);
+	json_string(f, t->comm);
+	if (s->col_cgroup >= 0) {
+		fputc(',', f);
+		json_cgroup(f, t);
+	}
+}
+
 /*
  * One object: the table's figures, then rows with the same keys whether
  * per task or per process (a process's pid, ppid, uid, start and cgroup are
@@ -131,7 +147,6 @@ void json_cgroup(FILE *f, const struct tally *t)
 static void print_json(FILE *f, const struct snapshot *s, const struct tally *rows, int n,
 		       const struct tally *total, const struct print_opts *o)
 {
-	char state[2] = "";
 	int i;
 
 	fprintf(f, "{\"version\":%d,\"page_size\":%ld", s->t.version, s->page_size);
@@ -159,17 +174,7 @@ static void print_json(FILE *f, const struct snapshot *s, const struct tally *ro
 			fputc('}', f);
 			continue;
 		}
-		state[0] = t->state;
-		fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
-			t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start,
-			t->threads);
-		json_string(f, state);
-		fputs(",\"comm\":", f);
-		json_string(f, t->comm);
-		if (s->col_cgroup >= 0) {
-			fputc(',', f);
-			json_cgroup(f, t);
-		}
+		json_task_fields(f, s, t);
 		json_counters(f, s, t);
 		fputc('}', f);
 	}

@@ -42,6 +42,7 @@ void parse_columns(const struct snapshot *s, char *list, struct print_opts *o);
 void format_age(uint64_t ns, char *buf, size_t size);
 /* "cgroup_id":N,"cgroup":"path","removed":false, as show -j writes them */
 void json_cgroup(FILE *f, const struct tally *t);
+void json_task_fields(FILE *f, const struct snapshot *s, const struct tally *t);
 const char *total_label(const struct print_opts *o);	/* "total" or "total(shown)" */
 const char *column_cell(const struct snapshot *s, const struct tally *t, int col, bool total,
 			const struct print_opts *o, char *buf, size_t size);

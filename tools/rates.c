@@ -216,7 +216,7 @@ static void print_json_line(FILE *f, const struct rate_report *r, const struct t
 			    const struct print_opts *o)
 {
 	const struct snapshot *s = r->s;
-	char when[40], state[2] = "";
+	char when[40];
 	int i;
 
 	stamp_utc(r->at, when, sizeof(when));
@@ -235,17 +235,7 @@ static void print_json_line(FILE *f, const struct rate_report *r, const struct t
 		if (s->cgroups) {
 			json_cgroup(f, t);
 		} else {
-			state[0] = t->state;
-			fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
-				t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start,
-				t->threads);
-			json_string(f, state);
-			fputs(",\"comm\":", f);
-			json_string(f, t->comm);
-			if (s->col_cgroup >= 0) {
-				fputc(',', f);
-				json_cgroup(f, t);
-			}
+			json_task_fields(f, s, t);
 		}
 		json_columns(f, s, t, r->elapsed);
 		fputc('}', f);
