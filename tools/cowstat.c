@@ -17,7 +17,7 @@ static const struct {
 	{ "run",	cmd_run,	"run a command: its copy-on-write, descendants included" },
 	{ "workload",	cmd_workload,	"run a copy-on-write experiment and check the counts" },
 	{ "top",	cmd_top,	"live view of the tasks copying the most" },
-	{ "export",	cmd_export,	"print the table for Prometheus (--prometheus)" },
+	{ "export",	cmd_export,	"print the table for Prometheus's node_exporter" },
 	{ "reset",	cmd_reset,	"forget every row of the table (CAP_SYS_ADMIN)" },
 };
 
@@ -35,11 +35,14 @@ static void usage(FILE *f)
 		   "  -h, --help     this text; COMMAND --help for a command's options\n"
 		   "  -V, --version  print the version\n\n"
 		   "Needs the cowstat module: sudo insmod cowstat.ko (or modprobe cowstat).\n"
-		   "Exit codes: 0 ok, 1 a --check failed, 2 usage, 3 module not loaded, 4 other error.\n");
+		   "A short option means the same in every command (cowstat(8), OPTIONS).\n"
+		   "Exit codes, as pgrep's: 0 ok, 1 no row selected or a --check failed,\n"
+		   "2 usage, 3 an error (no module, a bad table); run: the command's, or 125-127.\n");
 }
 
 int main(int argc, char **argv)
 {
+	char name[32];
 	unsigned int i;
 
 	if (argc < 2) {
@@ -54,9 +57,14 @@ int main(int argc, char **argv)
 		print_version();
 		return EXIT_OK;
 	}
-	for (i = 0; i < NR_COMMANDS; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < NR_COMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		/* getopt's own messages start with argv[0]: "cowstat: show: ..." */
+		snprintf(name, sizeof(name), "cowstat: %s", commands[i].name);
+		argv[1] = name;
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "cowstat: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

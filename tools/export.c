@@ -664,7 +664,8 @@ static double clock_offset(void)
 	return (double)(real.tv_sec - mono.tv_sec) + (real.tv_nsec - mono.tv_nsec) / 1e9;
 }
 
-enum { OPT_CGROUPS_FILE = 256, OPT_STATE };	/* long options without a short one */
+/* Long options without a short one. */
+enum { OPT_CGROUPS_FILE = 256, OPT_STATE, OPT_PROMETHEUS, OPT_OUTPUT };
 
 static void usage(FILE *f)
 {
@@ -675,19 +676,20 @@ static void usage(FILE *f)
 "textfile collector: counters that only go up until the module's load or\n"
 "reset (cowstat_reset_time_seconds).\n"
 "\n"
-"  -p, --prometheus     the Prometheus text format (the only format so far)\n"
+"      --prometheus     the Prometheus text format (the only format so far)\n"
 "  -G, --by-cgroup      counters per cgroup, labelled cgroup_id, from\n"
 "                       %s, exited tasks included, and\n"
 "                       cowstat_cgroup_info{cgroup_id,cgroup} with the path\n"
 "                       (the default)\n"
-"  -t, --per-task       counters per task and cgroup, labelled pid, start\n"
-"                       and cgroup_id, and cowstat_task_info with tgid and comm\n"
+"  -t, --threads        counters per task and cgroup, labelled pid, start\n"
+"                       and cgroup_id, and cowstat_task_info with tgid and\n"
+"                       comm (--per-task, as before, is the same)\n"
 "  -C, --by-comm        gauges per comm of the rows in %s\n"
 "                       (the default with -f alone, or an older module)\n"
 "                       Give several of -G, -t and -C for several views.\n"
 "  -m, --max-series N   refuse, writing nothing, if a view has more than N\n"
 "                       series per family (default: no bound)\n"
-"  -o, --output FILE    write FILE whole or not at all (a file beside it,\n"
+"      --output FILE    write FILE whole or not at all (a file beside it,\n"
 "                       renamed), readable by all, instead of standard output\n"
 "      --state FILE     keep in FILE what the next export needs: counters\n"
 "                       never go down then, and a removed cgroup keeps its path\n"
@@ -720,12 +722,13 @@ static unsigned int default_view(bool file_given, bool cgroups_file_given)
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "prometheus",	no_argument,		NULL, 'p' },
+		{ "prometheus",	no_argument,		NULL, OPT_PROMETHEUS },
 		{ "by-cgroup",	no_argument,		NULL, 'G' },
 		{ "by-comm",	no_argument,		NULL, 'C' },
+		{ "threads",	no_argument,		NULL, 't' },
 		{ "per-task",	no_argument,		NULL, 't' },
 		{ "max-series",	required_argument,	NULL, 'm' },
-		{ "output",	required_argument,	NULL, 'o' },
+		{ "output",	required_argument,	NULL, OPT_OUTPUT },
 		{ "state",	required_argument,	NULL, OPT_STATE },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
@@ -743,11 +746,13 @@ int cmd_export(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "pGCtm:o:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "pGCtm:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p':
+		case OPT_PROMETHEUS:
 			prometheus = true;
 			break;
+		case 'p':	/* once --prometheus; now -p means one thing in every command */
+			fatal(EXIT_USAGE, "export: -p selects processes, in show, top and run; the format is --prometheus");
 		case 'G':
 			in.views |= VIEW_CGROUP;
 			break;
@@ -760,7 +765,7 @@ int cmd_export(int argc, char **argv)
 		case 'm':
 			in.max_series = parse_count("--max-series", optarg, 1, 100000000);
 			break;
-		case 'o':
+		case OPT_OUTPUT:
 			output = optarg;
 			break;
 		case OPT_STATE:
@@ -781,7 +786,7 @@ int cmd_export(int argc, char **argv)
 	if (optind < argc)
 		fatal(EXIT_USAGE, "export: unexpected argument '%s'", argv[optind]);
 	if (!prometheus)
-		fatal(EXIT_USAGE, "export: which format? --prometheus (-p) is the only one so far");
+		fatal(EXIT_USAGE, "export: which format? --prometheus is the only one so far");
 	if (!in.views)
 		in.views = default_view(file, cgroups_file);
 	if (in.views & VIEW_CGROUP) {

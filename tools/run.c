@@ -58,6 +58,9 @@ struct run_facts {
 	long long	dropped_global, evicted_global, cgroups_evicted_global;
 };
 
+/* Long options without a short one. */
+enum { OPT_OUTPUT = 256 };
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -75,7 +78,10 @@ static void usage(FILE *f)
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -p, --pid PID        attach to process PID instead of running a command\n"
-"  -o, --output FILE    write the report to FILE instead of stderr; FILE\n"
+"  -o, --columns COL,...\n"
+"                       these columns of the table, in this order, as\n"
+"                       show -o takes them\n"
+"      --output FILE    write the report to FILE instead of stderr; FILE\n"
 "                       is created before COMMAND runs\n"
 "  -f, --file FILE      read a saved table instead of %s\n"
 "  -h, --help           this text\n"
@@ -437,7 +443,8 @@ int cmd_run(int argc, char **argv)
 		{ "threads",	no_argument,		NULL, 't' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
-		{ "output",	required_argument,	NULL, 'o' },
+		{ "columns",	required_argument,	NULL, 'o' },
+		{ "output",	required_argument,	NULL, OPT_OUTPUT },
 		{ "pid",	required_argument,	NULL, 'p' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -450,6 +457,7 @@ int cmd_run(int argc, char **argv)
 	struct print_opts print = { .human = true, .header = true, .total = true };
 	bool threads = false, made = false, attached;
 	const char *output = NULL;
+	char *columns = NULL;
 	struct row_filter of_cgroup = { 0 };
 	struct tally *mine, total;
 	int opt, m, nids = 0, code = EXIT_OK;
@@ -473,6 +481,9 @@ int cmd_run(int argc, char **argv)
 			print.format = FORMAT_TSV;
 			break;
 		case 'o':
+			columns = optarg;
+			break;
+		case OPT_OUTPUT:
 			output = optarg;
 			break;
 		case 'p':
@@ -491,7 +502,12 @@ int cmd_run(int argc, char **argv)
 		return EXIT_RUN_FAILED;
 	}
 	snapshot_load(&before);
-	/* Now, so that a bad path fails before the command runs, not after. */
+	/* Now, so that bad input fails before the command runs, not after. */
+	print.by = threads ? BY_TASK : BY_PROCESS;
+	if (columns && print.format == FORMAT_JSON)
+		fatal(EXIT_USAGE, "run: --columns is for the table and TSV: JSON has every column");
+	if (columns)
+		parse_columns(&before, columns, &print);
 	out = output ? fopen(output, "we") : stderr;
 	if (!out)
 		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
@@ -548,7 +564,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(out, "cowstat: %s%s%s; copy-on-write by it and its descendants:\n", how,
 			cgroup[0] ? ", in cgroup " : "", in_cgroup);
 	free(in_cgroup);
-	print.by = threads ? BY_TASK : BY_PROCESS;
 	if (print.format == FORMAT_JSON)
 		print.json_run = json_run(&run);
 	print_tallies(out, &after, mine, m, &print);

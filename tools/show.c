@@ -19,23 +19,23 @@
 
 /* Long options without a short one. */
 enum {
-	OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE, OPT_COLUMNS,
-	OPT_RAW, OPT_SINCE,
+	OPT_NO_HEADER = 256, OPT_TOTAL, OPT_NO_TOTAL, OPT_COLOR, OPT_CGROUPS_FILE, OPT_RAW,
+	OPT_SINCE, OPT_TOP, OPT_TGID,
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: cowstat show [options] [-i SECONDS [COUNT]]\n"
+"usage: cowstat show [options] [-i SECONDS [-n COUNT | COUNT]]\n"
 "\n"
 "Print the per-task copy-on-write counts of /proc/cowstat, or per cgroup.\n"
 "\n"
 "  -s, --sort COL       order by a column: counters largest first,\n"
 "                       pid, tgid, ppid, uid, start, state, comm, cgroup\n"
 "                       ascending     (default: bytes, or faults without bytes)\n"
-"  -n, --top N          only the first N rows\n"
-"  -p, --pid PID,...    only tasks PID\n"
-"  -t, --tgid TGID,...  only the threads of processes TGID\n"
+"      --top N          only the first N rows\n"
+"  -p, --pid PID,...    only processes PID (their threads) or tasks PID\n"
+"      --tgid TGID,...  only the threads of processes TGID\n"
 "  -u, --user USER,...  only tasks of USER, a name or a uid\n"
 "  -c, --comm NAME,...  only the threads of processes named NAME, as ps -C:\n"
 "                       the main thread's comm, as shown (my\\040job) or not\n"
@@ -43,11 +43,12 @@ static void usage(FILE *f)
 "                       only what was charged to cgroup PATH and below it\n"
 "                       (PATH as shown: /system.slice/x.service)\n"
 
+"  -t, --threads        one row per task (the default)\n"
 "  -P, --by-process     one row per process, threads summed\n"
 "  -C, --by-comm        one row per task name, its tasks summed\n"
 "  -G, --by-cgroup      one row per cgroup, from %s:\n"
 "                       its tasks, exited and evicted ones included\n"
-"      --columns COL,...\n"
+"  -o, --columns COL,...\n"
 "                       these columns, in this order, as ps -o: pid, tgid,\n"
 "                       ppid, uid, start, age, state, threads, tasks,\n"
 "                       cgroup_id, cgroup, comm and the counters\n"
@@ -68,6 +69,7 @@ static void usage(FILE *f)
 "                       until interrupted; rows that did nothing left out,\n"
 "                       each line stamped, the table ending with Average:;\n"
 "                       JSON: a line per interval, increases and rates\n"
+"  -n, --count COUNT    with -i: COUNT reports, then the average\n"
 "  -f, --file FILE      read a saved table instead of %s;\n"
 "                       with -G alone, its tasks summed per cgroup\n"
 "      --cgroups-file FILE\n"
@@ -75,8 +77,9 @@ static void usage(FILE *f)
 "  -h, --help           this text\n"
 "  -V, --version        print the version\n"
 "\n"
-"As in ps, -p, -t, -u, -c and -g take comma lists: a row matches any value\n"
-"of each list, and every kind of selector given.\n"
+"As in ps, -p, --tgid, -u, -c and -g take comma lists: a row matches any\n"
+"value of each list, and every kind of selector given; as pgrep, show exits\n"
+"with 1 when they select no row.\n"
 "On a terminal, sizes are shown in K/M/G and a total row ends the table;\n"
 "piped, every number is raw and there is no total row.  A total sums the\n"
 "rows shown: labelled total(shown) when a filter or --top left rows out.\n"
@@ -158,8 +161,9 @@ static int view_rows(const struct snapshot *s, const struct snapshot *prev,
 }
 
 /* The rows of @s, or what each did since @prev, printed as the view asks. */
-static void show_rows(const struct snapshot *s, const struct snapshot *prev,
-		      const struct view *v)
+/* Print the rows of @v and return how many. */
+static int show_rows(const struct snapshot *s, const struct snapshot *prev,
+		     const struct view *v)
 {
 	struct tally *rows = xmalloc((s->t.nrows + 1) * sizeof(*rows));
 	struct print_opts print;
@@ -167,6 +171,7 @@ static void show_rows(const struct snapshot *s, const struct snapshot *prev,
 
 	print_tallies(stdout, s, rows, n, &print);
 	free(rows);
+	return n;
 }
 
 /* Whether --columns named @col. */
@@ -329,12 +334,13 @@ int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sort",	required_argument,	NULL, 's' },
-		{ "top",	required_argument,	NULL, 'n' },
+		{ "top",	required_argument,	NULL, OPT_TOP },
 		{ "pid",	required_argument,	NULL, 'p' },
-		{ "tgid",	required_argument,	NULL, 't' },
+		{ "tgid",	required_argument,	NULL, OPT_TGID },
 		{ "user",	required_argument,	NULL, 'u' },
 		{ "comm",	required_argument,	NULL, 'c' },
 		{ "cgroup",	required_argument,	NULL, 'g' },
+		{ "threads",	no_argument,		NULL, 't' },
 		{ "by-process",	no_argument,		NULL, 'P' },
 		{ "by-comm",	no_argument,		NULL, 'C' },
 		{ "by-cgroup",	no_argument,		NULL, 'G' },
@@ -345,10 +351,11 @@ int cmd_show(int argc, char **argv)
 		{ "total",	no_argument,		NULL, OPT_TOTAL },
 		{ "no-total",	no_argument,		NULL, OPT_NO_TOTAL },
 		{ "color",	optional_argument,	NULL, OPT_COLOR },
-		{ "columns",	required_argument,	NULL, OPT_COLUMNS },
+		{ "columns",	required_argument,	NULL, 'o' },
 		{ "raw",	no_argument,		NULL, OPT_RAW },
 		{ "since",	required_argument,	NULL, OPT_SINCE },
 		{ "interval",	required_argument,	NULL, 'i' },
+		{ "count",	required_argument,	NULL, 'n' },
 		{ "file",	required_argument,	NULL, 'f' },
 		{ "cgroups-file", required_argument,	NULL, OPT_CGROUPS_FILE },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -368,21 +375,21 @@ int cmd_show(int argc, char **argv)
 	struct reading first;	/* the table; with -i, the first read */
 	double interval = 0;
 	long count = 0;
-	int opt;
+	int opt, shown = 0, code;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:n:p:t:u:c:g:PCGjTHi:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:p:u:c:g:tPCGo:jTHi:n:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			v.sort = optarg;
 			break;
-		case 'n':
+		case OPT_TOP:
 			v.top = parse_count("--top", optarg, 1, INT_MAX);
 			break;
 		case 'p':
 			add_ids(&v.filter.pids, "--pid", optarg);
 			break;
-		case 't':
+		case OPT_TGID:
 			add_ids(&v.filter.tgids, "--tgid", optarg);
 			break;
 		case 'u':
@@ -393,6 +400,9 @@ int cmd_show(int argc, char **argv)
 			break;
 		case 'g':
 			add_names(&cgroups, optarg);
+			break;
+		case 't':
+			v.print.by = BY_TASK;
 			break;
 		case 'P':
 			v.print.by = BY_PROCESS;
@@ -422,7 +432,7 @@ int cmd_show(int argc, char **argv)
 		case OPT_COLOR:
 			color = optarg ? optarg : "always";
 			break;
-		case OPT_COLUMNS:
+		case 'o':
 			v.columns = optarg;
 			break;
 		case OPT_RAW:
@@ -433,6 +443,9 @@ int cmd_show(int argc, char **argv)
 			break;
 		case 'i':
 			interval = parse_seconds("--interval", optarg, 0.1, 86400);
+			break;
+		case 'n':
+			count = parse_count("--count", optarg, 1, INT_MAX);
 			break;
 		case 'f':
 			cowstat_proc_path = optarg;
@@ -448,7 +461,9 @@ int cmd_show(int argc, char **argv)
 	/* a total only where a person reads, as ps and pidstat: data stays data */
 	v.print.total = total >= 0 ? total :
 			v.print.format == FORMAT_TABLE && isatty(STDOUT_FILENO);
-	if (interval > 0 && optind < argc)
+	if (count && !interval)
+		fatal(EXIT_USAGE, "show: --count counts the reports of --interval; --top N shows the first N rows");
+	if (interval > 0 && optind < argc && !count)
 		count = parse_count("show: COUNT", argv[optind++], 1, INT_MAX);
 	if (optind < argc)
 		fatal(EXIT_USAGE, "show: unexpected argument '%s'", argv[optind]);
@@ -474,12 +489,14 @@ int cmd_show(int argc, char **argv)
 	} else {
 		if (v.since)
 			load_since(&since, &v);
-		show_rows(&first.s, v.since ? &since : NULL, &v);
+		shown = show_rows(&first.s, v.since ? &since : NULL, &v);
 		if (v.since)
 			snapshot_free(&since);
 		snapshot_free(&first.s);
 	}
+	/* As pgrep: a selection that matched nothing is not a success. */
+	code = interval > 0 || shown || !row_filter_selects(&v.filter) ? EXIT_OK : EXIT_NO_MATCH;
 	row_filter_free(&v.filter);
 	free(cgroups.names);
-	return EXIT_OK;
+	return code;
 }

@@ -301,15 +301,11 @@ int snapshot_read_saved(struct snapshot *s, const char *path)
 }
 
 /* Exit with why @path (/proc/... or a file given with an option) could not be read. */
-static void fatal_unreadable(const struct snapshot *s, const char *path, const char *proc,
-			     int ret)
+static void fatal_unreadable(const struct snapshot *s, const char *path, int ret)
 {
-	bool is_proc = !strcmp(path, proc);
-
 	if (ret == -EPROTO)
 		fatal(EXIT_ERROR, "%s is not a valid cowstat table: %s", path, s->error);
-	fatal(is_proc && (ret == -EACCES || ret == -EPERM) ? EXIT_NOMODULE : EXIT_ERROR,
-	      "%s: %s", path, strerror(-ret));		/* a file given with an option: 4 */
+	fatal(EXIT_ERROR, "%s: %s", path, strerror(-ret));
 }
 
 /* A table newer than this tool: say once that its new columns are shown as they are. */
@@ -332,7 +328,7 @@ void snapshot_load(struct snapshot *s)
 	if (!ret && s->cgroups)
 		ret = bad_table(s, "a table of cgroups (give it with --cgroups-file)");
 	if (ret)
-		fatal_unreadable(s, cowstat_proc_path, COWSTAT_PROC, ret);
+		fatal_unreadable(s, cowstat_proc_path, ret);
 	note_newer_format(s, cowstat_proc_path);
 }
 
@@ -345,15 +341,15 @@ void cgroups_load(struct snapshot *s)
 	if (ret == -ENOENT && proc && access(COWSTAT_PROC, F_OK))
 		fatal_no_module();
 	if (ret == -ENOENT && proc)
-		fatal(EXIT_NOMODULE, "%s not found: the loaded cowstat module predates per-cgroup totals (format 2); load a newer one",
+		fatal(EXIT_ERROR, "%s not found: the loaded cowstat module predates per-cgroup totals (format 2); load a newer one",
 		      COWSTAT_CGROUPS_PROC);
 	if ((ret == -EPERM || ret == -EACCES) && proc)
-		fatal(EXIT_NOMODULE, "%s: %s (it needs CAP_SYS_ADMIN or CAP_PERFMON)",
+		fatal(EXIT_ERROR, "%s: %s (it needs CAP_SYS_ADMIN or CAP_PERFMON)",
 		      COWSTAT_CGROUPS_PROC, strerror(-ret));
 	if (!ret && !s->cgroups)
 		ret = bad_table(s, "a table of tasks, not of cgroups (give it with --file)");
 	if (ret)
-		fatal_unreadable(s, cowstat_cgroups_path, COWSTAT_CGROUPS_PROC, ret);
+		fatal_unreadable(s, cowstat_cgroups_path, ret);
 	note_newer_format(s, cowstat_cgroups_path);
 }
 

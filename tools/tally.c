@@ -91,7 +91,9 @@ static bool in_names(const struct name_list *l, const char *comm_raw)
 static bool tally_matches(const struct tally *t, const char *process_comm,
 			  const struct row_filter *f)
 {
-	return in_ids(&f->pids, t->pid) && in_ids(&f->tgids, t->tgid) &&
+	/* -p as top's and ps's: a process, so its threads, or one task */
+	return (in_ids(&f->pids, t->pid) || (f->pids.n && in_ids(&f->pids, t->tgid))) &&
+	       in_ids(&f->tgids, t->tgid) &&
 	       in_ids(&f->uids, t->uid) && in_names(&f->comms, process_comm) &&
 	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
 }

@@ -64,7 +64,7 @@ expect show_table_piped_no_total "$(printf '%7s %7s %7s %5s %5s %6s %s\n' pid tg
 	11 11 10 0 R 7 cat 10 10 1 0 X 3 sh)" "$cowstat" show -H -f "$tmp/faults.tab"
 expect show_json_totals_when_asked $'no\n{"of": "all", "rows": 2, "threads": 2, "faults": 10}\n{"of": "shown", "rows": 1, "threads": 1, "faults": 7}' \
 	bash -c "'$cowstat' show -j -f '$tmp/faults.tab' | python3 -c 'import json, sys; print(\"totals\" in json.load(sys.stdin) and \"yes\" or \"no\")'
-	for top in '' '-n 1'; do '$cowstat' show -j --total \$top -f '$tmp/faults.tab' |
+	for top in '' '--top 1'; do '$cowstat' show -j --total \$top -f '$tmp/faults.tab' |
 		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)[\"totals\"]))'; done"
 
 # promtool CASE FILE: the text format check, where promtool is installed
@@ -87,7 +87,7 @@ table hostile.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbyt
 	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\t\\377\\376x' \
 	$'11\t11\t1\t0\t200\tX\t5\t2\t8192\tt\\011a\\042b\\001' \
 	$'12\t12\t1\t0\t300\tR\t1\t1\t4096\tcaf\\303\\251'
-"$cowstat" export -p -f "$tmp/hostile.tab" > "$tmp/hostile.prom"
+"$cowstat" export --prometheus -f "$tmp/hostile.tab" > "$tmp/hostile.prom"
 promtool_ok prometheus_hostile_comms_valid "$tmp/hostile.prom"
 expect prometheus_hostile_comms_replaced $'cowstat_comm_faults{comm="caf\u00e9"} 1
 cowstat_comm_faults{comm="t\ufffda\\"b\ufffd"} 5
@@ -101,8 +101,8 @@ table recycled.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tby
 	$'10\t10\t1\t0\t100\tX\t3\t1\t4096\tsh' $'10\t10\t1\t0\t200\tX\t5\t2\t8192\tsh' \
 	$'13\t13\t1\t0\t300\tR\t2\t1\t4096\tsh' $'14\t14\t1\t0\t400\tR\t9\t1\t4096\tcc' \
 	$'15\t15\t1\t0\t500\tR\t1\t0\t0\tls' $'16\t16\t1\t0\t600\tR\t1\t0\t0\t[other]'
-"$cowstat" export -p -f "$tmp/recycled.tab" > "$tmp/comm.prom"
-"$cowstat" export -p -t -f "$tmp/recycled.tab" > "$tmp/task.prom"
+"$cowstat" export --prometheus -f "$tmp/recycled.tab" > "$tmp/comm.prom"
+"$cowstat" export --prometheus -t -f "$tmp/recycled.tab" > "$tmp/task.prom"
 promtool_ok prometheus_recycled_pids_valid "$tmp/task.prom"
 expect prometheus_no_duplicate_series "" bash -c "$(declare -f dup_series); for f in $tmp/*.prom; do dup_series \$f; done"
 expect prometheus_by_comm_default $'cowstat_comm_copies{comm="[other]"} 0
@@ -115,11 +115,11 @@ cowstat_task_copies_total{pid="10",start="200"} 2' \
 	grep '^cowstat_task_copies_total{pid="10"' "$tmp/task.prom"
 expect prometheus_task_info $'cowstat_task_info{pid="10",start="100",tgid="10",comm="sh"} 1' \
 	grep '^cowstat_task_info{pid="10",start="100"' "$tmp/task.prom"
-expect_rc prometheus_max_series_refuses 4 \
+expect_rc prometheus_max_series_refuses 3 \
 	"cowstat: export: 4 series per family, one per comm, more than --max-series 3: nothing written" \
-	"$cowstat" export -p -m 3 -f "$tmp/recycled.tab"
+	"$cowstat" export --prometheus -m 3 -f "$tmp/recycled.tab"
 expect prometheus_max_series_refused_writes_nothing "" cat "$tmp/out"
-expect prometheus_max_series_takes_n 12 bash -c "'$cowstat' export -p -m 4 -f '$tmp/recycled.tab' | grep -c '^cowstat_comm_'"
+expect prometheus_max_series_takes_n 12 bash -c "'$cowstat' export --prometheus -m 4 -f '$tmp/recycled.tab' | grep -c '^cowstat_comm_'"
 
 # run: the report goes to stderr (JSON too), or to -o FILE, which is
 # opened before the command runs; a killed command is reported as killed.
@@ -133,11 +133,11 @@ expect run_json_report_on_stderr '{"rows": []}' python3 -c \
 expect run_json_names_the_cgroup "$here_cgroup" python3 -c \
 	'import json, sys; print(json.load(open(sys.argv[1])).get("cgroup", ""))' "$tmp/run.json"
 expect_rc run_bad_output_fails_before_the_command 125 "$tmp/no/such/dir/report: No such file" \
-	"$cowstat" run -o "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
+	"$cowstat" run --output "$tmp/no/such/dir/report" -f "$tmp/faults.tab" -- touch "$tmp/ran"
 expect run_bad_output_did_not_run_the_command "" ls "$tmp/ran"
 expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed)$in_cgroup; copy-on-write" \
 	"$cowstat" run -f "$tmp/faults.tab" -- sh -c 'kill -9 $$'
-"$cowstat" run -T -o "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
+"$cowstat" run -T --output "$tmp/report" -f "$tmp/faults.tab" -- sh -c 'exit 3'
 expect run_output_file "cowstat: sh exited with status 3$in_cgroup; copy-on-write by it and its descendants:"$'
 tgid\tthreads\tuid\tstate\tfaults\tcomm
 total\t0\t-\t-\t0\t-' cat "$tmp/report"
@@ -176,19 +176,19 @@ for bad in "abc:faults 'abc' is not a number" "-4096:faults '-4096' is not a num
 	# shellcheck disable=SC2059
 	table bad.tab "$V" $'pid\ttgid\tppid\tuid\tstart\tstate\tfaults\tcopies\tbytes\tcomm' \
 		"$(printf "$row" "${bad%%:*}")"
-	expect_rc "parser_rejects_${bad%%:*}" 4 "bad.tab is not a valid cowstat table: line 3: ${bad#*:}" \
+	expect_rc "parser_rejects_${bad%%:*}" 3 "bad.tab is not a valid cowstat table: line 3: ${bad#*:}" \
 		"$cowstat" show -f "$tmp/bad.tab"
 done
 table bad.tab "$V" "$HF" $'4294967297\t1\t0\t0\t1\tX\t3\tsh'
-expect_rc parser_rejects_pid_beyond_pid_t 4 "line 3: pid '4294967297' is not a number from 0 to 2147483647" \
+expect_rc parser_rejects_pid_beyond_pid_t 3 "line 3: pid '4294967297' is not a number from 0 to 2147483647" \
 	"$cowstat" show -f "$tmp/bad.tab"
 printf '%s\n%s\n1\t1\t0\t0\t1\tX\t3\ts\0h\n' "$V" "$HF" > "$tmp/bad.tab"
-expect_rc parser_rejects_nul 4 "line 3: a NUL byte" "$cowstat" show -f "$tmp/bad.tab"
+expect_rc parser_rejects_nul 3 "line 3: a NUL byte" "$cowstat" show -f "$tmp/bad.tab"
 table bad.tab "$V" "pid$(printf '\tc%d' $(seq 64))" "1$(printf '\t%d' $(seq 64))"
-expect_rc parser_rejects_65_columns 4 "line 2: 65 columns, more than 64" "$cowstat" show -f "$tmp/bad.tab"
+expect_rc parser_rejects_65_columns 3 "line 2: 65 columns, more than 64" "$cowstat" show -f "$tmp/bad.tab"
 table bad.tab "$V" "$HA" $'1\t1\t0\t0\t1\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t18446744073709551615\tsh' \
 	$'2\t2\t0\t0\t1\tX\t1\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t4096\tsh'
-expect_rc parser_rejects_total_overflow 4 "column bytes: its total exceeds 2^64 - 1" \
+expect_rc parser_rejects_total_overflow 3 "column bytes: its total exceeds 2^64 - 1" \
 	"$cowstat" show -f "$tmp/bad.tab"
 sed "s/$/\r/" "$tmp/recycled.tab" > "$tmp/crlf.tab"
 expect parser_reads_crlf "$("$cowstat" show -f "$tmp/recycled.tab")" "$cowstat" show -f "$tmp/crlf.tab"
@@ -215,7 +215,12 @@ expect comm_selects_processes_as_ps_C $'50\t3\t0\tR\t7\tjava' \
 expect comm_selects_every_thread "52 51 50" pids_of -c java -f "$tmp/threads.tab"
 expect selectors_or_within_a_list "70 61 60 52 51 50" pids_of -c java,sh,cat -f "$tmp/threads.tab"
 expect selectors_and_across_kinds "61 60" pids_of -u 1000 -c java,sh -f "$tmp/threads.tab"
-expect selectors_pid_and_tgid_lists "61 51" pids_of -p 51,61,70 -t 50,60 -f "$tmp/threads.tab"
+expect selectors_pid_and_tgid_lists "61 51" pids_of -p 51,61,70 --tgid 50,60 -f "$tmp/threads.tab"
+# -p as ps -p and top -p: a process, with its threads, or a task
+expect selectors_pid_is_a_process "70 52 51 50" pids_of -p 50,70 -f "$tmp/threads.tab"
+# as pgrep: 1 when a selection matches no row, the header printed all the same
+expect selectors_no_match_exits_1 $'pid\n1' bash -c "'$cowstat' show -T -p 99 -f '$tmp/threads.tab' | cut -f1; echo \${PIPESTATUS[0]}"
+expect selectors_no_match_comm_exits_1 "1" bash -c "'$cowstat' show -j -c nosuch -f '$tmp/threads.tab' > /dev/null; echo \$?"
 expect selectors_user_by_name "52 51 50" pids_of -u root -c java -f "$tmp/threads.tab"
 expect_rc selectors_no_such_user 2 "--user no-such-user-x: no such user" \
 	"$cowstat" show -u no-such-user-x -f "$tmp/threads.tab"
@@ -252,23 +257,40 @@ expect by_process_recycled_tgid "10 10 13 14 15 16" pids_of -P -f "$tmp/recycled
 
 # Errors and help: a missing -f FILE is not "module not loaded" (3); numbers
 # with units or junk are refused; export says which format; one -V.
-expect_rc missing_file_is_exit_4 4 "$tmp/none.tab: No such file or directory" \
+expect_rc missing_file_is_exit_3 3 "$tmp/none.tab: No such file or directory" \
 	"$cowstat" show -f "$tmp/none.tab"
 expect_rc top_iterations_junk 2 "--iterations 5x: expected a whole number from 1 to 2147483647" \
 	"$cowstat" top -b -n 5x -f "$tmp/faults.tab"
 expect_rc top_delay_unit 2 "--delay 1s: expected seconds from 0.1 to 3600, such as 0.5" \
 	"$cowstat" top -b -d 1s -f "$tmp/faults.tab"
 expect_rc top_delay_nan 2 "--delay nan: expected seconds" "$cowstat" top -b -d nan -f "$tmp/faults.tab"
-expect_rc show_top_junk 2 "--top 3x: expected a whole number" "$cowstat" show -n 3x -f "$tmp/faults.tab"
+expect_rc show_top_junk 2 "--top 3x: expected a whole number" "$cowstat" show --top 3x -f "$tmp/faults.tab"
 expect_rc workload_pages_junk 2 "--pages 64k: expected a whole number from 1 to 1000000" \
-	"$cowstat" workload -n 64k zero
-expect_rc export_without_format 2 "export: which format? --prometheus (-p) is the only one so far" \
+	"$cowstat" workload --pages 64k zero
+expect_rc export_without_format 2 "export: which format? --prometheus is the only one so far" \
 	"$cowstat" export -f "$tmp/faults.tab"
 want="$("$cowstat" --version)"
 for c in show run workload top export reset; do
 	expect "version_of_$c" "$want" "$cowstat" $c -V
 done
 expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 2)" "$cowstat" -V
+
+# One option table: a short option means one thing in every command.
+short_options()	# every "-x --long" of the commands' --help, a line each
+{
+	local c
+	for c in show run workload top export reset; do
+		"$cowstat" "$c" --help | sed -nE 's/^  (-[A-Za-z]), (--[a-z-]+).*/\1 \2/p'
+	done | sort -u
+}
+expect short_option_one_meaning "" bash -c "$(declare -f short_options); cowstat='$cowstat' short_options |
+	awk '{ n[\$1]++ } n[\$1] == 2 { print \$1 }'"
+expect_rc bad_option_says_cowstat 2 "cowstat: show: invalid option -- 'Z'" "$cowstat" show -Z
+expect_rc bad_long_option_says_cowstat 2 "cowstat: top: unrecognized option '--nope'" "$cowstat" top --nope
+expect_rc export_p_is_not_the_format 2 "export: -p selects processes, in show, top and run; the format is --prometheus" \
+	"$cowstat" export -p
+expect_rc show_count_needs_interval 2 "show: --count counts the reports of --interval; --top N shows the first N rows" \
+	"$cowstat" show -n 2 -f "$tmp/faults.tab"
 
 # reset: without the module, exit 3 and how to load it.
 if [ -e /proc/cowstat ]; then
@@ -437,13 +459,13 @@ complete_words()	# WORD...: what completing the last word offers
 }
 here=$(dirname "$(readlink -f "$0")")
 expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
-expect completion_top_options "--delay --iterations --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
+expect completion_top_options "--delay --count --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
 	complete_words "$cowstat" top -
 expect completion_optional_argument "--color" complete_words "$cowstat" show --colo
 expect completion_workloads "fork-cost fork-exec" complete_words "$cowstat" workload fork
 expect completion_sort_columns "faults" complete_words "$cowstat" show -f "$tmp/faults.tab" -s f
 expect completion_run_command_words "" complete_words "$cowstat" run -- ls -
-expect completion_export_options "--prometheus --by-cgroup --per-task --by-comm --max-series --output --state --file --cgroups-file --help --version" \
+expect completion_export_options "--prometheus --by-cgroup --threads --by-comm --max-series --output --state --file --cgroups-file --help --version" \
 	complete_words "$cowstat" export -
 expect completion_export_state_file "$tmp/faults.tab" complete_words "$cowstat" export --state "$tmp/faults.t"
 make -s -C "$here" install DESTDIR="$tmp/root" PREFIX=/usr > /dev/null 2>&1
@@ -465,7 +487,7 @@ table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep
 table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep' \
 	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
 feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
-	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
+	"$cowstat" run -T --output "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
 expect run_attach_pid "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 tgid	threads	uid	state	faults	comm
 $sleeper	1	0	R	2	sleep
@@ -478,7 +500,7 @@ sleeper=$!
 table attach3.tab "${V/evicted=0/evicted=5}" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep'
 table attach4.tab "${V/dropped=0/dropped=2}" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep'
 feed "$tmp/attach1.tab" "$tmp/attach3.tab" "$tmp/live.tab" \
-	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab" 2> "$tmp/attach.err"
+	"$cowstat" run -T --output "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab" 2> "$tmp/attach.err"
 expect run_attach_evicted_warning "cowstat: warning: rows of ended tasks evicted from the table while watching, system-wide: 5; the run's among them are missing (raise max_tasks)" \
 	cat "$tmp/attach.err"
 sleep 0.5 &
@@ -620,18 +642,18 @@ $(row "$A" 1 3 2 8192 /system.slice/a.service)
 $(row "$gone" 1 2 2 8192 "$gone (deleted)")
 $(row "$B" 1 5 1 4096 /system.slice/b.service)
 $(row total 4 17 8 32768 -)" "$cowstat" show -G --total -f "$tmp/v2.tab"
-expect_rc by_cgroup_from_saved_tasks_needs_format_2 4 "--by-cgroup: $tmp/faults.tab has no cgroup column (format 1)" \
+expect_rc by_cgroup_from_saved_tasks_needs_format_2 3 "--by-cgroup: $tmp/faults.tab has no cgroup column (format 1)" \
 	"$cowstat" show -G -f "$tmp/faults.tab"
 
 # A saved table cut short, or a file that is no table: the file, the line, why.
 head -c -3 "$tmp/v2.tab" > "$tmp/cut.tab"
-expect_rc saved_table_cut_short 4 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 6: no newline at its end: the table was cut short" \
+expect_rc saved_table_cut_short 3 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 6: no newline at its end: the table was cut short" \
 	"$cowstat" show -f "$tmp/cut.tab"
 printf '%s\n' "$V2" "$H2" "$(row 30 30 1 0 100 "$A" M 3 2)" > "$tmp/cut.tab"
-expect_rc saved_table_last_row_short 4 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 3: 9 fields, the header has 11 (a table cut short?)" \
+expect_rc saved_table_last_row_short 3 "cowstat: $tmp/cut.tab is not a valid cowstat table: line 3: 9 fields, the header has 11 (a table cut short?)" \
 	"$cowstat" show -f "$tmp/cut.tab"
 printf 'Filesystem\tSize\n/dev/sda1\t20G\n' > "$tmp/df.txt"
-expect_rc file_not_a_table 4 "cowstat: $tmp/df.txt is not a valid cowstat table: line 1: 'Filesystem	Size' is not a version line" \
+expect_rc file_not_a_table 3 "cowstat: $tmp/df.txt is not a valid cowstat table: line 1: 'Filesystem	Size' is not a version line" \
 	"$cowstat" show -f "$tmp/df.txt"
 
 # Paths as cgroupfs names them: systemd's \x2d as it is; a tab, and a
@@ -653,18 +675,18 @@ expect show_by_cgroup_without_mount "$(printf '%s\n' "$A" "$B" "$U" "$gone" | so
 	 cut -f6 | sort -n | paste -sd' '"
 expect without_mount_note_once 1 bash -c "COWSTAT_CGROUP_ROOT='$tmp/none' '$cowstat' show -j -G \
 	--cgroups-file '$tmp/cgroups.tab' 2>&1 >/dev/null | grep -c 'cgroups are shown as ids'"
-expect_rc cgroup_no_such_path 4 "--cgroup /nope: no such cgroup" \
+expect_rc cgroup_no_such_path 3 "--cgroup /nope: no such cgroup" \
 	"$cowstat" show -g /nope -f "$tmp/v2.tab"
-expect_rc cgroup_needs_format_2 4 "--cgroup /system.slice: $tmp/faults.tab has no cgroup column (format 1)" \
+expect_rc cgroup_needs_format_2 3 "--cgroup /system.slice: $tmp/faults.tab has no cgroup column (format 1)" \
 	"$cowstat" show -g /system.slice -f "$tmp/faults.tab"
 expect_rc by_cgroup_has_no_tasks 2 "show: --by-cgroup has no tasks to select" \
 	"$cowstat" show -G -p 1 --cgroups-file "$tmp/cgroups.tab"
 expect show_cgroup_list "30 32" pids_of -s pid -g /system.slice/b.service,/user.slice -f "$tmp/v2.tab"
-expect_rc cgroups_file_missing 4 "$tmp/none.tab: No such file or directory" \
+expect_rc cgroups_file_missing 3 "$tmp/none.tab: No such file or directory" \
 	"$cowstat" show -G --cgroups-file "$tmp/none.tab"
-expect_rc cgroups_file_of_tasks 4 "v2.tab is not a valid cowstat table: a table of tasks, not of cgroups" \
+expect_rc cgroups_file_of_tasks 3 "v2.tab is not a valid cowstat table: a table of tasks, not of cgroups" \
 	"$cowstat" show -G --cgroups-file "$tmp/v2.tab"
-expect_rc file_of_cgroups 4 "cgroups.tab is not a valid cowstat table: a table of cgroups (give it with --cgroups-file)" \
+expect_rc file_of_cgroups 3 "cgroups.tab is not a valid cowstat table: a table of cgroups (give it with --cgroups-file)" \
 	"$cowstat" show -f "$tmp/cgroups.tab"
 if [ -e /proc/cowstat ]; then
 	ktap_test_skip by_cgroup_without_module "the module is loaded"
@@ -719,8 +741,8 @@ expect show_interval_cgroup_a_task_moved_in "True 0 [[30, 9, 1, 4096]]" bash -c 
 
 # export: by cgroup by default, the path in an info; per task and cgroup
 # with -t; by comm with -f alone.  A removed cgroup has no path to give.
-"$cowstat" export -p --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroup.prom"
-"$cowstat" export -p -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
+"$cowstat" export --prometheus --cgroups-file "$tmp/cgroups.tab" > "$tmp/cgroup.prom"
+"$cowstat" export --prometheus -t -f "$tmp/v2.tab" > "$tmp/v2task.prom"
 promtool_ok prometheus_by_cgroup_valid "$tmp/cgroup.prom"
 expect prometheus_by_cgroup_default "$(for id in $A $B $U $gone; do echo $id; done | sort -n |
 	sed "s/^$A\$/&} 10/; s/^$B\$/&} 1/; s/^$U\$/&} 3/; s/^$gone\$/&} 2/; s/^/cowstat_cgroup_copies_total{cgroup_id=\"/; s/}/\"}/")" \
@@ -731,15 +753,15 @@ expect prometheus_by_cgroup_info "$(for id in $A $B $U $gone; do echo $id; done 
 	     s#^#cowstat_cgroup_info{cgroup_id=\"#; s#\$#\"} 1#")" grep '^cowstat_cgroup_info' "$tmp/cgroup.prom"
 expect prometheus_by_cgroup_figures $'cowstat_dropped_total 0\ncowstat_cgroups 4\ncowstat_cgroups_capacity 64\ncowstat_cgroups_evicted_total 1' \
 	grep -E '^cowstat_(cgroups|dropped|cgroups_capacity|cgroups_evicted)' "$tmp/cgroup.prom"
-expect_rc prometheus_by_cgroup_max_series_refuses 4 \
+expect_rc prometheus_by_cgroup_max_series_refuses 3 \
 	"cowstat: export: 4 series per family, one per cgroup, more than --max-series 2: nothing written" \
-	"$cowstat" export -p -m 2 --cgroups-file "$tmp/cgroups.tab"
+	"$cowstat" export --prometheus -m 2 --cgroups-file "$tmp/cgroups.tab"
 expect prometheus_per_task_a_series_per_cgroup "cowstat_task_faults_total{pid=\"30\",start=\"100\",cgroup_id=\"$A\"} 3
 cowstat_task_faults_total{pid=\"30\",start=\"100\",cgroup_id=\"$B\"} 5" \
 	grep '^cowstat_task_faults_total{pid="30"' "$tmp/v2task.prom"
 expect prometheus_no_duplicate_series_v2 "" bash -c "$(declare -f dup_series); for f in $tmp/cgroup*.prom $tmp/v2task.prom; do dup_series \$f; done"
 expect prometheus_by_comm_option "$(grep '^cowstat_comm_copies' "$tmp/comm.prom")" bash -c \
-	"'$cowstat' export -p -C -f '$tmp/recycled.tab' | grep '^cowstat_comm_copies'"
+	"'$cowstat' export --prometheus -C -f '$tmp/recycled.tab' | grep '^cowstat_comm_copies'"
 table full-cg.tab "$VC" "$(row cgroup tasks faults copies reuses shared unshare other zero ksm thp hugetlb remote bytes large thp_zero)" \
 	"$(row "$A" 1 1 1 0 0 0 0 0 0 0 0 0 4096 0 0)"
 expect prometheus_help_texts "# HELP cowstat_dropped_total Faults and probe hits not counted: no row for the task (the table full of live tasks), or a probe that missed.
@@ -747,7 +769,7 @@ expect prometheus_help_texts "# HELP cowstat_dropped_total Faults and probe hits
 # HELP cowstat_cgroup_large_reuses_total Reuses of a page of a large folio mapped by PTEs (part of reuses; kernels since 6.15). Per cgroup v2 id, exited tasks included; the path is in cowstat_cgroup_info.
 # HELP cowstat_cgroup_thp_zero_fills_total Writes to the huge zero page that allocated a whole THP instead of splitting the PMD (part of thp; 2 MiB each in bytes). Per cgroup v2 id, exited tasks included; the path is in cowstat_cgroup_info.
 # HELP cowstat_comm_copied_bytes Bytes copied: copies times the page size, plus hugetlb pages at their size, plus 2 MiB for each thp_zero. A gauge: the rows in the table summed per comm, which evicted rows leave (cowstat_cgroup_* keeps them)." \
-	bash -c "'$cowstat' export -p -G -C --cgroups-file '$tmp/full-cg.tab' -f '$tmp/v2.tab' |
+	bash -c "'$cowstat' export --prometheus -G -C --cgroups-file '$tmp/full-cg.tab' -f '$tmp/v2.tab' |
 		grep -E '^# HELP cowstat_(cgroup_(copied_bytes|large_reuses|thp_zero_fills)_total|comm_copied_bytes|dropped_total) '"
 
 # Counters never go down with --state, from one export to the next, for
@@ -771,10 +793,10 @@ VLC="cowstat 2 cgroups=3 capacity=16 dropped=0 evicted=0 page_size=4096 loaded=5
 table mc1.tab "$VLC" "$HC" "$(row "$A" 3 23 12 49152)" "$(row "$B" 1 5 1 4096)" "$(row "$C" 1 4 4 16384)"
 table mc2.tab "${VLC/evicted=0/evicted=1}" "$HC" "$(row "$A" 1 3 2 8192)" "$(row "$B" 1 9 2 8192)" \
 	"$(row "$C" 1 4 4 16384)"
-"$cowstat" export -p -G -t --state "$tmp/state" -f "$tmp/m1.tab" --cgroups-file "$tmp/mc1.tab" > "$tmp/m1.prom"
+"$cowstat" export --prometheus -G -t --state "$tmp/state" -f "$tmp/m1.tab" --cgroups-file "$tmp/mc1.tab" > "$tmp/m1.prom"
 rmdir "$cg/system.slice/c.service"
-"$cowstat" export -p -G -t --state "$tmp/state" -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" > "$tmp/m2.prom"
-"$cowstat" export -p -G -t -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" > "$tmp/m2-bare.prom"
+"$cowstat" export --prometheus -G -t --state "$tmp/state" -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" > "$tmp/m2.prom"
+"$cowstat" export --prometheus -G -t -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" > "$tmp/m2-bare.prom"
 promtool_ok prometheus_state_valid "$tmp/m2.prom"
 expect prometheus_state_never_down 18 never_down "$tmp/m1.prom" "$tmp/m2.prom"
 expect prometheus_without_state_goes_down "down: cowstat_cgroup_tasks_total{cgroup_id=\"$A\"} 3 -> 1
@@ -800,25 +822,25 @@ expect prometheus_no_reset_time_without_loaded "" grep '^cowstat_reset_time' "$t
 # beside it; a refusal (--max-series) leaves it and the state as they were.
 cp "$tmp/state" "$tmp/state.before"
 mkdir "$tmp/out.d"
-"$cowstat" export -p -G -t -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" -o "$tmp/out.d/cowstat.prom"
+"$cowstat" export --prometheus -G -t -f "$tmp/m2.tab" --cgroups-file "$tmp/mc2.tab" --output "$tmp/out.d/cowstat.prom"
 expect prometheus_output_file "644 cowstat.prom" bash -c "cd '$tmp/out.d' && stat -c '%a %n' * && cmp -s cowstat.prom '$tmp/m2-bare.prom'"
-expect_rc prometheus_output_refused 4 "more than --max-series 1: nothing written" \
-	"$cowstat" export -p -G --state "$tmp/state" -m 1 --cgroups-file "$tmp/mc2.tab" -o "$tmp/out.d/cowstat.prom"
+expect_rc prometheus_output_refused 3 "more than --max-series 1: nothing written" \
+	"$cowstat" export --prometheus -G --state "$tmp/state" -m 1 --cgroups-file "$tmp/mc2.tab" --output "$tmp/out.d/cowstat.prom"
 expect prometheus_output_refused_kept_files "" bash -c "cmp '$tmp/out.d/cowstat.prom' '$tmp/m2-bare.prom' &&
 	cmp '$tmp/state' '$tmp/state.before' && ls '$tmp/out.d' | grep -vx cowstat.prom"
-expect_rc prometheus_output_missing_dir 4 "cowstat: --output $tmp/no/cowstat.prom: cannot create a file beside it: No such file or directory" \
-	"$cowstat" export -p --cgroups-file "$tmp/mc2.tab" -o "$tmp/no/cowstat.prom"
+expect_rc prometheus_output_missing_dir 3 "cowstat: --output $tmp/no/cowstat.prom: cannot create a file beside it: No such file or directory" \
+	"$cowstat" export --prometheus --cgroups-file "$tmp/mc2.tab" --output "$tmp/no/cowstat.prom"
 # A state file cowstat did not write, and a figure below 0, are refused.
 printf 'cowstat export state 1\nreset 5\ncounter cgroup=1 faults x 1\n' > "$tmp/bad.state"
-expect_rc prometheus_bad_state_refused 4 \
+expect_rc prometheus_bad_state_refused 3 \
 	"cowstat: --state $tmp/bad.state: line 3: not a line of this format: 'counter KEY COLUMN RAW EXPORTED': not a state that cowstat export wrote; move it away to start again" \
-	"$cowstat" export -p --state "$tmp/bad.state" --cgroups-file "$tmp/mc2.tab"
+	"$cowstat" export --prometheus --state "$tmp/bad.state" --cgroups-file "$tmp/mc2.tab"
 table negative.tab "${VLC/dropped=0/dropped=-5}" "$HC" "$(row "$A" 1 3 2 8192)"
-expect_rc prometheus_negative_figure_refused 4 \
+expect_rc prometheus_negative_figure_refused 3 \
 	"cowstat: $tmp/negative.tab is not a valid cowstat table: line 1: dropped= is not a whole number from 0 to 2^64 - 1" \
-	"$cowstat" export -p --cgroups-file "$tmp/negative.tab"
+	"$cowstat" export --prometheus --cgroups-file "$tmp/negative.tab"
 table nodropped.tab "cowstat 2 cgroups=1 page_size=4096" "$HC" "$(row "$A" 1 3 2 8192)"
-expect prometheus_no_figure_no_sample "" bash -c "'$cowstat' export -p --cgroups-file '$tmp/nodropped.tab' |
+expect prometheus_no_figure_no_sample "" bash -c "'$cowstat' export --prometheus --cgroups-file '$tmp/nodropped.tab' |
 	grep -E '^cowstat_(dropped|cgroups_capacity|cgroups_evicted)|^[^#].* -'"
 
 # The table leaves out counters 0 in every row shown (shared here); TSV
@@ -834,7 +856,7 @@ $(row 41 40 1 0 R 0 0 0 0 0 sh)" "$cowstat" show -T -p 41 -f "$tmp/cols.tab"
 # --raw: the table's bytes exact, as TSV has them.
 expect show_raw_table_exact_bytes "$(printf '%7s %7s %7s %5s %5s %6s %6s %7s %s\n' \
 	pid tgid ppid uid state faults copies bytes comm 42 42 1 1000 X 2 2 3145728 cc)" \
-	"$cowstat" show -H --raw -n 1 -f "$tmp/cols.tab"
+	"$cowstat" show -H --raw --top 1 -f "$tmp/cols.tab"
 # --columns picks columns in its order, as ps -o, a counter 0 in every row
 # too; per process, per comm and per cgroup its own; a wrong name lists them.
 expect show_columns_in_order "$(printf '%-5s %3s %10s %6s %5s %s\n' comm pid start shared bytes cgroup \
@@ -842,7 +864,7 @@ expect show_columns_in_order "$(printf '%-5s %3s %10s %6s %5s %s\n' comm pid sta
 	sh 41 2000000000 0 0 /system.slice/a.service total - - 0 3.0M -)" \
 	"$cowstat" show -H --total --columns comm,pid,start,shared,bytes,cgroup -f "$tmp/cols.tab"
 expect show_columns_tsv_raw "$(row pid start bytes)
-$(row 42 3000000000 3145728)" "$cowstat" show -T --columns pid,start,bytes -n 1 -f "$tmp/cols.tab"
+$(row 42 3000000000 3145728)" "$cowstat" show -T -o pid,start,bytes --top 1 -f "$tmp/cols.tab"
 expect show_columns_per_view "$(printf '%4s %7s %6s\n' tgid threads faults 42 1 2 40 2 9)
 $(printf '%-4s %5s %6s\n' comm tasks reuses cc 1 0 sh 2 4)
 $(printf '%-23s %5s %5s\n' cgroup tasks bytes /system.slice/b.service 1 3.0M)
@@ -885,14 +907,14 @@ $(row "$A" 1 7 2 12288 /system.slice/a.service)" bash -c "
 	'$cowstat' show -G --since '$tmp/cgroups.tab' --cgroups-file '$tmp/cgroups-now.tab'
 	'$cowstat' show -G --since '$tmp/cgroups.json' --cgroups-file '$tmp/cgroups-now.tab'"
 table reset.tab "$V2" "$H2" "$(row 40 40 1 0 100 "$A" R 2 1 4096 sh)"
-expect_rc show_since_counter_down_is_a_reset 4 \
+expect_rc show_since_counter_down_is_a_reset 3 \
 	"cowstat: --since $tmp/then.tab: pid 40 (start 100): faults is less now than in it: the counters were reset (cowstat reset) after it was saved; save a new one" \
 	"$cowstat" show --since "$tmp/then.tab" -f "$tmp/reset.tab"
-expect_rc show_since_cgroup_down_is_a_reset 4 \
+expect_rc show_since_cgroup_down_is_a_reset 3 \
 	"cowstat: --since $tmp/cgroups-now.tab: cgroup /system.slice/a.service: tasks is less now than in it" \
 	"$cowstat" show -G --since "$tmp/cgroups-now.tab" --cgroups-file "$tmp/cgroups.tab"
 "$cowstat" show -T -f "$tmp/then.tab" > "$tmp/then.tsv"
-expect_rc show_since_tsv_has_no_start 4 \
+expect_rc show_since_tsv_has_no_start 3 \
 	"cowstat: --since $tmp/then.tsv: line 1: a header, as show -T writes: it has no start to tell a task from an older one of the same pid; save /proc/cowstat itself, or show -j" \
 	"$cowstat" show --since "$tmp/then.tsv" -f "$tmp/now.tab"
 expect_rc show_since_by_cgroup_wants_cgroups 2 \
@@ -912,7 +934,7 @@ table attach1.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" R 3 1 40
 table attach2.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" M 3 1 4096 sleep)" \
 	"$(row "$sleeper" "$sleeper" 1 0 100 "$B" R 4 2 8192 sleep)"
 feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
-	"$cowstat" run -T -o "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
+	"$cowstat" run -T --output "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
 expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 $(row tgid threads uid state faults copies bytes comm)
 $(row "$sleeper" 1 0 R 4 2 8192 sleep)

@@ -77,11 +77,11 @@ in_cgroup "$cg/b" "$cowstat" workload zero --pages 64 > /dev/null
 "$cowstat" show -T --no-header --columns pid,start -g "${cg#/sys/fs/cgroup}" |
 	awk '{ printf "pid=\"%s\",start=\"%s\"\n", $1, $2 }' > "$tmp/tasks"
 
-export_now() { "$cowstat" export -p -G -t --state "$tmp/state" -o "$textfile/cowstat.prom"; }
+export_now() { "$cowstat" export --prometheus -G -t --state "$tmp/state" --output "$textfile/cowstat.prom"; }
 scraped()
 {
 	$api wait-scraped "$textfile/cowstat.prom" 120 ||
-		{ tail -3 "$tmp/node-exporter.log" "$tmp/prometheus.log"; return 1; }
+		{ tail -n 3 "$tmp/node-exporter.log" "$tmp/prometheus.log"; return 1; }
 }
 export_now
 ktap_test_result first_scrape_equals_export scraped

@@ -61,7 +61,7 @@ ktap_test_result run_attach_counts_descendants python3 -c '
 import json, sys
 rows = json.loads(sys.argv[1])["rows"]
 sys.exit(0 if sum(r["zero"] for r in rows) >= 64 else 1)' "$json"
-ktap_test_result run_exit_status bash -c "'$cowstat' run -o /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
+ktap_test_result run_exit_status bash -c "'$cowstat' run --output /dev/null -- sh -c 'exit 7'; [ \$? = 7 ]"
 
 ktap_test_result show_json_parses bash -c "'$cowstat' show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"version\"] == 2 and d[\"rows\"]'"
 ktap_test_result show_tsv_sorted bash -c "'$cowstat' show --sort copies | awk -F'\t' 'NR == 1 { ok = \$1 == \"pid\"; for (i = 1; i <= NF; i++) if (\$i == \"copies\") c = i; next }

@@ -272,7 +272,8 @@ static void usage(FILE *f)
 "refresh before, those -p selected, and all.\n"
 "\n"
 "  -d, --delay SECONDS  time between refreshes                  (default: 1)\n"
-"  -n, --iterations N   stop after N refreshes                  (default: until q)\n"
+"  -n, --count N        stop after N refreshes (or --iterations N, as in\n"
+"                       procps top)                     (default: until q)\n"
 "  -b, --batch          the screen's header and rows as text, every row,\n"
 "                       a refresh after another, no screen control\n"
 "  -p, --pid PID[,PID]  only these processes (their threads) or tasks, up to 20\n"
@@ -292,6 +293,7 @@ int cmd_top(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "delay",	required_argument,	NULL, 'd' },
 		{ "iterations",	required_argument,	NULL, 'n' },
+		{ "count",	required_argument,	NULL, 'n' },
 		{ "batch",	no_argument,		NULL, 'b' },
 		{ "pid",	required_argument,	NULL, 'p' },
 		{ "sort",	required_argument,	NULL, 's' },

@@ -50,7 +50,7 @@ char *xstrdup(const char *s)
 /* Exit 3, saying how to load the module. */
 void fatal_no_module(void)
 {
-	fatal(EXIT_NOMODULE, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
+	fatal(EXIT_ERROR, "%s not found: load the module first (sudo insmod cowstat.ko, or sudo modprobe cowstat)",
 	      COWSTAT_PROC);
 }
 

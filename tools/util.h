@@ -16,12 +16,11 @@
 #define COWSTAT_VERSION	"1.0"
 #define COWSTAT_FORMAT	2	/* the newest /proc/cowstat format this tool knows */
 
-/* Exit codes, documented in cowstat(8). */
+/* Exit codes, pgrep's, documented in cowstat(8). */
 #define EXIT_OK		0
-#define EXIT_CHECK	1	/* workload --check: counted differs from expected */
+#define EXIT_NO_MATCH	1	/* no row selected; workload --check: a count differs */
 #define EXIT_USAGE	2	/* bad command line */
-#define EXIT_NOMODULE	3	/* /proc/cowstat missing or unreadable */
-#define EXIT_ERROR	4	/* anything else */
+#define EXIT_ERROR	3	/* fatal: no module, a bad table, anything else */
 /* run passes the command's status on, so its own are those of env(1). */
 #define EXIT_RUN_FAILED	125	/* cowstat itself failed */
 #define EXIT_CANNOT_RUN	126	/* the command was found but could not be run */
