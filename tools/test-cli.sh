@@ -273,7 +273,7 @@ want="$("$cowstat" --version)"
 for c in show run workload top export reset; do
 	expect "version_of_$c" "$want" "$cowstat" $c -V
 done
-expect version_names_the_format "cowstat 1.0 (/proc/cowstat format 2)" "$cowstat" -V
+expect version_names_the_format "cowstat 1.1 (/proc/cowstat format 2)" "$cowstat" -V
 
 # One option table: a short option means one thing in every command.
 short_options()	# every "-x --long" of the commands' --help, a line each

@@ -13,7 +13,7 @@
 
 #include "../selftests/cowstat_table.h"
 
-#define COWSTAT_VERSION	"1.0"
+#define COWSTAT_VERSION	"1.1"
 #define COWSTAT_FORMAT	2	/* the newest /proc/cowstat format this tool knows */
 
 /* Exit codes, pgrep's, documented in cowstat(8). */
