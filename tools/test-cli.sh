@@ -320,7 +320,8 @@ expect_rc top_pid_zero 2 "--pid 0: expected a whole number from 1 to 2147483647"
 # show -i: what each task did in the interval, per second.  Between the two
 # reads the table changes: task 11 faulted twice more, 12 is new, 10 idle.
 feed_tables()	# FIFO TABLE[@DELAY]... -- CMD...: CMD's reads of FIFO get each
-{		# TABLE in turn, DELAY seconds after the read before it ended
+{		# TABLE in turn, DELAY seconds after the read before it ended;
+		# "kill:PID" kills PID there instead, once the read before ended
 	local fifo=$1 tables=() pid i t; shift
 	while [ "$1" != -- ]; do tables+=("$1"); shift; done
 	shift
@@ -329,6 +330,10 @@ feed_tables()	# FIFO TABLE[@DELAY]... -- CMD...: CMD's reads of FIFO get each
 	"$@" &
 	pid=$!
 	for t in "${tables[@]}"; do
+		if [ "${t#kill:}" != "$t" ]; then
+			kill "${t#kill:}"
+			continue
+		fi
 		[ "$t" = "${t%@*}" ] || sleep "${t##*@}"
 		timeout 60 sh -c 'cat "$1" > "$2"' _ "${t%@*}" "$fifo"
 		# the next only once CMD has closed the FIFO, or this read would go on
@@ -480,13 +485,15 @@ expect show_uid_column_by_process $'tgid\tuid\n22\t500\n21\t0\n20\t1000' bash -c
 
 # run -p: attach to a running process until it ends: what it and its
 # descendants did meanwhile (the table read when it ends is the second).
-sleep 0.5 &
+# The watched process lives until run has read the first table: it cannot
+# end before run attaches, however slow the machine.
+sleep 60 &
 sleeper=$!
 table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep' \
 	$'40\t40\t1\t0\t50\tR\t9\tother'
 table attach2.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep' \
 	$'40\t40\t1\t0\t50\tR\t19\tother' "$((sleeper + 1))"$'\t'"$((sleeper + 1))"$'\t'"$sleeper"$'\t0\t200\tX\t4\tchild'
-feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+feed_tables "$tmp/live.tab" "$tmp/attach1.tab" "kill:$sleeper" "$tmp/attach2.tab" -- \
 	"$cowstat" run -T --output "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
 expect run_attach_pid "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 tgid	threads	uid	state	faults	comm
@@ -495,18 +502,18 @@ $((sleeper + 1))	1	0	X	4	child
 total	2	-	-	6	-" cat "$tmp/attach.out"
 # Rows evicted and faults dropped while watching, system-wide: said on
 # stderr, as the run's may be among them; in JSON, in "run"'s "global".
-sleep 0.5 &
+sleep 60 &
 sleeper=$!
 table attach3.tab "${V/evicted=0/evicted=5}" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep'
 table attach4.tab "${V/dropped=0/dropped=2}" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t5\tsleep'
-feed "$tmp/attach1.tab" "$tmp/attach3.tab" "$tmp/live.tab" \
+feed_tables "$tmp/live.tab" "$tmp/attach1.tab" "kill:$sleeper" "$tmp/attach3.tab" -- \
 	"$cowstat" run -T --output "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab" 2> "$tmp/attach.err"
 expect run_attach_evicted_warning "cowstat: warning: rows of ended tasks evicted from the table while watching, system-wide: 5; the run's among them are missing (raise max_tasks)" \
 	cat "$tmp/attach.err"
-sleep 0.5 &
+sleep 60 &
 sleeper=$!
 table attach1.tab "$V" "$HF" "$sleeper"$'\t'"$sleeper"$'\t1\t0\t100\tR\t3\tsleep'
-feed "$tmp/attach1.tab" "$tmp/attach4.tab" "$tmp/live.tab" \
+feed_tables "$tmp/live.tab" "$tmp/attach1.tab" "kill:$sleeper" "$tmp/attach4.tab" -- \
 	"$cowstat" run -j -p "$sleeper" -f "$tmp/live.tab" 2> "$tmp/attach.err"
 expect run_attach_dropped_json '{"cgroups_evicted": 0, "dropped": 2, "evicted": 0} None rows' python3 -c \
 	'import json, sys; r = json.load(open(sys.argv[1]))["run"]; print(json.dumps(r["global"], sort_keys=True), r["command"], r["counted_by"])' \
@@ -928,12 +935,12 @@ expect_rc show_since_not_with_interval 2 \
 	"$cowstat" show --since "$tmp/then.tab" -i 1 -f "$tmp/now.tab"
 
 # run -p on format 2: a task that moved while watched is one row.
-sleep 0.5 &
+sleep 60 &
 sleeper=$!
 table attach1.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" R 3 1 4096 sleep)"
 table attach2.tab "$V2" "$H2" "$(row "$sleeper" "$sleeper" 1 0 100 "$A" M 3 1 4096 sleep)" \
 	"$(row "$sleeper" "$sleeper" 1 0 100 "$B" R 4 2 8192 sleep)"
-feed "$tmp/attach1.tab" "$tmp/attach2.tab" "$tmp/live.tab" \
+feed_tables "$tmp/live.tab" "$tmp/attach1.tab" "kill:$sleeper" "$tmp/attach2.tab" -- \
 	"$cowstat" run -T --output "$tmp/attach.out" -p "$sleeper" -f "$tmp/live.tab"
 expect run_attach_moved_task "cowstat: process $sleeper, watched until it ended$in_cgroup; copy-on-write by it and its descendants:
 $(row tgid threads uid state faults copies bytes comm)
