@@ -141,6 +141,13 @@ expect_rc run_killed_command 137 "cowstat: sh was killed by signal 9 (Killed)$in
 expect run_output_file "cowstat: sh exited with status 3$in_cgroup; copy-on-write by it and its descendants:"$'
 tgid\tthreads\tuid\tstate\tfaults\tcomm
 total\t0\t-\t-\t0\t-' cat "$tmp/report"
+# -o picks run's columns, as show's; a name that is no column fails before
+# the command runs.
+"$cowstat" run -T -o comm,faults --output "$tmp/report" -f "$tmp/faults.tab" -- true
+expect run_columns "comm	faults" sed -n 2p "$tmp/report"
+expect_rc run_bad_column_fails_before_the_command 125 "--columns nope: no such column in this view" \
+	"$cowstat" run -o nope -f "$tmp/faults.tab" -- touch "$tmp/ran"
+expect run_bad_column_did_not_run_the_command "" ls "$tmp/ran"
 
 # run's own exit statuses are env's: 125 when cowstat fails (a bad option,
 # a missing table), 126 when the command cannot be run, 127 when there is
