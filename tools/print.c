@@ -98,7 +98,7 @@ static void json_counters(FILE *f, const struct snapshot *s, const struct tally 
 		if (is_counter_col(s, c))
 			fprintf(f, "%llu", (unsigned long long)t->v[c]);
 		else if (t->row >= 0)
-			json_string(f, cowstat_field(&s->t, t->row, c));
+			json_string(f, snap_text(s, t->row, c));
 		else
 			fputs("null", f);
 	}
@@ -279,7 +279,7 @@ static const char *cell(const struct snapshot *s, const struct tally *t, int c, 
 			char *buf, size_t size)
 {
 	if (!is_counter_col(s, c))
-		return t->row >= 0 ? cowstat_field(&s->t, t->row, c) : "-";
+		return t->row >= 0 ? snap_text(s, t->row, c) : "-";
 	if (human)
 		human_bytes(t->v[c], buf, size);
 	else

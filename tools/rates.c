@@ -197,7 +197,7 @@ static void json_columns(FILE *f, const struct snapshot *s, const struct tally *
 		if (s->counter[c])
 			fprintf(f, "%llu", (unsigned long long)t->v[c]);
 		else if (t->row >= 0)
-			json_string(f, cowstat_field(&s->t, t->row, c));
+			json_string(f, snap_text(s, t->row, c));
 		else
 			fputs("null", f);
 	}

@@ -13,7 +13,6 @@
 
 void tally_row(const struct snapshot *s, int r, struct tally *out)
 {
-	const char *state;
 	int c;
 
 	out->pid = snap_u64(s, r, s->col_pid);
@@ -22,13 +21,12 @@ void tally_row(const struct snapshot *s, int r, struct tally *out)
 	out->uid = snap_u64(s, r, s->col_uid);
 	out->start = snap_u64(s, r, s->col_start);
 	out->cgroup = snap_u64(s, r, s->col_cgroup);
-	state = s->col_state >= 0 ? cowstat_field(&s->t, r, s->col_state) : "?";
-	out->state = state[0];
+	out->state = s->col_state >= 0 ? (char)snap_u64(s, r, s->col_state) : '?';
 	out->comm[0] = '\0';
 	out->comm_raw[0] = '\0';
 	if (s->comm >= 0) {
 		snprintf(out->comm_raw, sizeof(out->comm_raw), "%s",
-			 cowstat_field(&s->t, r, s->comm));
+			 snap_text(s, r, s->comm));
 		cowstat_unescape(out->comm_raw, out->comm, sizeof(out->comm));
 	}
 	out->threads = 1;
@@ -191,7 +189,7 @@ static const char *process_comm(const struct snapshot *s, const struct leaders *
 			hi = mid;
 	}
 	if (lo && x->l[lo - 1].tgid == t->tgid)
-		return cowstat_field(&s->t, x->l[lo - 1].row, s->comm);
+		return snap_text(s, x->l[lo - 1].row, s->comm);
 	return t->comm_raw;
 }
 

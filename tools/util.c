@@ -115,9 +115,9 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (*s - '0')) / 10)
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(x, 10, &x) ||
+		    __builtin_add_overflow(x, *s - '0', &x))
 			return false;
-		x = x * 10 + (*s - '0');
 	}
 	*v = x;
 	return x <= max;
