@@ -291,7 +291,7 @@ static int by_comm(const void *pa, const void *pb)
 static int build_series(const struct snapshot *s, unsigned int view, struct series *out)
 {
 	int (*order)(const void *, const void *) = view == VIEW_COMM ? by_comm : by_key;
-	char comm[PROM_LABEL_MAX];
+	char comm[PROM_LABEL_MAX], name[COMM_MAX];
 	int r, n;
 
 	for (r = 0; r < s->t.nrows; r++) {
@@ -302,7 +302,8 @@ static int build_series(const struct snapshot *s, unsigned int view, struct seri
 			out[r].key[0] = out[r].t.cgroup;
 			continue;
 		}
-		prometheus_label_value(out[r].t.comm, comm, sizeof(comm));
+		tally_comm(&out[r].t, name);
+		prometheus_label_value(name, comm, sizeof(comm));
 		out[r].comm = xstrdup(comm);
 		if (view == VIEW_TASK) {
 			out[r].key[0] = out[r].t.pid;

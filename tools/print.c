@@ -126,13 +126,14 @@ void json_cgroup(FILE *f, const struct tally *t)
 /* "pid":N,...,"comm":"...", then the cgroup fields if the table has them. */
 void json_task_fields(FILE *f, const struct snapshot *s, const struct tally *t)
 {
-	char state[2] = { t->state, '\0' };
+	char state[2] = { t->state, '\0' }, comm[COMM_MAX];
 
 	fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
 		t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start, t->threads);
 	json_string(f, state);
 	fputs(",\"comm\":", f);
-	json_string(f, t->comm);
+	tally_comm(t, comm);
+	json_string(f, comm);
 	if (s->col_cgroup >= 0) {
 		fputc(',', f);
 		json_cgroup(f, t);
@@ -511,8 +512,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 
 	if (!tsv && o->total && (int)strlen(total_label(o)) > lead)
 		lead = strlen(total_label(o));
-	memset(&total, 0, sizeof(total));
-	total.row = -1;
+	tally_zero(s, &total);
 	for (i = 0; i < n && !o->total_of; i++)
 		tally_add(s, &total, &rows[i]);
 	if (o->total_of)

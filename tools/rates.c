@@ -258,8 +258,7 @@ void print_rates(FILE *f, const struct rate_report *r, const struct print_opts *
 	struct tally total;
 	int i;
 
-	memset(&total, 0, sizeof(total));
-	total.row = -1;
+	tally_zero(r->s, &total);
 	for (i = 0; i < r->n; i++)
 		tally_add(r->s, &total, &r->rows[i]);
 	if (o->format == FORMAT_JSON)

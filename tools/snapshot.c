@@ -101,7 +101,8 @@ static int check_lines(struct snapshot *s, char *text, size_t len, int *rows)
 	char *p, *q, *nl, *cr = memchr(text, '\r', len);
 	int line = 1, fields = 0, ncols = 0;
 
-	for (p = q = cr ? cr : text + len; p < text + len; p++) {	/* drop the CR of each CRLF */
+	/* drop the CR of each CRLF, from the first CR on */
+	for (p = q = cr ? cr : text + len; p < text + len; p++) {
 		if (*p == '\r' && p + 1 < text + len && p[1] == '\n')
 			continue;
 		*q++ = *p;
@@ -324,6 +325,9 @@ int snapshot_parse(struct snapshot *s, char *text, size_t len)
 
 	memset(s, 0, sizeof(*s));
 	s->text = text;
+	s->room = calloc(1, sizeof(*s->room));
+	if (!s->room)
+		return -ENOMEM;
 	ret = check_lines(s, text, len, &nrows);
 	if (!ret)
 		ret = check_start(s, text);
@@ -447,8 +451,47 @@ void cgroups_load(struct snapshot *s)
 	note_newer_format(s, cowstat_cgroups_path);
 }
 
+/* Rows of numbers handed out by snapshot_room(), many at a time. */
+struct room_chunk {
+	struct room_chunk	*next;
+	size_t			used, size;	/* numbers */
+	uint64_t		v[];
+};
+
+/*
+ * Room for a row of numbers (ncols of them), zeroed, as long as @s lives:
+ * where the tallies of its rows are summed, so that a row no sum touches
+ * costs no memory of its own.
+ */
+uint64_t *snapshot_room(const struct snapshot *s)
+{
+	size_t ncols = s->t.ncols > 0 ? s->t.ncols : 1, size = ncols * 4096;
+	struct room_chunk *chunk = s->room ? *s->room : NULL;
+
+	if (!s->room)
+		fatal(EXIT_ERROR, "a snapshot that was never read has no room for sums");
+	if (!chunk || chunk->size - chunk->used < ncols) {
+		chunk = calloc(1, sizeof(*chunk) + size * sizeof(chunk->v[0]));
+		if (!chunk)
+			fatal(EXIT_ERROR, "out of memory");
+		chunk->size = size;
+		chunk->next = *s->room;
+		*s->room = chunk;
+	}
+	chunk->used += ncols;
+	return chunk->v + chunk->used - ncols;
+}
+
 void snapshot_free(struct snapshot *s)
 {
+	struct room_chunk *chunk, *next;
+
+	for (chunk = s->room ? *s->room : NULL; chunk; chunk = next) {
+		next = chunk->next;
+		free(chunk);
+	}
+	free(s->room);
+	s->room = NULL;
 	cowstat_table_free(&s->t);
 	free(s->text);
 	free(s->num);
