@@ -123,6 +123,31 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 	return x <= max;
 }
 
+/*
+ * @v in decimal, at the end of @buf (U64_TEXT bytes): where it begins.
+ * As printf's %llu writes it, at a fraction of the cost, for tables of a
+ * million rows.
+ */
+char *u64_text(uint64_t v, char *buf)
+{
+	char *p = buf + U64_TEXT - 1;
+
+	*p = '\0';
+	do {
+		p--;
+		*p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+void put_u64(FILE *f, uint64_t v)
+{
+	char buf[U64_TEXT];
+
+	fputs_unlocked(u64_text(v, buf), f);	/* the tool has one thread */
+}
+
 /* Room in @*array for one more of @n items of @size bytes, doubling. */
 static void grow(void *array, int n, size_t size)
 {
