@@ -131,17 +131,15 @@ static inline void cowstat_table_free(struct cowstat_table *t)
 }
 
 /*
- * Parse @text in place.  Returns 0, -EPROTO when the text is not a cowstat
- * table (no version line, or no header starting with @first_col), or
- * -ENOMEM.  With @t->fields and @t->fields_cap set beforehand it allocates
- * nothing.
+ * The version line and the header of @text, split in place into @t, which
+ * has no rows yet; *@rows is the text after the header.  0, or -EPROTO when
+ * the text is not a cowstat table (no version line, or no header starting
+ * with @first_col).
  */
-static inline int cowstat_table_parse_as(struct cowstat_table *t, char *text,
-					 const char *first_col)
+static inline int cowstat_table_header(struct cowstat_table *t, char *text,
+				       const char *first_col, char **rows)
 {
-	char *line, *next, **fields = t->fields;
-	size_t cap = fields ? t->fields_cap : 0, lines = 0;
-	int n;
+	char *line, *next;
 
 	memset(t, 0, sizeof(*t));
 	line = text;
@@ -160,8 +158,46 @@ static inline int cowstat_table_parse_as(struct cowstat_table *t, char *text,
 	t->ncols = cowstat_split(line, t->cols, COWSTAT_MAX_COLS);
 	if (strcmp(t->cols[0], first_col))
 		return -EPROTO;
+	*rows = next + 1;
+	return 0;
+}
 
-	for (line = next + 1; (line = strchr(line, '\n')); line++)
+/*
+ * The next row at *@pos split in place into @fields, @ncols of them, and
+ * *@pos past it: 1, or 0 at the end.  A row of another width is skipped,
+ * and a torn last line is not a row.
+ */
+static inline int cowstat_next_row(char **pos, char **fields, int ncols)
+{
+	char *line, *next;
+
+	while (*(line = *pos)) {
+		next = strchr(line, '\n');
+		if (!next)
+			return 0;
+		*next = '\0';
+		*pos = next + 1;
+		if (cowstat_split(line, fields, ncols) == ncols)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Parse @text in place.  Returns 0, -EPROTO when the text is not a cowstat
+ * table (see cowstat_table_header()), or -ENOMEM.  With @t->fields and
+ * @t->fields_cap set beforehand it allocates nothing.
+ */
+static inline int cowstat_table_parse_as(struct cowstat_table *t, char *text,
+					 const char *first_col)
+{
+	char *line, *rows, **fields = t->fields;
+	size_t cap = fields ? t->fields_cap : 0, lines = 0;
+	int ret = cowstat_table_header(t, text, first_col, &rows);
+
+	if (ret)
+		return ret;
+	for (line = rows; (line = strchr(line, '\n')); line++)
 		lines++;
 	if (lines * t->ncols > cap) {
 		fields = malloc(lines * t->ncols * sizeof(*fields) + 1);
@@ -170,16 +206,8 @@ static inline int cowstat_table_parse_as(struct cowstat_table *t, char *text,
 		t->fields_owned = 1;
 	}
 	t->fields = fields;
-
-	for (line = next + 1; *line; line = next + 1) {
-		next = strchr(line, '\n');
-		if (!next)
-			break;		/* a torn last line is not a row */
-		*next = '\0';
-		n = cowstat_split(line, &cowstat_field(t, t->nrows, 0), t->ncols);
-		if (n == t->ncols)
-			t->nrows++;
-	}
+	while (cowstat_next_row(&rows, &cowstat_field(t, t->nrows, 0), t->ncols))
+		t->nrows++;
 	return 0;
 }
 

@@ -260,24 +260,27 @@ static int exported_columns(const struct snapshot *s, int *cols, struct column_m
 
 /* ---- Series ---- */
 
-/* A series: the rows of one cgroup, task in a cgroup, or comm, summed. */
+/*
+ * A series: the rows of one cgroup, task in a cgroup, or comm, summed.
+ * Its key is its tally's: a cgroup's id (its pid and start 0), or a task's
+ * pid, start and cgroup id.
+ */
 struct series {
-	uint64_t	key[3];		/* cgroup: its id; task: pid, start, cgroup id */
-	char		*comm;		/* as a label value; a task's: its live row's */
+	struct tally	t;		/* a task's comm and tgid: its live row's */
+	char		*comm;		/* per comm: the label value */
 	int		rows;
 	bool		guarded;	/* its counters go through the state */
-	struct tally	t;
 };
 
 static int by_key(const void *pa, const void *pb)
 {
 	const struct series *a = pa, *b = pb;
-	int i;
 
-	for (i = 0; i < 3; i++)
-		if (a->key[i] != b->key[i])
-			return a->key[i] < b->key[i] ? -1 : 1;
-	return 0;
+	if (a->t.pid != b->t.pid)
+		return a->t.pid < b->t.pid ? -1 : 1;
+	if (a->t.start != b->t.start)
+		return a->t.start < b->t.start ? -1 : 1;
+	return a->t.cgroup < b->t.cgroup ? -1 : a->t.cgroup > b->t.cgroup;
 }
 
 static int by_comm(const void *pa, const void *pb)
@@ -287,58 +290,86 @@ static int by_comm(const void *pa, const void *pb)
 	return strcmp(a->comm, b->comm);
 }
 
-/* The rows of @s as the series of @view, sorted, into @out: their count. */
+static int by_comm_raw(const void *pa, const void *pb)
+{
+	const struct series *a = pa, *b = pb;
+
+	return strcmp(a->t.comm_raw, b->t.comm_raw);
+}
+
+/* @x, @n series sorted by @order, with those equal by it summed: their count. */
+static int merge_series(const struct snapshot *s, struct series *x, int n,
+			int (*order)(const void *, const void *))
+{
+	int r, out = 0;
+
+	for (r = 0; r < n; r++) {
+		struct series *sum = out ? &x[out - 1] : NULL;
+
+		if (!sum || order(sum, &x[r])) {
+			x[out++] = x[r];
+			continue;
+		}
+		if (x[r].t.state == 'R') {	/* a task's name and process are its live row's */
+			free(sum->comm);
+			sum->comm = x[r].comm;
+			sum->t.comm_raw = x[r].t.comm_raw;
+			sum->t.tgid = x[r].t.tgid;
+		} else {
+			free(x[r].comm);
+		}
+		tally_add(s, &sum->t, &x[r].t);
+		sum->rows += x[r].rows;
+	}
+	return out;
+}
+
+/* The comm of @t as a label value, into @out (PROM_LABEL_MAX bytes). */
+static void comm_label(const struct tally *t, char *out)
+{
+	char comm[COMM_MAX];
+
+	tally_comm(t, comm);
+	prometheus_label_value(comm, out, PROM_LABEL_MAX);
+}
+
+/*
+ * The rows of @s as the series of @view, sorted, into @out: their count.
+ * Per comm, the rows of each comm are summed first, so that each comm is
+ * made a label value once, not once a row.
+ */
 static int build_series(const struct snapshot *s, unsigned int view, struct series *out)
 {
-	int (*order)(const void *, const void *) = view == VIEW_COMM ? by_comm : by_key;
 	char comm[PROM_LABEL_MAX];
-	int r, n;
+	int r, n = s->t.nrows;
 
-	for (r = 0; r < s->t.nrows; r++) {
+	for (r = 0; r < n; r++) {
 		memset(&out[r], 0, sizeof(out[r]));
 		tally_row(s, r, &out[r].t);
 		out[r].rows = 1;
-		if (view == VIEW_CGROUP) {
-			out[r].key[0] = out[r].t.cgroup;
-			continue;
-		}
-		prometheus_label_value(out[r].t.comm, comm, sizeof(comm));
+	}
+	if (view != VIEW_COMM) {
+		qsort(out, n, sizeof(*out), by_key);
+		return merge_series(s, out, n, by_key);
+	}
+	qsort(out, n, sizeof(*out), by_comm_raw);
+	n = merge_series(s, out, n, by_comm_raw);
+	for (r = 0; r < n; r++) {
+		comm_label(&out[r].t, comm);
 		out[r].comm = xstrdup(comm);
-		if (view == VIEW_TASK) {
-			out[r].key[0] = out[r].t.pid;
-			out[r].key[1] = out[r].t.start;
-			out[r].key[2] = out[r].t.cgroup;
-		}
 	}
-	qsort(out, s->t.nrows, sizeof(*out), order);
-	for (r = 0, n = 0; r < s->t.nrows; r++) {
-		struct series *sum = n ? &out[n - 1] : NULL, *x = &out[r];
-
-		if (!sum || order(sum, x)) {
-			out[n++] = *x;
-			continue;
-		}
-		if (x->t.state == 'R') {	/* a task's name and process are its live row's */
-			free(sum->comm);
-			sum->comm = x->comm;
-			sum->t.tgid = x->t.tgid;
-		} else {
-			free(x->comm);
-		}
-		tally_add(s, &sum->t, &x->t);
-		sum->rows += x->rows;
-	}
-	return n;
+	qsort(out, n, sizeof(*out), by_comm);
+	return merge_series(s, out, n, by_comm);
 }
 
 /* The state's key of series @x of @view. */
 static void series_key(unsigned int view, const struct series *x, char *key, size_t size)
 {
 	if (view == VIEW_CGROUP)
-		snprintf(key, size, "cgroup=%llu", (unsigned long long)x->key[0]);
+		snprintf(key, size, "cgroup=%llu", (unsigned long long)x->t.cgroup);
 	else
-		snprintf(key, size, "task=%llu,%llu,%llu", (unsigned long long)x->key[0],
-			 (unsigned long long)x->key[1], (unsigned long long)x->key[2]);
+		snprintf(key, size, "task=%llu,%llu,%llu", (unsigned long long)x->t.pid,
+			 (unsigned long long)x->t.start, (unsigned long long)x->t.cgroup);
 }
 
 /* What to export for column @col of series @x of @view, from the state. */
@@ -364,11 +395,11 @@ static void guard(struct export_state *state, unsigned int view, struct series *
 	for (i = 0; state && view == VIEW_CGROUP && i < n; i++)
 		x[i].guarded = true;
 	for (i = 0; state && view == VIEW_TASK && i < n; i = j) {
-		for (j = i, rows = 0; j < n && x[j].key[0] == x[i].key[0] &&
-		     x[j].key[1] == x[i].key[1]; j++)
+		for (j = i, rows = 0; j < n && x[j].t.pid == x[i].t.pid &&
+		     x[j].t.start == x[i].t.start; j++)
 			rows += x[j].rows;
-		snprintf(prefix, sizeof(prefix), "task=%llu,%llu,", (unsigned long long)x[i].key[0],
-			 (unsigned long long)x[i].key[1]);
+		snprintf(prefix, sizeof(prefix), "task=%llu,%llu,", (unsigned long long)x[i].t.pid,
+			 (unsigned long long)x[i].t.start);
 		for (k = i; k < j && (rows > 1 || export_state_knows(state, prefix)); k++)
 			x[k].guarded = true;
 	}
@@ -394,7 +425,8 @@ static bool keep_series(const char *key, void *arg)
 	if (!(ctx->views & VIEW_TASK))
 		return true;
 	for (i = 0; i < ctx->nr_tasks; i++)	/* while the task has a row */
-		if (ctx->tasks[i].key[0] == pid && ctx->tasks[i].key[1] == start)
+		if ((unsigned long long)ctx->tasks[i].t.pid == pid &&
+		    ctx->tasks[i].t.start == start)
 			return true;
 	return false;
 }
@@ -409,21 +441,31 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 /* The labels of series @x of @view, in braces. */
 static void labels(FILE *f, const struct snapshot *s, unsigned int view, const struct series *x)
 {
-	if (view == VIEW_CGROUP)
-		fprintf(f, "{cgroup_id=\"%llu\"", (unsigned long long)x->key[0]);
-	else if (view == VIEW_COMM)
-		fprintf(f, "{comm=\"%s\"", x->comm);
-	else
-		fprintf(f, "{pid=\"%llu\",start=\"%llu\"", (unsigned long long)x->key[0],
-			(unsigned long long)x->key[1]);
-	if (view == VIEW_TASK && s->col_cgroup >= 0)
-		fprintf(f, ",cgroup_id=\"%llu\"", (unsigned long long)x->key[2]);
+	if (view == VIEW_CGROUP) {
+		fputs_unlocked("{cgroup_id=\"", f);
+		put_u64(f, x->t.cgroup);
+	} else if (view == VIEW_COMM) {
+		fputs_unlocked("{comm=\"", f);
+		fputs_unlocked(x->comm, f);
+	} else {
+		fputs_unlocked("{pid=\"", f);
+		put_u64(f, x->t.pid);
+		fputs_unlocked("\",start=\"", f);
+		put_u64(f, x->t.start);
+	}
+	fputc_unlocked('"', f);
+	if (view == VIEW_TASK && s->col_cgroup >= 0) {
+		fputs_unlocked(",cgroup_id=\"", f);
+		put_u64(f, x->t.cgroup);
+		fputc_unlocked('"', f);
+	}
 }
 
 /* cowstat_cgroup_info or cowstat_task_info: what a series' ids stand for. */
 static void info(FILE *f, const struct export_in *in, const struct snapshot *s,
 		 unsigned int view, const struct series *x, int n)
 {
+	char comm[PROM_LABEL_MAX];
 	const char *path;
 	int i;
 
@@ -437,12 +479,17 @@ static void info(FILE *f, const struct export_in *in, const struct snapshot *s,
 		fputs(view == VIEW_CGROUP ? "cowstat_cgroup_info" : "cowstat_task_info", f);
 		labels(f, s, view, &x[i]);
 		if (view == VIEW_CGROUP) {
-			path = cgroup_known_path(x[i].key[0]);
+			path = cgroup_known_path(x[i].t.cgroup);
 			if (in->state)
-				path = export_state_path(in->state, x[i].key[0], path);
+				path = export_state_path(in->state, x[i].t.cgroup, path);
 			long_label(f, "cgroup", path ? path : "");
 		} else {
-			fprintf(f, ",tgid=\"%d\",comm=\"%s\"", x[i].t.tgid, x[i].comm);
+			comm_label(&x[i].t, comm);
+			fputs(",tgid=\"", f);
+			put_u64(f, x[i].t.tgid);
+			fputs("\",comm=\"", f);
+			fputs(comm, f);
+			fputc('"', f);
 		}
 		fputs("} 1\n", f);
 	}
@@ -468,9 +515,11 @@ static void write_view(FILE *f, const struct export_in *in, const struct snapsho
 			if (x[i].guarded)
 				value = kept_counter(in->state, v->flag, &x[i], s->t.cols[cols[j]],
 						     value, metrics[j].wraps32);
-			fputs(name, f);
+			fputs_unlocked(name, f);
 			labels(f, s, v->flag, &x[i]);
-			fprintf(f, "} %llu\n", (unsigned long long)value);
+			fputs_unlocked("} ", f);
+			put_u64(f, value);
+			fputc_unlocked('\n', f);
 		}
 	}
 }
@@ -585,35 +634,41 @@ int prometheus_write(FILE *f, const struct export_in *in, char *error, size_t si
 /* ---- The command ---- */
 
 /*
- * @len bytes of @data as file @path, whole or not at all: written to a
- * file beside it and renamed over it.  Its temporary name does not end in
- * .prom, so that the textfile collector never reads it.
+ * A file to write in place of @path, whole or not at all: a file beside
+ * it, which replace_file() renames over it.  Its name, in @tmp, does not
+ * end in .prom, so that the textfile collector never reads it.
  */
-static void replace_file(const char *path, const char *data, size_t len, mode_t mode,
-			 const char *opt)
+static FILE *open_beside(const char *path, mode_t mode, const char *opt, char **tmp)
 {
-	char *tmp;
-	ssize_t done;
-	size_t off;
-	int fd, err = 0;
+	FILE *f;
+	int fd, err;
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+	if (asprintf(tmp, "%s.XXXXXX", path) < 0)
 		fatal(EXIT_ERROR, "out of memory");
-	fd = mkstemp(tmp);
+	fd = mkstemp(*tmp);
 	if (fd < 0)
 		fatal(EXIT_ERROR, "%s %s: cannot create a file beside it: %s", opt, path,
 		      strerror(errno));
-	if (fchmod(fd, mode))
+	f = fchmod(fd, mode) ? NULL : fdopen(fd, "w");
+	if (!f) {
 		err = errno;
-	for (off = 0; !err && off < len; off += done) {
-		done = write(fd, data + off, len - off);
-		if (done < 0 && errno != EINTR)
-			err = errno;
-		done = done < 0 ? 0 : done;
+		close(fd);
+		unlink(*tmp);
+		fatal(EXIT_ERROR, "%s %s: %s", opt, path, strerror(err));
 	}
-	if (!err && fsync(fd))
+	return f;
+}
+
+/* @f, from open_beside(), written whole and renamed over @path; or removed, and exit. */
+static void replace_file(FILE *f, char *tmp, const char *path, const char *opt)
+{
+	int err = 0;
+
+	if (fflush(f) || ferror(f))
+		err = errno ? errno : EIO;
+	if (!err && fsync(fileno(f)))
 		err = errno;
-	if (close(fd) && !err)
+	if (fclose(f) && !err)
 		err = errno;
 	if (!err && rename(tmp, path))
 		err = errno;
@@ -740,8 +795,7 @@ int cmd_export(int argc, char **argv)
 	const char *output = NULL, *state_path = NULL;
 	struct snapshot tasks, cgroups;
 	struct export_in in = { 0 };
-	char error[160], *text = NULL;
-	size_t len = 0;
+	char error[160], *tmp = NULL;
 	FILE *f;
 	int opt;
 
@@ -801,27 +855,24 @@ int cmd_export(int argc, char **argv)
 	}
 	in.clock_offset = clock_offset();
 	in.state = state_path ? read_state(state_path) : NULL;
-	f = open_memstream(&text, &len);
-	if (!f)
-		fatal(EXIT_ERROR, "out of memory");
-	if (prometheus_write(f, &in, error, sizeof(error)))
+	/*
+	 * Written as it is made, not held: per task, a 1M-row table makes
+	 * a gigabyte of text.  prometheus_write() refuses before it writes.
+	 */
+	f = output ? open_beside(output, 0644, "--output", &tmp) : stdout;
+	if (prometheus_write(f, &in, error, sizeof(error))) {
+		if (output)
+			unlink(tmp);
 		fatal(EXIT_ERROR, "export: %s: nothing written", error);
-	if (fclose(f))
-		fatal(EXIT_ERROR, "out of memory");
+	}
 	if (output)
-		replace_file(output, text, len, 0644, "--output");
-	else if (fwrite(text, 1, len, stdout) != len || fflush(stdout))
+		replace_file(f, tmp, output, "--output");
+	else if (fflush(stdout) || ferror(stdout))
 		fatal(EXIT_ERROR, "standard output: %s", strerror(errno));
-	free(text);
 	if (in.state) {
-		f = open_memstream(&text, &len);
-		if (!f)
-			fatal(EXIT_ERROR, "out of memory");
+		f = open_beside(state_path, 0600, "--state", &tmp);
 		export_state_format(in.state, f);
-		if (fclose(f))
-			fatal(EXIT_ERROR, "out of memory");
-		replace_file(state_path, text, len, 0600, "--state");
-		free(text);
+		replace_file(f, tmp, state_path, "--state");
 		export_state_free(in.state);
 	}
 	if (in.cgroups)

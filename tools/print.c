@@ -39,7 +39,10 @@ void json_string(FILE *f, const char *s)
 	int len;
 
 	fputc('"', f);
-	for (; *p; p += len) {
+	for (len = 0; p[len] >= 0x20 && p[len] < 0x7f && p[len] != '"' && p[len] != '\\'; len++)
+		;
+	fwrite(p, 1, len, f);	/* the printable ASCII it starts with, at once */
+	for (p += len; *p; p += len) {
 		len = utf8_len(p);
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
@@ -96,9 +99,9 @@ static void json_counters(FILE *f, const struct snapshot *s, const struct tally 
 		json_string(f, s->t.cols[c]);
 		fputc(':', f);
 		if (is_counter_col(s, c))
-			fprintf(f, "%llu", (unsigned long long)t->v[c]);
+			put_u64(f, t->v[c]);
 		else if (t->row >= 0)
-			json_string(f, cowstat_field(&s->t, t->row, c));
+			json_string(f, snap_text(s, t->row, c));
 		else
 			fputs("null", f);
 	}
@@ -126,13 +129,14 @@ void json_cgroup(FILE *f, const struct tally *t)
 /* "pid":N,...,"comm":"...", then the cgroup fields if the table has them. */
 void json_task_fields(FILE *f, const struct snapshot *s, const struct tally *t)
 {
-	char state[2] = { t->state, '\0' };
+	char state[2] = { t->state, '\0' }, comm[COMM_MAX];
 
 	fprintf(f, "\"pid\":%d,\"tgid\":%d,\"ppid\":%d,\"uid\":%u,\"start\":%llu,\"threads\":%d,\"state\":",
 		t->pid, t->tgid, t->ppid, t->uid, (unsigned long long)t->start, t->threads);
 	json_string(f, state);
 	fputs(",\"comm\":", f);
-	json_string(f, t->comm);
+	tally_comm(t, comm);
+	json_string(f, comm);
 	if (s->col_cgroup >= 0) {
 		fputc(',', f);
 		json_cgroup(f, t);
@@ -279,12 +283,25 @@ static const char *cell(const struct snapshot *s, const struct tally *t, int c, 
 			char *buf, size_t size)
 {
 	if (!is_counter_col(s, c))
-		return t->row >= 0 ? cowstat_field(&s->t, t->row, c) : "-";
+		return t->row >= 0 ? snap_text(s, t->row, c) : "-";
+	if (!human && size >= U64_TEXT)
+		return u64_text(t->v[c], buf);
 	if (human)
 		human_bytes(t->v[c], buf, size);
 	else
 		snprintf(buf, size, "%llu", (unsigned long long)t->v[c]);
 	return buf;
+}
+
+/* @sep, then @text right-aligned in @width: printf's "%c%*s", for every cell of a table. */
+static void put_cell(FILE *f, char sep, int width, const char *text)
+{
+	int pad = width - (int)strlen(text);
+
+	fputc(sep, f);
+	while (pad-- > 0)
+		fputc(' ', f);
+	fputs(text, f);
 }
 
 /* ---- --columns: the columns a person picks, in the order given ---- */
@@ -511,8 +528,7 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 
 	if (!tsv && o->total && (int)strlen(total_label(o)) > lead)
 		lead = strlen(total_label(o));
-	memset(&total, 0, sizeof(total));
-	total.row = -1;
+	tally_zero(s, &total);
 	for (i = 0; i < n && !o->total_of; i++)
 		tally_add(s, &total, &rows[i]);
 	if (o->total_of)
@@ -560,9 +576,9 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 		print_label(f, t, i == n, lead, o);
 		for (c = 0; c < s->t.ncols; c++)
 			if (shown[c])
-				fprintf(f, "%c%*s", sep, width[c],
-					cell(s, t, c, !tsv && o->human && c == bytes,
-					     num, sizeof(num)));
+				put_cell(f, sep, width[c],
+					 cell(s, t, c, !tsv && o->human && c == bytes,
+					      num, sizeof(num)));
 		if (i < n && o->by == BY_CGROUP)
 			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
 		else

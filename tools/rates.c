@@ -197,7 +197,7 @@ static void json_columns(FILE *f, const struct snapshot *s, const struct tally *
 		if (s->counter[c])
 			fprintf(f, "%llu", (unsigned long long)t->v[c]);
 		else if (t->row >= 0)
-			json_string(f, cowstat_field(&s->t, t->row, c));
+			json_string(f, snap_text(s, t->row, c));
 		else
 			fputs("null", f);
 	}
@@ -258,8 +258,7 @@ void print_rates(FILE *f, const struct rate_report *r, const struct print_opts *
 	struct tally total;
 	int i;
 
-	memset(&total, 0, sizeof(total));
-	total.row = -1;
+	tally_zero(r->s, &total);
 	for (i = 0; i < r->n; i++)
 		tally_add(r->s, &total, &r->rows[i]);
 	if (o->format == FORMAT_JSON)

@@ -320,8 +320,7 @@ int run_cgroup_totals(const struct snapshot *tasks, const struct snapshot *cgrou
 	int r, c, from, found = 0;
 	const char *name;
 
-	memset(total, 0, sizeof(*total));
-	total->row = -1;
+	tally_zero(tasks, total);
 	for (r = 0; r < cgroups->t.nrows && id_col >= 0; r++) {
 		if (!has_id(ids, n, snap_u64(cgroups, r, id_col)))
 			continue;

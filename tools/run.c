@@ -429,7 +429,7 @@ static int select_run(const struct snapshot *before, const struct snapshot *afte
 		if (!t0)
 			tally_since(after, &mine[m], before, tally_find(index, &mine[m]));
 		for (c = 0, busy = t0; c < after->t.ncols && !busy; c++)
-			busy = mine[m].v[c] > 0;
+			busy = is_counter_col(after, c) && mine[m].v[c] > 0;
 		m += busy;
 	}
 	tally_index_free(index);

@@ -140,7 +140,7 @@ static int view_rows(const struct snapshot *s, const struct snapshot *prev,
 			down_col = c;
 		}
 		for (c = 0, busy = !prev; c < s->t.ncols && !busy; c++)
-			busy = rows[n].v[c] > 0;
+			busy = is_counter_col(s, c) && rows[n].v[c] > 0;
 		n += busy;
 	}
 	tally_index_free(index);

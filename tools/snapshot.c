@@ -92,13 +92,17 @@ static bool is_id_col(const char *name)
 	return !strcmp(name, "start") || !strcmp(name, "cgroup");
 }
 
-/* Lines: no NUL, no control bytes but tab, CRLF read as LF, N fields each. */
-static int check_lines(struct snapshot *s, char *text, size_t len)
+/*
+ * Lines: no NUL, no control bytes but tab, CRLF read as LF, N fields each.
+ * The rows after the header into @rows.
+ */
+static int check_lines(struct snapshot *s, char *text, size_t len, int *rows)
 {
-	char *p, *q, *nl;
+	char *p, *q, *nl, *cr = memchr(text, '\r', len);
 	int line = 1, fields = 0, ncols = 0;
 
-	for (p = q = text; p < text + len; p++) {	/* drop the CR of each CRLF */
+	/* drop the CR of each CRLF, from the first CR on */
+	for (p = q = cr ? cr : text + len; p < text + len; p++) {
 		if (*p == '\r' && p + 1 < text + len && p[1] == '\n')
 			continue;
 		*q++ = *p;
@@ -131,63 +135,153 @@ static int check_lines(struct snapshot *s, char *text, size_t len)
 	}
 	if (memchr(p, '\0', text + len - p))
 		return bad_table(s, "line %d: a NUL byte", line);
+	*rows = line > 3 ? line - 3 : 0;
 	return 0;
 }
 
-/* Values: numbers in range, a one-letter state, totals within 64 bits. */
-static int check_values(struct snapshot *s)
+/* How a column is read, and the first row that fails its checks. */
+struct column_check {
+	uint64_t	max;		/* column_max() */
+	uint64_t	sum;		/* of a counter, so far */
+	bool		known;		/* a column this tool knows */
+	bool		number;		/* read as numbers */
+	bool		nonzero;	/* pid, tgid */
+	bool		state;
+	int		bad_row;	/* -1: none yet */
+	const char	*bad_field;
+	enum { BAD_NUMBER, BAD_ZERO, BAD_TOTAL, BAD_STATE } bad;
+};
+
+/* What each column of @s is: a counter, a number, text; which text is kept. */
+static void plan_columns(struct snapshot *s, struct column_check *ck)
 {
 	const struct cowstat_table *t = &s->t;
-	uint64_t v, max, sum;
-	bool known, nonzero;
-	int r, c, d;
+	const char *name;
+	int c;
 
-	if (t->version < 1)
-		return bad_table(s, "line 1: no format version after 'cowstat'");
-	s->num = calloc((size_t)t->nrows * t->ncols + 1, sizeof(*s->num));
-	if (!s->num)
-		return -ENOMEM;
 	for (c = 0; c < t->ncols; c++) {
-		for (d = 0; d < c; d++)
-			if (!strcmp(t->cols[c], t->cols[d]))
-				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
-		max = column_max(t->cols[c]);
-		known = max != UINT64_MAX || is_id_col(t->cols[c]) ||
-			in_list(t->cols[c], known_counters,
-				sizeof(known_counters) / sizeof(known_counters[0]));
+		name = t->cols[c];
+		ck[c].max = column_max(name);
+		ck[c].known = ck[c].max != UINT64_MAX || is_id_col(name) ||
+			      in_list(name, known_counters,
+				      sizeof(known_counters) / sizeof(known_counters[0]));
 		/*
 		 * A column this tool does not know is a counter if it holds
 		 * numbers only, but only in the formats it knows: the format
 		 * goes up when a column that is not a counter is added.
 		 */
-		s->counter[c] = max == UINT64_MAX && !is_id_col(t->cols[c]) &&
-				(known || t->version <= COWSTAT_FORMAT);
-		if (!known && !s->counter[c])
-			continue;	/* a newer format's column: text to this tool */
-		nonzero = !strcmp(t->cols[c], "pid") || !strcmp(t->cols[c], "tgid");
-		for (r = 0; !strcmp(t->cols[c], "state") && r < t->nrows; r++)
-			if (strlen(cowstat_field(t, r, c)) != 1)
-				return bad_table(s, "line %d: state '%s' is not one character",
-						 r + 3, cowstat_field(t, r, c));
-		for (r = 0, sum = 0; max && r < t->nrows; r++) {
-			const char *f = cowstat_field(t, r, c);
+		s->counter[c] = ck[c].max == UINT64_MAX && !is_id_col(name) &&
+				(ck[c].known || t->version <= COWSTAT_FORMAT);
+		ck[c].number = ck[c].max && (ck[c].known || s->counter[c]);
+		ck[c].nonzero = !strcmp(name, "pid") || !strcmp(name, "tgid");
+		ck[c].state = !strcmp(name, "state");
+		ck[c].bad_row = -1;
+		ck[c].sum = 0;
+		/* comm, and what may turn out to be text: kept as text */
+		s->text_slot[c] = !strcmp(name, "comm") || !ck[c].known ? s->ntext++ : -1;
+	}
+}
 
-			if (!parse_u64(f, max, &v) && !known) {
-				s->counter[c] = false;
-				break;
-			}
-			if (!parse_u64(f, max, &v))
-				return bad_table(s, "line %d: %s '%s' is not a number from 0 to %llu",
-						 r + 3, t->cols[c], f, (unsigned long long)max);
-			if (!v && nonzero)
-				return bad_table(s, "line %d: %s 0", r + 3, t->cols[c]);
-			if (s->counter[c] && __builtin_add_overflow(sum, v, &sum))
-				return bad_table(s, "column %s: its total exceeds 2^64 - 1",
-						 t->cols[c]);
-			s->num[(size_t)r * t->ncols + c] = v;
+static void column_fails(struct column_check *ck, int r, const char *f, int how)
+{
+	ck->bad_row = r;
+	ck->bad_field = f;
+	ck->bad = how;
+}
+
+/* Field @f of row @r in column @ck (@c of @s), checked, into @num. */
+static void read_field(struct snapshot *s, struct column_check *ck, int c, int r,
+		       const char *f, uint64_t *num)
+{
+	uint64_t v;
+
+	if (ck->state) {
+		if (!f[0] || f[1])
+			column_fails(ck, r, f, BAD_STATE);
+		*num = (unsigned char)f[0];
+		return;
+	}
+	if (!ck->number || ck->bad_row >= 0)
+		return;
+	if (!parse_u64(f, ck->max, &v)) {
+		if (ck->known) {
+			column_fails(ck, r, f, BAD_NUMBER);
+			return;
 		}
+		s->counter[c] = false;	/* a column of text after all */
+		ck->number = false;
+		return;
+	}
+	if (!v && ck->nonzero)
+		column_fails(ck, r, f, BAD_ZERO);
+	else if (s->counter[c] && __builtin_add_overflow(ck->sum, v, &ck->sum))
+		column_fails(ck, r, f, BAD_TOTAL);
+	else
+		*num = v;
+}
+
+/*
+ * The first failure, in the order of the columns, then of the rows: a
+ * column named twice, or the first field of a column that fails.
+ */
+static int first_failure(struct snapshot *s, const struct column_check *ck)
+{
+	const struct cowstat_table *t = &s->t;
+	unsigned long long max;
+	int c, d, r;
+
+	for (c = 0; c < t->ncols; c++) {
+		for (d = 0; d < c; d++)
+			if (!strcmp(t->cols[c], t->cols[d]))
+				return bad_table(s, "line 2: column '%s' twice", t->cols[c]);
+		r = ck[c].bad_row;
+		max = ck[c].max;
+		if (r < 0)
+			continue;
+		if (ck[c].bad == BAD_STATE)
+			return bad_table(s, "line %d: state '%s' is not one character", r + 3,
+					 ck[c].bad_field);
+		if (ck[c].bad == BAD_NUMBER)
+			return bad_table(s, "line %d: %s '%s' is not a number from 0 to %llu",
+					 r + 3, t->cols[c], ck[c].bad_field, max);
+		if (ck[c].bad == BAD_ZERO)
+			return bad_table(s, "line %d: %s 0", r + 3, t->cols[c]);
+		return bad_table(s, "column %s: its total exceeds 2^64 - 1", t->cols[c]);
 	}
 	return 0;
+}
+
+/*
+ * The @nrows rows at @rows, read straight into numbers, checked: numbers
+ * in range, a one-letter state, totals within 64 bits.  Only the columns
+ * of text keep a pointer to theirs.
+ */
+static int read_rows(struct snapshot *s, char *rows, int nrows)
+{
+	struct cowstat_table *t = &s->t;
+	struct column_check ck[COWSTAT_MAX_COLS];
+	char *f[COWSTAT_MAX_COLS], **text;
+	uint64_t *num;
+	int r, c;
+
+	if (t->version < 1)
+		return bad_table(s, "line 1: no format version after 'cowstat'");
+	plan_columns(s, ck);
+	s->num = calloc((size_t)nrows * t->ncols + 1, sizeof(*s->num));
+	s->text_fields = malloc(((size_t)nrows * s->ntext + 1) * sizeof(*s->text_fields));
+	if (!s->num || !s->text_fields)
+		return -ENOMEM;
+	for (r = 0; r < nrows && cowstat_next_row(&rows, f, t->ncols); r++) {
+		num = s->num + (size_t)r * t->ncols;
+		text = s->text_fields + (size_t)r * s->ntext;
+		for (c = 0; c < t->ncols; c++) {
+			if (s->text_slot[c] >= 0)
+				text[s->text_slot[c]] = f[c];
+			read_field(s, &ck[c], c, r, f[c], &num[c]);
+		}
+	}
+	t->nrows = r;
+	return first_failure(s, ck);
 }
 
 /* The first field of line 2, the header: "pid", or "cgroup" for /proc/cowstat_cgroups. */
@@ -225,20 +319,24 @@ static int check_start(struct snapshot *s, const char *text)
  */
 int snapshot_parse(struct snapshot *s, char *text, size_t len)
 {
+	char *rows = NULL;
 	long long ps;
-	int ret;
+	int ret, nrows = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->text = text;
-	ret = check_lines(s, text, len);
+	s->room = calloc(1, sizeof(*s->room));
+	if (!s->room)
+		return -ENOMEM;
+	ret = check_lines(s, text, len, &nrows);
 	if (!ret)
 		ret = check_start(s, text);
 	if (!ret) {
 		s->cgroups = header_starts_with(text, "cgroup");
-		ret = cowstat_table_parse_as(&s->t, text, s->cgroups ? "cgroup" : "pid");
+		ret = cowstat_table_header(&s->t, text, s->cgroups ? "cgroup" : "pid", &rows);
 	}
 	if (!ret)
-		ret = check_values(s);
+		ret = read_rows(s, rows, nrows);
 	if (ret)
 		return ret;
 	ps = cowstat_version_field(&s->t, "page_size");
@@ -353,13 +451,54 @@ void cgroups_load(struct snapshot *s)
 	note_newer_format(s, cowstat_cgroups_path);
 }
 
+/* Rows of numbers handed out by snapshot_room(), many at a time. */
+struct room_chunk {
+	struct room_chunk	*next;
+	size_t			used, size;	/* numbers */
+	uint64_t		v[];
+};
+
+/*
+ * Room for a row of numbers (ncols of them), zeroed, as long as @s lives:
+ * where the tallies of its rows are summed, so that a row no sum touches
+ * costs no memory of its own.
+ */
+uint64_t *snapshot_room(const struct snapshot *s)
+{
+	size_t ncols = s->t.ncols > 0 ? s->t.ncols : 1, size = ncols * 4096;
+	struct room_chunk *chunk = s->room ? *s->room : NULL;
+
+	if (!s->room)
+		fatal(EXIT_ERROR, "a snapshot that was never read has no room for sums");
+	if (!chunk || chunk->size - chunk->used < ncols) {
+		chunk = calloc(1, sizeof(*chunk) + size * sizeof(chunk->v[0]));
+		if (!chunk)
+			fatal(EXIT_ERROR, "out of memory");
+		chunk->size = size;
+		chunk->next = *s->room;
+		*s->room = chunk;
+	}
+	chunk->used += ncols;
+	return chunk->v + chunk->used - ncols;
+}
+
 void snapshot_free(struct snapshot *s)
 {
+	struct room_chunk *chunk, *next;
+
+	for (chunk = s->room ? *s->room : NULL; chunk; chunk = next) {
+		next = chunk->next;
+		free(chunk);
+	}
+	free(s->room);
+	s->room = NULL;
 	cowstat_table_free(&s->t);
 	free(s->text);
 	free(s->num);
+	free(s->text_fields);
 	s->text = NULL;
 	s->num = NULL;
+	s->text_fields = NULL;
 }
 
 /* The number in column @c of row @r, parsed once; 0 for no such column. */
@@ -371,4 +510,15 @@ uint64_t snap_u64(const struct snapshot *s, int r, int c)
 uint64_t row_u64(const struct snapshot *s, int r, const char *col)
 {
 	return snap_u64(s, r, cowstat_col(&s->t, col));
+}
+
+/*
+ * The text of column @c in row @r: comm, or a column this tool does not
+ * know; "" for a column read only as numbers.
+ */
+const char *snap_text(const struct snapshot *s, int r, int c)
+{
+	if (c < 0 || s->text_slot[c] < 0)
+		return "";
+	return s->text_fields[(size_t)r * s->ntext + s->text_slot[c]];
 }

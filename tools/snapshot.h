@@ -23,6 +23,10 @@ struct snapshot {
 	int			col_pid, col_tgid, col_ppid, col_uid, col_start, col_state;
 	int			col_cgroup;	/* -1 before format 2 */
 	uint64_t		*num;		/* every number, parsed once: nrows * ncols */
+	char			**text_fields;	/* comm and unknown columns: nrows * ntext */
+	int			ntext;
+	int			text_slot[COWSTAT_MAX_COLS];	/* in text_fields; -1: none */
+	struct room_chunk	**room;		/* rows of numbers to sum into: snapshot_room() */
 	bool			counter[COWSTAT_MAX_COLS];	/* summed, sorted largest first */
 	char			error[160];	/* why snapshot_parse() failed */
 };
@@ -37,6 +41,8 @@ bool is_counter_col(const struct snapshot *s, int c);
 bool is_shown_col(const struct snapshot *s, int c);
 uint64_t snap_u64(const struct snapshot *s, int r, int c);
 uint64_t row_u64(const struct snapshot *s, int r, const char *col);
+const char *snap_text(const struct snapshot *s, int r, int c);
+uint64_t *snapshot_room(const struct snapshot *s);
 
 /* json-read.c: a table saved with show -j as its text, for --since */
 char *json_table_text(const char *json, size_t *len, char *error);

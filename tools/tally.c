@@ -11,41 +11,74 @@
 
 /* ---- Rows as numbers ---- */
 
+/* Row @r of @s as a tally: its numbers are the snapshot's, until summed. */
 void tally_row(const struct snapshot *s, int r, struct tally *out)
 {
-	const char *state;
-	int c;
-
 	out->pid = snap_u64(s, r, s->col_pid);
 	out->tgid = snap_u64(s, r, s->col_tgid);
 	out->ppid = snap_u64(s, r, s->col_ppid);
 	out->uid = snap_u64(s, r, s->col_uid);
 	out->start = snap_u64(s, r, s->col_start);
 	out->cgroup = snap_u64(s, r, s->col_cgroup);
-	state = s->col_state >= 0 ? cowstat_field(&s->t, r, s->col_state) : "?";
-	out->state = state[0];
-	out->comm[0] = '\0';
-	out->comm_raw[0] = '\0';
-	if (s->comm >= 0) {
-		snprintf(out->comm_raw, sizeof(out->comm_raw), "%s",
-			 cowstat_field(&s->t, r, s->comm));
-		cowstat_unescape(out->comm_raw, out->comm, sizeof(out->comm));
-	}
+	out->state = s->col_state >= 0 ? (char)snap_u64(s, r, s->col_state) : '?';
+	out->comm_raw = s->comm >= 0 ? snap_text(s, r, s->comm) : "";
 	out->threads = 1;
 	out->row = r;
-	for (c = 0; c < s->t.ncols; c++)
-		out->v[c] = is_counter_col(s, c) ? snap_u64(s, r, c) : 0;
+	out->v = s->num + (size_t)r * s->t.ncols;
+	out->own = false;
+}
+
+/* A tally of no rows, to sum into: the total of none. */
+void tally_zero(const struct snapshot *s, struct tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->row = -1;
+	t->comm_raw = "";
+	t->v = snapshot_room(s);
+	t->own = true;
+}
+
+/* @t's counters copied into room of its own: changing them changes no other tally. */
+void tally_own(const struct snapshot *s, struct tally *t)
+{
+	uint64_t *room = snapshot_room(s);
+	int c;
+
+	for (c = 0; c < s->t.ncols; c++)	/* the counters; 0 for the other columns */
+		room[c] = is_counter_col(s, c) ? t->v[c] : 0;
+	t->v = room;
+	t->own = true;
+}
+
+/* @t, to change: its counters its own, if they are still the snapshot's. */
+static void writable(const struct snapshot *s, struct tally *t)
+{
+	if (!t->own)
+		tally_own(s, t);
 }
 
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t)
 {
 	int c;
 
+	writable(s, sum);
 	for (c = 0; c < s->t.ncols; c++)
-		sum->v[c] += t->v[c];
+		sum->v[c] += is_counter_col(s, c) ? t->v[c] : 0;
 	sum->threads += t->threads;
 	if (t->state == 'R' || sum->state == 'M')	/* M: a task's cgroup left behind */
 		sum->state = t->state;
+}
+
+/*
+ * @t's comm unescaped into @comm (COMM_MAX bytes), from the first 79
+ * bytes of its text, as the tool has always read a comm.
+ */
+void tally_comm(const struct tally *t, char *comm)
+{
+	char raw[80];
+
+	snprintf(raw, sizeof(raw), "%s", t->comm_raw);
+	cowstat_unescape(raw, comm, COMM_MAX);
 }
 
 /* ---- Selecting, as procps does ---- */
@@ -191,7 +224,7 @@ static const char *process_comm(const struct snapshot *s, const struct leaders *
 			hi = mid;
 	}
 	if (lo && x->l[lo - 1].tgid == t->tgid)
-		return cowstat_field(&s->t, x->l[lo - 1].row, s->comm);
+		return snap_text(s, x->l[lo - 1].row, s->comm);
 	return t->comm_raw;
 }
 
@@ -226,7 +259,8 @@ int select_tallies(const struct snapshot *s, const struct row_filter *f, struct 
 		tally_add(s, &sum, &t);
 		if (state_rank(t.state) > state_rank(rows[out - 1].state))
 			rows[out - 1] = t;	/* the task as it is now */
-		memcpy(rows[out - 1].v, sum.v, sizeof(sum.v));
+		rows[out - 1].v = sum.v;
+		rows[out - 1].own = sum.own;
 		rows[out - 1].state = sum.state;
 	}
 	free(keys);
@@ -287,6 +321,8 @@ int tally_since(const struct snapshot *s, struct tally *t, const struct snapshot
 	int c, pc, reset = -1;
 	uint64_t was;
 
+	if (then)
+		writable(s, t);
 	for (c = 0; c < s->t.ncols && then; c++) {
 		pc = c < prev->t.ncols && !strcmp(prev->t.cols[c], s->t.cols[c]) ? c :
 		     cowstat_col(&prev->t, s->t.cols[c]);	/* the same column, mostly */
@@ -325,7 +361,8 @@ int merge_by_process(const struct snapshot *s, struct tally *rows, int n)
 		if (rows[i].pid == rows[i].tgid) {	/* the main thread, after its threads */
 			sum = *p;
 			*p = rows[i];
-			memcpy(p->v, sum.v, sizeof(sum.v));
+			p->v = sum.v;
+			p->own = sum.own;
 			p->threads = sum.threads;
 			p->state = sum.state;
 		}
@@ -412,6 +449,7 @@ static int sort_key;
 static int cmp_tally(const void *pa, const void *pb)
 {
 	const struct tally *a = pa, *b = pb;
+	char comm_a[COMM_MAX], comm_b[COMM_MAX];
 	int d;
 
 	switch (sort_key) {
@@ -437,7 +475,9 @@ static int cmp_tally(const void *pa, const void *pb)
 		d = CMP(a->state, b->state);
 		break;
 	case SORT_COMM:
-		d = strcmp(a->comm, b->comm);
+		tally_comm(a, comm_a);
+		tally_comm(b, comm_b);
+		d = strcmp(comm_a, comm_b);
 		break;
 	case SORT_COMM_RAW:
 		d = strcmp(a->comm_raw, b->comm_raw);

@@ -10,22 +10,32 @@
 #include "cgroup.h"
 #include "snapshot.h"
 
-/* A row, or rows summed, as numbers; counters indexed like the header. */
+/*
+ * A row, or rows summed, as numbers.  The counters, indexed like the
+ * header, are the snapshot's own row until they are summed or changed,
+ * then a row of snapshot_room(): a copy of a tally shares them, so give
+ * it its own (tally_own()) before changing one of two copies.
+ */
 struct tally {
 	pid_t		pid, tgid, ppid;
 	uint32_t	uid;
 	uint64_t	start;
 	uint64_t	cgroup;		/* its id; 0: none or several */
-	char		state;
-	char		comm[64];	/* unescaped, for people and JSON */
-	char		comm_raw[80];	/* as in /proc/cowstat: escaped, for TSV */
+	const char	*comm_raw;	/* as in /proc/cowstat: escaped, for TSV; "": none */
+	uint64_t	*v;		/* counters, and 0 for other columns */
 	int		threads;
 	int		row;		/* of the snapshot, for columns of text; -1: several */
-	uint64_t	v[COWSTAT_MAX_COLS];
+	char		state;
+	bool		own;		/* @v is room of its own, not the snapshot's row */
 };
 
+#define COMM_MAX	64	/* a comm unescaped, for people and JSON, with its NUL */
+
 void tally_row(const struct snapshot *s, int r, struct tally *out);
+void tally_zero(const struct snapshot *s, struct tally *t);
+void tally_own(const struct snapshot *s, struct tally *t);
 void tally_add(const struct snapshot *s, struct tally *sum, const struct tally *t);
+void tally_comm(const struct tally *t, char *comm);	/* COMM_MAX bytes */
 
 /*
  * Selecting, merging and ordering rows; show, run and top share these.  As

@@ -105,7 +105,7 @@ static int merge_rates(const struct snapshot *s, struct rate *rates, int n)
 		p->copies_s += rates[i].copies_s;
 		p->faults_s += rates[i].faults_s;
 		if (rates[i].t.pid == rates[i].t.tgid)
-			memcpy(p->t.comm_raw, rates[i].t.comm_raw, sizeof(p->t.comm_raw));
+			p->t.comm_raw = rates[i].t.comm_raw;
 	}
 	qsort(rates, out, sizeof(*rates), by_rate);
 	return out;
@@ -132,6 +132,7 @@ int top_rates(const struct snapshot *cur, const struct snapshot *prev, uint64_t 
 
 		x->t = rows[r];
 		d = x->t;
+		tally_own(cur, &d);	/* the increase, not the total shown beside it */
 		tally_since(cur, &d, prev, tally_find(index, &x->t));
 		x->bytes_s = cb >= 0 ? per_second(d.v[cb], elapsed) : 0;
 		x->copies_s = cc >= 0 ? per_second(d.v[cc], elapsed) : 0;

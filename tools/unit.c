@@ -108,7 +108,8 @@ static void test_newer_format(void)
 	future = cowstat_col(&s.t, "future");
 	ok(future >= 0 && is_counter_col(&s, future), "unknown column kept as a counter");
 	tally_row(&s, 0, &tl);
-	ok(tl.v[future] == 99 && !strcmp(tl.comm, "init") && tl.v[cowstat_col(&s.t, "copies")] == 4,
+	ok(tl.v[future] == 99 && !strcmp(tl.comm_raw, "init") &&
+	   tl.v[cowstat_col(&s.t, "copies")] == 4,
 	   "values found by header, not by position");
 	snapshot_free(&s);
 }
@@ -371,7 +372,7 @@ static void test_crlf(void)
 	ok(snapshot_parse(&s, dup_text(crlf), strlen(crlf)) == 0, "CRLF: parses");
 	comm = cowstat_col(&s.t, "comm");
 	tally_row(&s, 0, &t);
-	ok(comm == 8 && !is_counter_col(&s, comm) && !strcmp(t.comm, "sh") &&
+	ok(comm == 8 && !is_counter_col(&s, comm) && !strcmp(t.comm_raw, "sh") &&
 	   t.v[cowstat_col(&s.t, "copies")] == 3 && s.page_size == 4096,
 	   "CRLF: comm is the comm column, values as with LF");
 	snapshot_free(&s);
@@ -417,7 +418,7 @@ static void test_format2_tasks(void)
 	ok(n == 3 && rows[0].pid == 10 && rows[0].v[faults] == 8 && rows[0].v[copies] == 3 &&
 	   rows[0].state == 'R' && rows[0].cgroup == 8 && rows[0].threads == 1,
 	   "a task's rows are one task: summed, with its live row's state and cgroup");
-	ok(rows[2].pid == 20 && rows[2].v[faults] == 6 && !strcmp(rows[2].comm, "worker") &&
+	ok(rows[2].pid == 20 && rows[2].v[faults] == 6 && !strcmp(rows[2].comm_raw, "worker") &&
 	   rows[2].state == 'R', "exec from a thread: one task, the new program's comm");
 	snapshot_free(&s);
 }
@@ -1105,6 +1106,115 @@ static void remove_cgroup_tree(char *root)
 	free(root);
 }
 
+/* ---- Tallies summed exactly, at the widest table ---- */
+
+#define WIDE_COUNTERS	56	/* with pid..state and comm: COWSTAT_MAX_COLS columns */
+
+/*
+ * A format 2 table of COWSTAT_MAX_COLS columns: 12 tasks, 3 processes of 4
+ * threads, 2 names, 3 cgroups, counters above 2^62, which a double would
+ * round, and which a sum of more than 3 would overflow.
+ */
+static char *wide_table(int counters)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r, c;
+
+	fprintf(f, "cowstat 2 tasks=12 page_size=4096\npid\ttgid\tppid\tuid\tstart\tcgroup\tstate");
+	for (c = 0; c < counters; c++)
+		fprintf(f, "\tc%d", c);
+	fputs("\tcomm\n", f);
+	for (r = 0; r < 12; r++) {
+		fprintf(f, "%d\t%d\t1\t0\t%d\t%d\t%s", 100 + r, 100 + r - r % 4, 1000 + r,
+			7 + r % 3, r % 4 == 1 ? "X" : "R");
+		for (c = 0; c < counters; c++)
+			fprintf(f, "\t%llu", (1ull << 62) / 4 + (unsigned long long)c * 1000 + r);
+		fprintf(f, "\t%s\n", r % 2 ? "odd\\040one" : "even");
+	}
+	fclose(f);
+	return text;
+}
+
+/* Each row's counters, summed as @merged says they go together: as the tally has them. */
+static bool sums_exact(const struct snapshot *s, const struct tally *t,
+		       bool (*together)(const struct snapshot *s, int r, const struct tally *t))
+{
+	uint64_t want;
+	int r, c, rows = 0;
+
+	for (r = 0; r < s->t.nrows; r++)
+		rows += together(s, r, t);
+	for (c = 0; c < s->t.ncols; c++) {
+		if (!is_counter_col(s, c))
+			continue;
+		for (r = 0, want = 0; r < s->t.nrows; r++)
+			want += together(s, r, t) ? snap_u64(s, r, c) : 0;
+		if (t->v[c] != want)
+			return false;
+	}
+	return rows == t->threads;
+}
+
+static bool same_process(const struct snapshot *s, int r, const struct tally *t)
+{
+	return (pid_t)snap_u64(s, r, s->col_tgid) == t->tgid;
+}
+
+static bool same_comm(const struct snapshot *s, int r, const struct tally *t)
+{
+	return !strcmp(snap_text(s, r, s->comm), t->comm_raw);
+}
+
+static bool same_cgroup(const struct snapshot *s, int r, const struct tally *t)
+{
+	return snap_u64(s, r, s->col_cgroup) == t->cgroup;
+}
+
+static void test_tallies_exact(void)
+{
+	struct snapshot s;
+	struct tally rows[13], copy;
+	char *text = wide_table(WIDE_COUNTERS), comm[COMM_MAX];
+	uint64_t first;
+	int n, i, c0;
+	bool exact;
+
+	ok(snapshot_parse(&s, text, strlen(text)) == 0 && s.t.ncols == COWSTAT_MAX_COLS,
+	   "tallies: a table of COWSTAT_MAX_COLS columns parses");
+	c0 = cowstat_col(&s.t, "c0");
+	first = snap_u64(&s, 0, c0);
+	n = merge_by_process(&s, rows, select_tallies(&s, NULL, rows));
+	for (i = 0, exact = n == 3; i < n && exact; i++)
+		exact = sums_exact(&s, &rows[i], same_process) && rows[i].pid == rows[i].tgid;
+	ok(exact, "tallies: per process, each of 56 counters summed exactly, threads counted");
+	ok(snap_u64(&s, 0, c0) == first && snap_u64(&s, 0, s.col_pid) == 100,
+	   "tallies: summing leaves the snapshot's own numbers as they were");
+	n = merge_by_comm(&s, rows, select_tallies(&s, NULL, rows));
+	for (i = 0, exact = n == 2; i < n && exact; i++)
+		exact = sums_exact(&s, &rows[i], same_comm);
+	tally_comm(&rows[n - 1], comm);
+	ok(exact && !strcmp(comm, "odd one"), "tallies: per comm, summed exactly, comm unescaped");
+	n = merge_by_cgroup(&s, rows, select_tallies(&s, NULL, rows));
+	for (i = 0, exact = n == 3; i < n && exact; i++)
+		exact = sums_exact(&s, &rows[i], same_cgroup);
+	ok(exact, "tallies: per cgroup, summed exactly");
+	select_tallies(&s, NULL, rows);
+	copy = rows[0];
+	tally_own(&s, &copy);
+	tally_add(&s, &copy, &rows[1]);
+	ok(rows[0].v[c0] == first && copy.v[c0] == first + snap_u64(&s, 1, c0),
+	   "tallies: a copy given its own counters sums without changing the original");
+	snapshot_free(&s);
+
+	text = wide_table(WIDE_COUNTERS + 1);
+	ok(snapshot_parse(&s, text, strlen(text)) == -EPROTO &&
+	   !strcmp(s.error, "line 2: 65 columns, more than 64"),
+	   "tallies: a column more than COWSTAT_MAX_COLS is a clear error");
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	char *root = make_cgroup_tree();
@@ -1145,6 +1255,7 @@ int main(void)
 	test_prometheus_max_series();
 	test_prometheus_monotonic();
 	test_export_state_file();
+	test_tallies_exact();
 	if (root)
 		remove_cgroup_tree(root);
 	printf("1..%d\n", nr);

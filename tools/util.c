@@ -115,12 +115,37 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > (UINT64_MAX - (*s - '0')) / 10)
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(x, 10, &x) ||
+		    __builtin_add_overflow(x, *s - '0', &x))
 			return false;
-		x = x * 10 + (*s - '0');
 	}
 	*v = x;
 	return x <= max;
+}
+
+/*
+ * @v in decimal, at the end of @buf (U64_TEXT bytes): where it begins.
+ * As printf's %llu writes it, at a fraction of the cost, for tables of a
+ * million rows.
+ */
+char *u64_text(uint64_t v, char *buf)
+{
+	char *p = buf + U64_TEXT - 1;
+
+	*p = '\0';
+	do {
+		p--;
+		*p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+void put_u64(FILE *f, uint64_t v)
+{
+	char buf[U64_TEXT];
+
+	fputs_unlocked(u64_text(v, buf), f);	/* the tool has one thread */
 }
 
 /* Room in @*array for one more of @n items of @size bytes, doubling. */

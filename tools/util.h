@@ -38,6 +38,9 @@ void print_version(void);
 double parse_seconds(const char *opt, const char *arg, double min, double max);
 long parse_count(const char *opt, const char *arg, long min, long max);
 bool parse_u64(const char *s, uint64_t max, uint64_t *v);
+#define U64_TEXT	21	/* 2^64 - 1 in decimal, and a NUL */
+char *u64_text(uint64_t v, char *buf);
+void put_u64(FILE *f, uint64_t v);
 
 /* The comma lists of -p, -u, -c and -g, as ps takes them. */
 struct id_list {
