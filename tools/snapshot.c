@@ -271,6 +271,8 @@ static int read_rows(struct snapshot *s, char *rows, int nrows)
 	s->text_fields = malloc(((size_t)nrows * s->ntext + 1) * sizeof(*s->text_fields));
 	if (!s->num || !s->text_fields)
 		return -ENOMEM;
+	advise_huge(s->num, ((size_t)nrows * t->ncols + 1) * sizeof(*s->num));
+	advise_huge(s->text_fields, ((size_t)nrows * s->ntext + 1) * sizeof(*s->text_fields));
 	for (r = 0; r < nrows && cowstat_next_row(&rows, f, t->ncols); r++) {
 		num = s->num + (size_t)r * t->ncols;
 		text = s->text_fields + (size_t)r * s->ntext;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -29,12 +30,29 @@ void fatal(int code, const char *fmt, ...)
 	exit(cowstat_exit_failure ? cowstat_exit_failure : code);
 }
 
+/*
+ * Ask for transparent huge pages under a large array (where THP is
+ * "madvise", as on Debian): a table of 1M rows otherwise takes some
+ * 100,000 page faults, a third of show's time.  Before the first touch:
+ * calloc leaves a fresh mapping untouched.
+ */
+void advise_huge(void *p, size_t size)
+{
+	const uintptr_t huge = 2 << 20;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)p + size) & ~(huge - 1);
+
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 void *xmalloc(size_t size)
 {
 	void *p = calloc(1, size ? size : 1);
 
 	if (!p)
 		fatal(EXIT_ERROR, "out of memory");
+	advise_huge(p, size);
 	return p;
 }
 
