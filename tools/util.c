@@ -148,15 +148,14 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v)
  */
 char *u64_text(uint64_t v, char *buf)
 {
-	char *p = buf + U64_TEXT - 1;
+	int i = U64_TEXT - 1;
 
-	*p = '\0';
+	buf[i] = '\0';
 	do {
-		p--;
-		*p = '0' + v % 10;
+		buf[--i] = '0' + v % 10;
 		v /= 10;
 	} while (v);
-	return p;
+	return buf + i;
 }
 
 void put_u64(FILE *f, uint64_t v)
