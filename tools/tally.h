@@ -22,7 +22,7 @@ struct tally {
 	uint64_t	start;
 	uint64_t	cgroup;		/* its id; 0: none or several */
 	const char	*comm_raw;	/* as in /proc/cowstat: escaped, for TSV; "": none */
-	uint64_t	*v;		/* counters, and 0 for other columns */
+	uint64_t	*v;		/* by column; its own: the counters only */
 	int		threads;
 	int		row;		/* of the snapshot, for columns of text; -1: several */
 	char		state;
