@@ -197,10 +197,12 @@ void add_users(struct id_list *l, char *arg)
 
 	for (user = strtok(arg, ","); user; user = strtok(NULL, ",")) {
 		pw = getpwnam(user);
-		if (!pw && !parse_u64(user, UINT32_MAX, &uid))
+		if (pw)
+			uid = pw->pw_uid;
+		else if (!parse_u64(user, UINT32_MAX, &uid))
 			fatal(EXIT_USAGE, "--user %s: no such user", user);
 		grow(&l->ids, l->n, sizeof(*l->ids));
-		l->ids[l->n++] = pw ? pw->pw_uid : uid;
+		l->ids[l->n++] = uid;
 	}
 }
 
