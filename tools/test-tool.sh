@@ -75,7 +75,7 @@ else
 import re, sys
 name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 label = r"[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\n]|\\[\\\"n])*\""
-sample = re.compile(rf"^{name}(\{{{label}(,{label})*\}})? [0-9]+$")
+sample = re.compile(rf"^{name}(\{{{label}(,{label})*\}})? [0-9]+(\.[0-9]+)?$")
 typed, seen = {}, set()
 for line in sys.argv[1].splitlines():
     if line.startswith("# TYPE "):
