@@ -158,6 +158,16 @@ char *u64_text(uint64_t v, char *buf)
 	return buf + i;
 }
 
+/* @v in decimal at @p, no NUL: the end of it, for lines built in a buffer. */
+char *append_u64(char *p, uint64_t v)
+{
+	char buf[U64_TEXT], *digits = u64_text(v, buf);
+	size_t len = buf + U64_TEXT - 1 - digits;
+
+	memcpy(p, digits, len);
+	return p + len;
+}
+
 void put_u64(FILE *f, uint64_t v)
 {
 	char buf[U64_TEXT];

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "../selftests/cowstat_table.h"
@@ -42,6 +43,16 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v);
 #define U64_TEXT	21	/* 2^64 - 1 in decimal, and a NUL */
 char *u64_text(uint64_t v, char *buf);
 void put_u64(FILE *f, uint64_t v);
+char *append_u64(char *p, uint64_t v);	/* at most U64_TEXT - 1 bytes */
+
+/* @len bytes of @text at @p, for lines built in a buffer: the end of them. */
+static inline char *append(char *p, const char *text, size_t len)
+{
+	memcpy(p, text, len);
+	return p + len;
+}
+
+#define APPEND_LITERAL(p, text)	append(p, text, sizeof(text) - 1)
 
 /* The comma lists of -p, -u, -c and -g, as ps takes them. */
 struct id_list {
