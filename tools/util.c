@@ -168,6 +168,14 @@ char *append_u64(char *p, uint64_t v)
 	return p + len;
 }
 
+/* @v in decimal at @p, as printf's %d or %lld writes it: the end of it. */
+char *append_i64(char *p, int64_t v)
+{
+	if (v < 0)
+		*p++ = '-';
+	return append_u64(p, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
 void put_u64(FILE *f, uint64_t v)
 {
 	char buf[U64_TEXT];

@@ -44,6 +44,7 @@ bool parse_u64(const char *s, uint64_t max, uint64_t *v);
 char *u64_text(uint64_t v, char *buf);
 void put_u64(FILE *f, uint64_t v);
 char *append_u64(char *p, uint64_t v);	/* at most U64_TEXT - 1 bytes */
+char *append_i64(char *p, int64_t v);	/* at most U64_TEXT bytes */
 
 /* @len bytes of @text at @p, for lines built in a buffer: the end of them. */
 static inline char *append(char *p, const char *text, size_t len)
