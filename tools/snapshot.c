@@ -252,6 +252,31 @@ static int first_failure(struct snapshot *s, const struct column_check *ck)
 }
 
 /*
+ * The next row at *@pos split in place into @fields, and *@pos past it.
+ * check_lines() has made sure that each line has @ncols fields, so this
+ * is one pass over the bytes, where cowstat_next_row()'s strchr() call a
+ * field, on fields of a few bytes, took a tenth of show's time.
+ */
+static void split_row(char **pos, char **fields, int ncols)
+{
+	char *p = *pos;
+	int c = 0;
+
+	fields[c++] = p;
+	for (;; p++) {
+		if (*p == '\t') {
+			*p = '\0';
+			if (c < ncols)
+				fields[c++] = p + 1;
+		} else if (*p == '\n') {
+			*p = '\0';
+			break;
+		}
+	}
+	*pos = p + 1;
+}
+
+/*
  * The @nrows rows at @rows, read straight into numbers, checked: numbers
  * in range, a one-letter state, totals within 64 bits.  Only the columns
  * of text keep a pointer to theirs.
@@ -273,7 +298,8 @@ static int read_rows(struct snapshot *s, char *rows, int nrows)
 		return -ENOMEM;
 	advise_huge(s->num, ((size_t)nrows * t->ncols + 1) * sizeof(*s->num));
 	advise_huge(s->text_fields, ((size_t)nrows * s->ntext + 1) * sizeof(*s->text_fields));
-	for (r = 0; r < nrows && cowstat_next_row(&rows, f, t->ncols); r++) {
+	for (r = 0; r < nrows; r++) {
+		split_row(&rows, f, t->ncols);
 		num = s->num + (size_t)r * t->ncols;
 		text = s->text_fields + (size_t)r * s->ntext;
 		for (c = 0; c < t->ncols; c++) {
