@@ -258,6 +258,46 @@ const char *total_label(const struct print_opts *o)
 }
 
 /*
+ * @sep (if not 0), then @text right-aligned in @width: printf's "%c%*s",
+ * for every cell of a table, by hand and unlocked (the tool has one thread).
+ */
+static void put_cell(FILE *f, char sep, int width, const char *text)
+{
+	static const char spaces[] = "                                ";
+	int pad = width - (int)strlen(text), part;
+
+	if (sep)
+		fputc_unlocked(sep, f);
+	for (; pad > 0; pad -= part) {
+		part = pad < (int)sizeof(spaces) - 1 ? pad : (int)sizeof(spaces) - 1;
+		fwrite_unlocked(spaces, 1, part, f);
+	}
+	fputs_unlocked(text, f);
+}
+
+/* put_cell() of a number: "%c%*lld". */
+static void put_number_cell(FILE *f, char sep, int width, int64_t v)
+{
+	char text[U64_TEXT + 1];
+
+	*append_i64(text, v) = '\0';
+	put_cell(f, sep, width, text);
+}
+
+/* A task's leading columns: "%*d %7d %7d %5u %5c", or in TSV "%d\t%d\t%d\t%u\t%c". */
+static void task_label(FILE *f, const struct tally *t, int lead, bool tsv)
+{
+	char sep = tsv ? '\t' : ' ';
+
+	put_number_cell(f, 0, lead, t->pid);
+	put_number_cell(f, sep, tsv ? 0 : 7, t->tgid);
+	put_number_cell(f, sep, tsv ? 0 : 7, t->ppid);
+	put_number_cell(f, sep, tsv ? 0 : 5, t->uid);
+	put_cell(f, sep, tsv ? 0 : 4, "");
+	fputc_unlocked(t->state, f);
+}
+
+/*
  * The leading columns of each view: their names (@t NULL), a row's, or the
  * total's.  @lead is the first column's width: 0 in TSV, and in the table
  * wide enough for the total's label.
@@ -303,9 +343,8 @@ static void print_label(FILE *f, const struct tally *t, bool total, int lead,
 		else if (total)
 			fprintf(f, tsv ? "%*s\t-\t-\t-\t-" : "%*s %7s %7s %5s %5s", lead, label,
 				"-", "-", "-", "-");
-		else
-			fprintf(f, tsv ? "%*d\t%d\t%d\t%u\t%c" : "%*d %7d %7d %5u %5c", lead,
-				t->pid, t->tgid, t->ppid, t->uid, t->state);
+		else		/* a million rows: by hand, not printf */
+			task_label(f, t, lead, tsv);
 	}
 }
 
@@ -345,17 +384,6 @@ static const char *cell(const struct snapshot *s, const struct tally *t, int c, 
 	else
 		snprintf(buf, size, "%llu", (unsigned long long)t->v[c]);
 	return buf;
-}
-
-/* @sep, then @text right-aligned in @width: printf's "%c%*s", for every cell of a table. */
-static void put_cell(FILE *f, char sep, int width, const char *text)
-{
-	int pad = width - (int)strlen(text);
-
-	fputc(sep, f);
-	while (pad-- > 0)
-		fputc(' ', f);
-	fputs(text, f);
 }
 
 /* ---- --columns: the columns a person picks, in the order given ---- */
@@ -635,9 +663,10 @@ void print_tallies(FILE *f, const struct snapshot *s, const struct tally *rows, 
 					      num, sizeof(num)));
 		if (i < n && o->by == BY_CGROUP)
 			cgroup_path_escaped(t->cgroup, name, CGROUP_PATH_ESCAPED_MAX);
-		else
-			snprintf(name, CGROUP_PATH_ESCAPED_MAX, "%s", i < n ? t->comm_raw : "-");
-		fprintf(f, "%c%s%s\n", sep, name, *on ? COLOR_OFF : "");
+		fputc_unlocked(sep, f);
+		fputs_unlocked(i < n && o->by == BY_CGROUP ? name : i < n ? t->comm_raw : "-", f);
+		fputs_unlocked(*on ? COLOR_OFF : "", f);
+		fputc_unlocked('\n', f);
 	}
 	free(name);
 }
