@@ -4,8 +4,11 @@
 # QEMU, busybox, Debian 12's kernels (6.1 from bookworm, 6.12 and 6.12-rt
 # from bookworm-backports) with headers, the kernel sources that carry
 # kselftest and checkpatch, the lint and packaging tools, Prometheus and
-# node_exporter for the export's test (their services left off), and a trixie
-# chroot with Debian 13's kernels and toolchain (scripts/kernels/trixie-root).
+# node_exporter for the export's test (their services left off), a trixie
+# chroot with Debian 13's kernels and toolchain (scripts/kernels/trixie-root),
+# and for arm64 a cross-building chroot with Debian 13's arm64 kernels
+# (scripts/kernels/arm64-root) and an arm64 userland for their guest
+# (scripts/kernels/arm64-userland).
 # Safe to run again; it only adds what is missing.
 set -euo pipefail
 
@@ -80,7 +83,7 @@ add_backports
 apt-get update -qq $apt_wait
 install_quiet_services prometheus prometheus-node-exporter
 
-apt_install qemu-system-x86 qemu-utils busybox-static kmod xz-utils rsync \
+apt_install qemu-system-x86 qemu-system-arm qemu-utils busybox-static kmod xz-utils rsync \
 	make gcc libc6-dev bc cpio e2fsprogs sparse python3 dkms mandoc python3-sphinx cppcheck \
 	debhelper dh-dkms dpkg-dev gnuplot-nox mmdebstrap clang libclang-rt-14-dev \
 	linux-source-6.1 ruby
@@ -100,6 +103,8 @@ fi
 apt_install -t bookworm-backports linux-source-6.12
 # Debian 13's kernels, each with the gcc-14 it was built with, in a chroot.
 "$(dirname "$0")/kernels/trixie-root" --create > /dev/null
+"$(dirname "$0")/kernels/arm64-root" --create > /dev/null
+"$(dirname "$0")/kernels/arm64-userland" --create > /dev/null
 
 echo "install-deps: kernels available:"
 ls /lib/modules
