@@ -16,6 +16,7 @@
 #include <linux/uidgid.h>
 #include <linux/seqlock.h>
 #include <linux/cgroup.h>
+#include <linux/tracepoint-defs.h>
 
 /*
  * What the faults of a row, or of a cgroup, did: the columns of /proc/cowstat
@@ -124,6 +125,11 @@ extern struct cowstat_index cowstat_index;
 
 /* A lockless walk longer than this is racing with eviction: a miss. */
 #define COWSTAT_MAX_WALK	64
+
+static inline u32 cowstat_row_index(const struct cowstat_row *row)
+{
+	return row - cowstat_index.rows;
+}
 
 static inline u32 *cowstat_bucket(pid_t pid)
 {
@@ -256,6 +262,68 @@ static inline void cowstat_row_write_end(struct cowstat_row *row)
 static inline u16 cowstat_task_fault_seq(struct task_struct *task)
 {
 	return (u16)(READ_ONCE(task->min_flt) + READ_ONCE(task->maj_flt));
+}
+
+/*
+ * events.c: the trace event cowstat:cow_fault (trace.h).  Where a fault
+ * was, as the event gives it: recorded at the fault's entry, since the
+ * outcome of a pending fault may be known only once its VMA is gone.
+ */
+#define COWSTAT_OUTCOME_COPY		1
+#define COWSTAT_OUTCOME_REUSE		2
+#define COWSTAT_OUTCOME_SHARED		3
+#define COWSTAT_OUTCOME_UNSHARE		4
+#define COWSTAT_OUTCOME_OTHER		5
+
+/* The page a fault wrote to, as the rare columns tell it. */
+#define COWSTAT_KIND_ZERO		0x01
+#define COWSTAT_KIND_KSM		0x02
+#define COWSTAT_KIND_THP		0x04
+#define COWSTAT_KIND_HUGETLB		0x08
+#define COWSTAT_KIND_LARGE		0x10
+
+/* What /proc/PID/maps would name the mapping by. */
+#define COWSTAT_MAPPING_FILE		1
+#define COWSTAT_MAPPING_HEAP		2
+#define COWSTAT_MAPPING_STACK		3
+#define COWSTAT_MAPPING_ANON		4
+
+#define COWSTAT_SITE_NAME_LEN		32
+
+struct cowstat_fault_site {
+	unsigned long	pending;	/* the row's @pending it was recorded for; 0: none */
+	u64		entry_ns;	/* local_clock() at the handler's entry */
+	unsigned long	address;
+	unsigned long	vm_start;
+	u64		ino;
+	u64		pgoff;		/* of the page, in the file */
+	dev_t		dev;
+	u8		mapping;	/* COWSTAT_MAPPING_* */
+	u8		page_kind;	/* COWSTAT_KIND_* of the page written, at entry */
+	char		name[COWSTAT_SITE_NAME_LEN];	/* file's, or anon VMA's */
+};
+
+int cowstat_events_reg(void);
+void cowstat_events_unreg(void);
+void cowstat_events_init(unsigned int capacity);
+void cowstat_events_exit(void);
+void cowstat_event_now(const struct cowstat_row *row, struct vm_area_struct *vma,
+		       unsigned long address, unsigned int outcome);
+void cowstat_event_entry(const struct cowstat_row *row, struct vm_area_struct *vma,
+			 unsigned long address, unsigned int page_kind);
+void cowstat_event_outcome(const struct cowstat_row *row, unsigned int pending_kind,
+			   unsigned int outcome, unsigned int kind, unsigned int bytes);
+void cowstat_event_settle(const struct cowstat_row *row);
+void cowstat_event_forget(const struct cowstat_row *row);
+
+struct vm_area_struct;
+
+/* Off, the default: one patched-out branch (a static key). */
+DECLARE_TRACEPOINT(cow_fault);
+
+static __always_inline bool cowstat_events_on(void)
+{
+	return tracepoint_enabled(cow_fault);
 }
 
 /* A new fault, or the exit, shows the previous private fault ended unseen. */

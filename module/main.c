@@ -76,6 +76,7 @@ static int __init cowstat_init(void)
 		pr_err("cannot allocate %u rows\n", max_tasks);
 		return ret;
 	}
+	cowstat_events_init(max_tasks);
 	ret = cowstat_cgroups_init(max_cgroups);
 	if (ret) {
 		pr_err("cannot allocate %u cgroup entries\n", max_cgroups);
@@ -101,6 +102,7 @@ out_detach:
 out_free_cgroups:
 	cowstat_cgroups_exit();
 out_free_table:
+	cowstat_events_exit();
 	cowstat_table_exit();
 	return ret;
 }
@@ -110,6 +112,7 @@ static void __exit cowstat_exit(void)
 	cowstat_proc_exit();
 	cowstat_probes_exit();
 	cowstat_cgroups_exit();
+	cowstat_events_exit();
 	cowstat_table_exit();
 	pr_info("unloaded\n");
 }

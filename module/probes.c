@@ -116,12 +116,17 @@ struct cow_callers {
 	const char	*fn[2];				/* do_wp_page, and its helper */
 };
 
-static struct cow_callers reuse_callers = {
-	.fn	= { wp_symbol, "wp_page_reuse" },
-};
-
-static struct cow_callers copy_callers = {
-	.fn	= { wp_symbol, "wp_page_copy" },
+/*
+ * One object, reuse first: where the compiler addresses data from the start
+ * of a section (arm64), the reuse path, the cheaper fault, then needs no
+ * offset, whatever order it would have laid two objects out in.
+ */
+static struct {
+	struct cow_callers	reuse;
+	struct cow_callers	copy;
+} callers = {
+	.reuse	= { .fn = { wp_symbol, "wp_page_reuse" } },
+	.copy	= { .fn = { wp_symbol, "wp_page_copy" } },
 };
 
 static DEFINE_PER_CPU(char [KSYM_SYMBOL_LEN], caller_name);
@@ -236,11 +241,65 @@ static __always_inline void thp_outcome(struct cowstat_row *row, const void *pmd
 
 /* ---- Handlers ---- */
 
+/*
+ * What do_wp_page's entry already tells of a fault's outcome: unshare,
+ * shared or other; 0 for a private fault, whose outcome comes later.
+ */
+static __always_inline unsigned int
+wp_outcome_at_entry(struct vm_fault *vmf, struct vm_area_struct *vma)
+{
+	if (unlikely(vmf->flags & FAULT_FLAG_UNSHARE))
+		return COWSTAT_OUTCOME_UNSHARE;
+	if (!wp_vma_is_shared(vma))
+		return 0;
+	/* A uffd-wp PTE goes to handle_userfault before anything else. */
+	if (unlikely(userfaultfd_pte_wp(vma, vmf->orig_pte)))
+		return COWSTAT_OUTCOME_OTHER;
+	return COWSTAT_OUTCOME_SHARED;
+}
+
+static __always_inline unsigned int copied_page_kind(const struct vm_area_struct *vma,
+						     pte_t pte);
+
+/*
+ * What the page a private fault writes is, for its event: the zero page or
+ * a KSM page (if it is copied), a page of a large folio (if it is reused).
+ * Read from the PTE at entry, which is the PTE at the outcome: both probes
+ * run under the PTE lock, and the kernel checks the PTE unchanged in
+ * between.  Only with the event on: the outcome probes then need nothing
+ * of the page.
+ */
+static unsigned int written_page_kind(const struct vm_area_struct *vma, pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+	unsigned int kind = copied_page_kind(vma, pte);
+
+	if (!kind && pfn_valid(pfn) && PageCompound(pfn_to_page(pfn)))
+		kind = COWSTAT_KIND_LARGE;
+	return kind;
+}
+
+/*
+ * The event of a fault's entry, out of line: the handlers' own code stays
+ * what it is without the event, but for one patched-out branch each.
+ */
+static noinline void wp_event(const struct cowstat_row *row, struct vm_fault *vmf)
+{
+	unsigned int outcome = wp_outcome_at_entry(vmf, vmf->vma);
+
+	if (outcome)
+		cowstat_event_now(row, vmf->vma, vmf->address, outcome);
+	else
+		cowstat_event_entry(row, vmf->vma, vmf->address,
+				    written_page_kind(vmf->vma, vmf->orig_pte));
+}
+
 /* do_wp_page entry: the PTE is locked, so what we read here is stable. */
 static void on_wp_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct cowstat_row *row = current_row_or_drop();
+	unsigned int outcome;
 
 	if (!row)
 		return;
@@ -251,19 +310,20 @@ static void on_wp_fault(struct vm_fault *vmf)
 	row->counts.faults++;
 	if (unlikely(vma->vm_mm != current->mm))
 		row->counts.remote++;
-	if (unlikely(vmf->flags & FAULT_FLAG_UNSHARE)) {
-		row->counts.unshare++;
-	} else if (wp_vma_is_shared(vma)) {
-		/* A uffd-wp PTE goes to handle_userfault before anything else. */
-		if (unlikely(userfaultfd_pte_wp(vma, vmf->orig_pte)))
-			row->counts.other++;
-		else
-			row->counts.shared++;
-	} else {
+	outcome = wp_outcome_at_entry(vmf, vma);
+	if (likely(!outcome)) {
 		row->pending = (unsigned long)vmf->pte | COWSTAT_PENDING_PRIVATE;
 		row->fault_seq = cowstat_task_fault_seq(current);
+	} else if (outcome == COWSTAT_OUTCOME_UNSHARE) {
+		row->counts.unshare++;
+	} else if (outcome == COWSTAT_OUTCOME_SHARED) {
+		row->counts.shared++;
+	} else {
+		row->counts.other++;
 	}
 	cowstat_row_write_end(row);
+	if (cowstat_events_on())
+		wp_event(row, vmf);
 }
 
 static int wp_entry(struct kprobe *p, struct pt_regs *regs)
@@ -300,7 +360,7 @@ static void on_reuse(pte_t *ptep, pte_t entry, unsigned long caller)
 			thp_outcome(row, ptep, COWSTAT_PENDING_THP_REUSED);
 		return;
 	}
-	if (!cow_caller(&reuse_callers, caller))
+	if (!cow_caller(&callers.reuse, caller))
 		return;
 	cowstat_row_write_begin(row);
 	row->counts.reuses++;
@@ -313,6 +373,8 @@ static void on_reuse(pte_t *ptep, pte_t entry, unsigned long caller)
 		row->counts.large++;
 	row->pending = 0;
 	cowstat_row_write_end(row);
+	if (cowstat_events_on())
+		cowstat_event_outcome(row, COWSTAT_PENDING_PRIVATE, COWSTAT_OUTCOME_REUSE, 0, 0);
 }
 
 /*
@@ -341,20 +403,22 @@ static int reuse_entry(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
- * Is the page that @pte of @vma maps the zero page (1) or a KSM page (2)?
+ * Is the page that @pte of @vma maps the zero page or a KSM page
+ * (COWSTAT_KIND_ZERO, COWSTAT_KIND_KSM), or neither (0)?
  * KSM only merges pages of VM_MERGEABLE areas, and unmerges them before it
  * clears the flag: testing it first spares every other copy pfn_valid()'s
  * ~35 instructions (a PFN map's page may have no struct page).
  */
-static inline int copied_page_kind(const struct vm_area_struct *vma, pte_t pte)
+static __always_inline unsigned int copied_page_kind(const struct vm_area_struct *vma,
+						     pte_t pte)
 {
 	unsigned long pfn = pte_pfn(pte);
 
 	if (is_zero_pfn(pfn))
-		return 1;
+		return COWSTAT_KIND_ZERO;
 	if ((vma->vm_flags & VM_MERGEABLE) && pfn_valid(pfn) &&
 	    folio_test_ksm(page_folio(pfn_to_page(pfn))))
-		return 2;
+		return COWSTAT_KIND_KSM;
 	return 0;
 }
 
@@ -380,6 +444,9 @@ static void hugetlb_committed(struct cowstat_row *row, unsigned long pending,
 	row->counts.bytes += vma_kernel_pagesize(vma);
 	row->pending = 0;
 	cowstat_row_write_end(row);
+	if (cowstat_events_on())
+		cowstat_event_outcome(row, COWSTAT_PENDING_HUGETLB, COWSTAT_OUTCOME_COPY,
+				      COWSTAT_KIND_HUGETLB, vma_kernel_pagesize(vma));
 }
 
 /*
@@ -402,21 +469,24 @@ static void on_commit(struct vm_area_struct *vma, unsigned long address, pte_t *
 	switch (pending & COWSTAT_PENDING_MASK) {
 	case COWSTAT_PENDING_PRIVATE:
 		if ((pending & ~(unsigned long)COWSTAT_PENDING_MASK) != (unsigned long)ptep ||
-		    !cow_caller(&copy_callers, caller))
+		    !cow_caller(&callers.copy, caller))
 			return;
 		cowstat_row_write_begin(row);
 		row->counts.copies++;
 		row->counts.bytes += PAGE_SIZE;
 		switch (copied_page_kind(vma, ptep_get(ptep))) {
-		case 1:
+		case COWSTAT_KIND_ZERO:
 			row->counts.zero++;
 			break;
-		case 2:
+		case COWSTAT_KIND_KSM:
 			row->counts.ksm++;
 			break;
 		}
 		row->pending = 0;
 		cowstat_row_write_end(row);
+		if (cowstat_events_on())
+			cowstat_event_outcome(row, COWSTAT_PENDING_PRIVATE, COWSTAT_OUTCOME_COPY, 0,
+					      PAGE_SIZE);
 		break;
 	case COWSTAT_PENDING_HUGETLB:
 		hugetlb_committed(row, pending, vma, address);
@@ -509,6 +579,8 @@ static int thp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		cowstat_resolve_pending(row);
 	row->pending = (unsigned long)vmf->pmd | COWSTAT_PENDING_THP;
 	cowstat_row_write_end(row);
+	if (cowstat_events_on())
+		cowstat_event_entry(row, vmf->vma, vmf->address & HPAGE_PMD_MASK, 0);
 	return 0;
 }
 
@@ -542,6 +614,7 @@ static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	struct cowstat_row *row = outcome_row();
 	unsigned long kind;
+	bool written;
 
 	if (!row)
 		return 0;
@@ -549,8 +622,9 @@ static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (kind != COWSTAT_PENDING_THP && kind != COWSTAT_PENDING_THP_REUSED &&
 	    kind != COWSTAT_PENDING_THP_FILLED)
 		return 0;
+	written = !(ret & VM_FAULT_FALLBACK) && kind != COWSTAT_PENDING_THP;
 	cowstat_row_write_begin(row);
-	if (!(ret & VM_FAULT_FALLBACK) && kind != COWSTAT_PENDING_THP) {
+	if (written) {
 		row->counts.thp++;
 		if (kind == COWSTAT_PENDING_THP_FILLED) {
 			row->counts.thp_zero++;
@@ -559,6 +633,15 @@ static int thp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	}
 	row->pending = 0;
 	cowstat_row_write_end(row);
+	/* The entry recorded the fault as COWSTAT_PENDING_THP. */
+	if (written && cowstat_events_on()) {
+		if (kind == COWSTAT_PENDING_THP_FILLED)
+			cowstat_event_outcome(row, COWSTAT_PENDING_THP, COWSTAT_OUTCOME_COPY,
+					      COWSTAT_KIND_THP | COWSTAT_KIND_ZERO, HPAGE_PMD_SIZE);
+		else
+			cowstat_event_outcome(row, COWSTAT_PENDING_THP, COWSTAT_OUTCOME_REUSE,
+					      COWSTAT_KIND_THP, 0);
+	}
 	return 0;
 }
 
@@ -588,6 +671,8 @@ static int hugetlb_fault_entry(struct kretprobe_instance *ri, struct pt_regs *re
 		cowstat_resolve_pending(row);
 	row->pending = (address & huge_page_mask(hstate_vma(vma))) | COWSTAT_PENDING_HUGETLB;
 	cowstat_row_write_end(row);
+	if (cowstat_events_on())
+		cowstat_event_entry(row, vma, address & huge_page_mask(hstate_vma(vma)), 0);
 	return 0;
 }
 

@@ -80,15 +80,10 @@ bool cowstat_row_shown(const struct cowstat_row *snap)
 	       (COWSTAT_ROW_USED | READ_ONCE(cowstat_index.epoch)) && snap->pid;
 }
 
-static inline u32 row_index(const struct cowstat_row *row)
-{
-	return row - cowstat_index.rows;
-}
-
 static void unlink_row(struct cowstat_row *row)
 {
 	u32 *link = cowstat_bucket(row->pid);
-	u32 idx = row_index(row);
+	u32 idx = cowstat_row_index(row);
 
 	while (*link != COWSTAT_NIL) {
 		if (*link == idx) {
@@ -109,7 +104,7 @@ static void link_row(struct cowstat_row *row)
 	write_seqcount_begin(&tbl.links);
 	WRITE_ONCE(row->next, *bucket);
 	/* The row is complete before lookups can reach it. */
-	smp_store_release(bucket, row_index(row));
+	smp_store_release(bucket, cowstat_row_index(row));
 	write_seqcount_end(&tbl.links);
 }
 
@@ -122,10 +117,10 @@ static void free_row(struct cowstat_row *row)
 		tbl.stale--;
 	WRITE_ONCE(row->flags, 0);
 	WRITE_ONCE(row->pid, 0);
-	clear_bit(row_index(row), tbl.used_map);	/* readers scan it locklessly */
+	clear_bit(cowstat_row_index(row), tbl.used_map);	/* readers scan it locklessly */
 	tbl.used--;
 	WRITE_ONCE(row->next, tbl.free_head);
-	tbl.free_head = row_index(row);
+	tbl.free_head = cowstat_row_index(row);
 }
 
 /* Take a row for a new task: a free one, else the oldest exited one. */
@@ -190,6 +185,9 @@ static void init_row(struct cowstat_row *row, struct task_struct *task, u64 cgro
 	/* The key's start_time is written once, below: lockless walks read it. */
 	row->fault_seq = 0;
 	memset(&row->fresh, 0, sizeof(row->fresh));
+	/* A fault a reset forgot was counted nowhere: no event either. */
+	if (cowstat_events_on())
+		cowstat_event_forget(row);
 	if (row->flags & COWSTAT_ROW_STALE)
 		tbl.stale--;
 	WRITE_ONCE(row->flags, COWSTAT_ROW_USED | cowstat_index.epoch);
@@ -234,7 +232,7 @@ static void end_row(struct cowstat_row *row, u16 how)
 	lockdep_assert_held(&tbl.lock);
 	WRITE_ONCE(row->flags, row->flags | COWSTAT_ROW_EXITED | how);
 	tbl.exit_ring[(tbl.exit_first + tbl.exit_count) % cowstat_index.capacity] =
-		row_index(row);
+		cowstat_row_index(row);
 	tbl.exit_count++;
 }
 
@@ -244,6 +242,8 @@ static void end_row(struct cowstat_row *row, u16 how)
  */
 static void row_final_write(struct cowstat_row *row, struct task_struct *task)
 {
+	if (cowstat_events_on())
+		cowstat_event_settle(row);
 	cowstat_row_write_begin(row);
 	cowstat_resolve_pending(row);
 	if (task)
