@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +36,52 @@ struct cowstat_table {
 
 /* Field @c of row @r. */
 #define cowstat_field(t, r, c)	((t)->fields[(size_t)(r) * (t)->ncols + (c)])
+
+/*
+ * The value of field @key in @line, a line of the trace event
+ * cowstat:cow_fault as tracefs prints it ("... key=value ..."): up to the
+ * next blank, into @val.  False if absent, or longer than @len allows.
+ */
+static inline bool cowstat_event_field(const char *line, const char *key, char *val,
+				       size_t len)
+{
+	char pat[32];
+	const char *p;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	n = strcspn(p, "\n ");
+	if (n >= len)
+		return false;
+	memcpy(val, p, n);
+	val[n] = '\0';
+	return true;
+}
+
+/* Events the tracefs instance at @instance overwrote before they were read, on all CPUs. */
+static inline uint64_t cowstat_trace_overruns(const char *instance)
+{
+	char path[4096], line[128];
+	uint64_t lost = 0;
+	FILE *f;
+	int cpu;
+
+	for (cpu = 0; ; cpu++) {
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/stats", instance, cpu);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "overrun: ", 9))
+				lost += strtoull(line + 9, NULL, 10);
+		fclose(f);
+	}
+	return lost;
+}
 
 /* Read all of @path into a NUL-terminated malloc'd buffer; NULL and errno on error. */
 static inline char *cowstat_slurp(const char *path, size_t *lenp)

@@ -1127,7 +1127,6 @@ COWSTAT_TEST_F(cowstat, faults_match_tracefs_kprobe_event)
 }
 
 /* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
-/* Sum of reuses over all rows moves with /proc/vmstat pgreuse (quiet system). */
 COWSTAT_TEST_F(cowstat, reuses_match_vmstat_pgreuse)
 {
 	struct cowstat_ctx ctx = { .pages = NPAGES };
@@ -1145,6 +1144,199 @@ COWSTAT_TEST_F(cowstat, reuses_match_vmstat_pgreuse)
 	 */
 	EXPECT_EQ(NPAGES, res.delta.v[CS_REUSES]);
 	EXPECT_LE(NPAGES, cowstat_vmstat("pgreuse") - before);
+}
+
+/* ---- The trace event, cowstat:cow_fault ---- */
+
+#define EVENTS_INSTANCE	"instances/cowstat_selftest"
+#define EVENTS_MAX_TASKS	1024
+
+/* What the events of one task (in one cgroup) add up to, as columns. */
+struct event_task {
+	int			pid;
+	uint64_t		cgroup;
+	struct cowstat_counts	c;
+};
+
+static struct event_task *event_task(struct event_task *tasks, int *n, int pid, uint64_t cgroup)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (tasks[i].pid == pid && tasks[i].cgroup == cgroup)
+			return &tasks[i];
+	if (*n == EVENTS_MAX_TASKS)
+		return NULL;
+	memset(&tasks[*n], 0, sizeof(tasks[*n]));
+	tasks[*n].pid = pid;
+	tasks[*n].cgroup = cgroup;
+	return &tasks[(*n)++];
+}
+
+/*
+ * Add one event line to its task's columns: a THP or hugetlb event to thp
+ * or hugetlb, any other to faults and its outcome's column.  Returns
+ * false for a line that is not one, or whose latency is not what its
+ * outcome has (measured for copy and reuse, none for the rest).
+ */
+static bool tally_event(struct event_task *tasks, int *n, const char *line)
+{
+	char pid[16], cgroup[24], outcome[16], kind[64], bytes[24], latency[24];
+	struct event_task *t;
+	bool timed;
+	uint64_t *v;
+
+	if (!cowstat_event_field(line, "pid", pid, sizeof(pid)) ||
+	    !cowstat_event_field(line, "cgroup", cgroup, sizeof(cgroup)) ||
+	    !cowstat_event_field(line, "outcome", outcome, sizeof(outcome)) ||
+	    !cowstat_event_field(line, "bytes", bytes, sizeof(bytes)) ||
+	    !cowstat_event_field(line, "latency_ns", latency, sizeof(latency)))
+		return false;
+	if (!cowstat_event_field(line, "kind", kind, sizeof(kind)))
+		kind[0] = '\0';
+	t = event_task(tasks, n, atoi(pid), strtoull(cgroup, NULL, 10));
+	if (!t)
+		return false;
+	v = t->c.v;
+	v[CS_BYTES] += strtoull(bytes, NULL, 10);
+	timed = !strcmp(outcome, "copy") || !strcmp(outcome, "reuse");
+	if (timed != (strtoull(latency, NULL, 10) > 0))
+		return false;
+	if (strstr(kind, "thp")) {
+		v[CS_THP]++;
+		v[CS_THP_ZERO] += !!strstr(kind, "zero");
+		return true;
+	}
+	if (strstr(kind, "hugetlb")) {
+		v[CS_HUGETLB]++;
+		return true;
+	}
+	v[CS_FAULTS]++;
+	if (!strcmp(outcome, "copy")) {
+		v[CS_COPIES]++;
+		v[CS_ZERO] += !!strstr(kind, "zero");
+		v[CS_KSM] += !!strstr(kind, "ksm");
+	} else if (!strcmp(outcome, "reuse")) {
+		v[CS_REUSES]++;
+		v[CS_LARGE] += !!strstr(kind, "large");
+	} else if (!strcmp(outcome, "shared")) {
+		v[CS_SHARED]++;
+	} else if (!strcmp(outcome, "unshare")) {
+		v[CS_UNSHARE]++;
+	} else if (!strcmp(outcome, "other")) {
+		v[CS_OTHER]++;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * With the event on, every case of the table runs, and a uffd-wp hand-off
+ * (other).  Then, for every task that began after the event went on and
+ * ended before its rows are read, its events add up, column by column, to
+ * its row: faults + thp + hugetlb events in all, outcome by outcome.
+ */
+COWSTAT_TEST_F(cowstat, event_counts_equal_rows)
+{
+	static struct event_task tasks[EVENTS_MAX_TASKS];
+	const char *dir = tracefs();
+	const int cols[] = { CS_FAULTS, CS_COPIES, CS_REUSES, CS_SHARED, CS_UNSHARE, CS_OTHER,
+			     CS_ZERO, CS_KSM, CS_THP, CS_HUGETLB, CS_BYTES, CS_LARGE, CS_THP_ZERO };
+	struct cowstat_counts sum = { 0 };
+	struct cowstat_table t = { 0 };
+	char instance[256], path[320], *text, *line = NULL;
+	int ntasks = 0, bad_lines = 0, compared = 0, i, r, k;
+	struct uffd_writer w = { 0 };
+	struct cowstat_result res;
+	struct timespec ts;
+	bool uffd_ran;
+	uint64_t since;
+	size_t cap = 0;
+	FILE *f;
+
+	if (!dir)
+		SKIP(return, "no writable tracefs (mount tracefs)");
+	snprintf(path, sizeof(path), "%s/events/cowstat/cow_fault", dir);
+	if (access(path, F_OK))
+		SKIP(return, "this module has no trace event cowstat:cow_fault");
+	snprintf(instance, sizeof(instance), "%s/%s", dir, EVENTS_INSTANCE);
+	rmdir(instance);
+	ASSERT_EQ(0, mkdir(instance, 0755)) TH_LOG("mkdir %s: %m", instance);
+	ASSERT_EQ(0, tracefs_write(instance, "buffer_size_kb", "8192", 0));
+	ASSERT_EQ(0, tracefs_write(instance, "events/cowstat/cow_fault/enable", "1", 0));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	since = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+
+	for (i = 0; i < COWSTAT_NR_CASES; i++) {
+		struct cowstat_ctx ctx = { .pages = NPAGES, .dir = getenv("COWSTAT_EXT4") };
+		struct cowstat_counts want;
+
+		cowstat_run_case(&res, &cowstat_cases[i], &ctx, &want);
+	}
+	cowstat_measure_in_child(&res, uffd_wp_handoff, NULL, &w);
+	uffd_ran = !res.skip && !res.error;
+
+	/* The rows first: a task that ends after this has no row compared. */
+	text = cowstat_slurp(COWSTAT_PROC, NULL);
+	tracefs_write(instance, "events/cowstat/cow_fault/enable", "0", 0);
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, cowstat_table_parse(&t, text));
+	EXPECT_EQ(0, cowstat_trace_overruns(instance)) TH_LOG("the ring buffer lost events");
+
+	snprintf(path, sizeof(path), "%s/trace", instance);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %m", path);
+	while (getline(&line, &cap, f) > 0)
+		if (line[0] != '#' && !tally_event(tasks, &ntasks, line) && bad_lines++ < 3)
+			TH_LOG("not an event, or a wrong latency: %s", line);
+	fclose(f);
+	free(line);
+	tracefs_write(instance, "trace", "", O_TRUNC);
+	rmdir(instance);
+	EXPECT_EQ(0, bad_lines);
+	ASSERT_GT(EVENTS_MAX_TASKS, ntasks) TH_LOG("more tasks than the test keeps");
+
+	for (r = 0; r < t.nrows; r++) {
+		struct event_task none = { 0 }, *ev = &none;
+
+		if (strcmp(cowstat_field(&t, r, cowstat_col(&t, "state")), "X") ||
+		    cowstat_get(&t, r, "start") < since)
+			continue;
+		for (i = 0; i < ntasks; i++)
+			if (tasks[i].pid == (int)cowstat_get(&t, r, "pid") &&
+			    tasks[i].cgroup == cowstat_get(&t, r, "cgroup"))
+				ev = &tasks[i];
+		compared++;
+		for (k = 0; k < (int)ARRAY_SIZE(cols); k++) {
+			uint64_t row = cowstat_get(&t, r, cowstat_counter_name[cols[k]]);
+
+			sum.v[cols[k]] += row;
+			EXPECT_EQ(row, ev->c.v[cols[k]])
+				TH_LOG("pid %s: %s %llu, its events say %llu",
+				       cowstat_field(&t, r, cowstat_col(&t, "pid")),
+				       cowstat_counter_name[cols[k]], (unsigned long long)row,
+				       (unsigned long long)ev->c.v[cols[k]]);
+		}
+	}
+	/*
+	 * What the cases must have done, so that the comparison means
+	 * something: shared needs cowstat.sh's ext4, other the uffd hand-off.
+	 */
+	TH_LOG("%d ended tasks: faults %llu, copies %llu, reuses %llu, shared %llu, other %llu, thp %llu, hugetlb %llu",
+	       compared, (unsigned long long)sum.v[CS_FAULTS], (unsigned long long)sum.v[CS_COPIES],
+	       (unsigned long long)sum.v[CS_REUSES], (unsigned long long)sum.v[CS_SHARED],
+	       (unsigned long long)sum.v[CS_OTHER], (unsigned long long)sum.v[CS_THP],
+	       (unsigned long long)sum.v[CS_HUGETLB]);
+	EXPECT_LE(COWSTAT_NR_CASES, compared);
+	EXPECT_LT(0, sum.v[CS_COPIES]);
+	EXPECT_LT(0, sum.v[CS_REUSES]);
+	if (getenv("COWSTAT_EXT4"))
+		EXPECT_LT(0, sum.v[CS_SHARED]);
+	if (uffd_ran)
+		EXPECT_LT(0, sum.v[CS_OTHER]);
+	cowstat_table_free(&t);
+	free(text);
 }
 
 /* ---- Row lifetime ---- */
