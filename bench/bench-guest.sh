@@ -37,6 +37,16 @@ insmod "$ko" mode=faults && measure cowstat-faults && rmmod cowstat
 baseline cowstat-kprobe
 insmod "$ko" probes=kprobe && measure cowstat-kprobe && rmmod cowstat
 
+# The trace event on, into a tracefs instance of its own, as the tool uses it.
+baseline cowstat-event
+insmod "$ko"
+mkdir $tracing/instances/bench
+echo 1 > $tracing/instances/bench/events/cowstat/cow_fault/enable
+measure cowstat-event
+echo 0 > $tracing/instances/bench/events/cowstat/cow_fault/enable
+rmdir $tracing/instances/bench
+rmmod cowstat
+
 echo 'p:bench/wp do_wp_page' >> $tracing/kprobe_events
 baseline tracefs
 echo 1 > $tracing/events/bench/wp/enable
