@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -431,6 +433,137 @@ static void shared(const struct options *o)
 	run_case(o, COWSTAT_SHARED_NOTIFY);
 }
 
+/*
+ * mappings: a child writes 1, 2, 3, 4 and 5 times --pages pages of its
+ * heap, its stack, a private file mapping (which it reads first: fork
+ * copies no PTE of a file mapping with no anonymous page yet) and two
+ * anonymous mappings, the second named where the kernel has
+ * CONFIG_ANON_VMA_NAME.  A baseline child does the same but writes none:
+ * the pages fork itself makes either child write are the same in both, so
+ * the writer takes 15 x --pages faults more (which of parent and child
+ * copies a page both write, and which reuses it, is the scheduler's
+ * choice).  For cowstat run --by-mapping -P, which gives each mapping of
+ * each process its own faults.
+ */
+#define MAPPINGS_MAX_PAGES	256	/* the stack's share is 2 x this */
+
+struct mappings {
+	char	*heap, *stack, *file, *anon, *named;
+	size_t	pages;
+	bool	write;
+};
+
+/* @pages pages of anonymous memory between two PROT_NONE pages: its own VMA. */
+static char *map_guarded(size_t pages)
+{
+	char *p = map_anon((pages + 2) * page_size);
+
+	if (mprotect(p, page_size, PROT_NONE) ||
+	    mprotect(p + (pages + 1) * page_size, page_size, PROT_NONE))
+		fatal(EXIT_ERROR, "mprotect: %s", strerror(errno));
+	return p + page_size;
+}
+
+static void touch(char *p, size_t pages, bool write)
+{
+	size_t i;
+
+	for (i = 0; i < pages; i++) {
+		if (write)
+			((volatile char *)p)[i * page_size] = 2;
+		else
+			(void)((volatile char *)p)[i * page_size];
+	}
+}
+
+/* The child: reads the file's pages, then writes, or (baseline) not. */
+static void __attribute__((noreturn)) mappings_child(const struct mappings *m)
+{
+	touch(m->file, 3 * m->pages, false);
+	touch(m->heap, m->pages, m->write);
+	touch(m->stack, 2 * m->pages, m->write);
+	touch(m->file, 3 * m->pages, m->write);
+	touch(m->anon, 4 * m->pages, m->write);
+	touch(m->named, 5 * m->pages, m->write);
+	_exit(0);
+}
+
+static pid_t mappings_fork(struct mappings *m, bool write)
+{
+	pid_t pid;
+
+	m->write = write;
+	pid = fork_or_die();
+	if (!pid)
+		mappings_child(m);
+	reap(pid);
+	return pid;
+}
+
+static void mappings(const struct options *o)
+{
+	size_t pages = o->pages < MAPPINGS_MAX_PAGES ? o->pages : MAPPINGS_MAX_PAGES;
+	/* The stack's share, page-aligned: 2 MiB at most, far below its limit. */
+	char path[4096], buf[(2 * pages + 1) * page_size], *stack = buf;
+	struct mappings m = { .pages = pages };
+	struct cowstat_counts base, wrote;
+	struct expect e = { .expected = 15 * pages };
+	cpu_set_t one;
+	size_t i;
+	pid_t pid;
+	int fd;
+
+	printf("mappings: a child writes %zu pages of its heap, %zu of its stack, %zu of a\n"
+	       "private file mapping, %zu and %zu of two anonymous mappings\n\n",
+	       pages, 2 * pages, 3 * pages, 4 * pages, 5 * pages);
+	/* One CPU: parent and child then touch their stacks in the same order each time. */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	m.heap = sbrk(pages * page_size);
+	if (m.heap == (void *)-1)
+		fatal(EXIT_ERROR, "sbrk: %s", strerror(errno));
+	m.stack = (char *)(((uintptr_t)stack + page_size - 1) & ~(page_size - 1));
+	snprintf(path, sizeof(path), "%s/cowstat-mappings.XXXXXX", o->dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		fatal(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	/* Data, not a hole: each page is the file's own in the page cache. */
+	memset(stack, 'x', page_size);
+	for (i = 0; i < 3 * pages; i++)
+		if (pwrite(fd, stack, page_size, i * page_size) != (ssize_t)page_size)
+			fatal(EXIT_ERROR, "%s: %s", path, strerror(errno));
+	m.file = mmap(NULL, 3 * pages * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (m.file == MAP_FAILED)
+		fatal(EXIT_ERROR, "mmap %s: %s", path, strerror(errno));
+	m.anon = map_guarded(4 * pages);
+	m.named = map_guarded(5 * pages);
+	/* Debian's kernels have no CONFIG_ANON_VMA_NAME: it stays unnamed there. */
+	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, m.named, 5 * pages * page_size,
+	      "cowstat-mappings");
+	touch(m.heap, pages, true);
+	touch(m.stack, 2 * pages, true);
+	touch(m.anon, 4 * pages, true);
+	touch(m.named, 5 * pages, true);
+	printf("  [heap], [stack], %s,\n  [anon] %lx and [anon] %lx (or [anon:cowstat-mappings])\n\n",
+	       path, (unsigned long)m.anon, (unsigned long)m.named);
+
+	pid = mappings_fork(&m, false);
+	base = task_total(pid);
+	printf("  baseline child: pid %d\n", (int)pid);
+	pid = mappings_fork(&m, true);
+	wrote = task_total(pid);
+	printf("  writer child: pid %d\n\n", (int)pid);
+	expect_header();
+	snprintf(e.what, sizeof(e.what), "faults of the writer over the baseline's");
+	e.counted = wrote.v[CS_FAULTS] - base.v[CS_FAULTS];
+	expect_row(&e);
+	printf("\n");
+	munmap(m.file, 3 * pages * page_size);
+	close(fd);
+	unlink(path);
+}
+
 /* ---- User interface ---- */
 
 static const struct {
@@ -446,6 +579,7 @@ static const struct {
 	{ "zero",		zero,		"pages only read, then written: zero-page copies" },
 	{ "thp",		thp,		"a fork-shared transparent huge page" },
 	{ "shared",		shared,		"MAP_SHARED write-notify (--dir on disk)" },
+	{ "mappings",		mappings,	"heap, stack, file, anonymous: by mapping" },
 };
 
 #define NR_WORKLOADS	(sizeof(workloads) / sizeof(workloads[0]))
@@ -469,7 +603,7 @@ static void usage(FILE *f)
 "      --size MiB       memory for rss and fork-exec             (default: 16)\n"
 "      --sizes LIST     sizes in MiB for fork-cost               (default: 1,4,16)\n"
 "      --iterations N   forks per size in fork-cost              (default: 5)\n"
-"      --pages N        pages for reuse, zero and shared         (default: 64)\n"
+"      --pages N        pages for reuse, zero, shared, mappings  (default: 64)\n"
 "      --dir DIR        a directory on a disk filesystem, for shared (default: .)\n"
 "  -r, --repeat N       run each workload N times                (default: 1)\n"
 "  -h, --help           this text\n"
