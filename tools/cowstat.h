@@ -9,6 +9,8 @@
  *   tally.c                   rows selected, summed and ordered  tally.h
  *   print.c                   table, TSV and JSON                print.h
  * run-cgroup.c uses cgroup.c, snapshot.c and tally.c; only run.c uses it.
+ * run-events.c (the run's trace events) uses util.c and print.c; only
+ * run.c uses it.
  * interval.c (deadlines, stamps) and rates.c (show -i's reports) come
  * after print.c; show and top use them.
  */
@@ -37,6 +39,58 @@ bool run_cgroup_remove(struct run_cgroup *cg, char *why, size_t size);
 void run_cgroup_free(struct run_cgroup *cg);
 int run_cgroup_totals(const struct snapshot *tasks, const struct snapshot *cgroups,
 		      const uint64_t *ids, int n, struct tally *total);
+
+/* run-events.c: the run's trace events, per mapping and as latency histograms */
+
+#define RUN_HIST_BUCKETS	40	/* log2 of ns: up to 2^40 ns, some 18 minutes */
+#define RUN_NAME_LEN		64
+
+struct run_histogram {
+	uint64_t	count;
+	uint64_t	buckets[RUN_HIST_BUCKETS];	/* [2^i, 2^(i+1)) ns; [0] from 0 */
+};
+
+/* What the run copied and reused in one mapping, as /proc/PID/maps names it. */
+struct run_mapping {
+	pid_t		tgid;		/* with -P; 0 without */
+	int		mapping;	/* the event's: 1 file, 2 heap, 3 stack, 4 anon */
+	uint64_t	dev, ino;	/* a file's */
+	uint64_t	vm_start;	/* an unnamed anonymous mapping's */
+	char		name[RUN_NAME_LEN];	/* the event's name field */
+	char		*label;		/* the path, [heap], [anon:NAME], ... */
+	uint64_t	copies, reuses, bytes;
+};
+
+struct run_process {
+	pid_t			tgid;
+	struct run_histogram	copy, reuse;
+};
+
+struct run_events {
+	bool			per_process;	/* -P: mappings and histograms per process */
+	pid_t			command;	/* its files' paths are looked up there too */
+	char			*instance;	/* its tracefs instance; NULL: none */
+	int			pipe_fd;	/* the instance's trace_pipe */
+	char			buf[65536];	/* a line not read to its end yet */
+	size_t			len;
+	struct run_mapping	*mappings;
+	int			nmappings, cap;
+	struct run_process	*processes;
+	int			nprocesses, pcap;
+	struct run_histogram	copy, reuse;	/* the copies and reuses columns' */
+	uint64_t		events;		/* all the run's, every outcome */
+	uint64_t		lost;		/* overwritten before they were read */
+};
+
+bool run_events_start(struct run_events *ev, uint64_t cgroup, char *why, size_t size);
+int run_events_fd(const struct run_events *ev);
+void run_events_read(struct run_events *ev);
+void run_events_stop(struct run_events *ev);
+void run_events_sort(struct run_events *ev);
+void run_events_print(FILE *f, const struct run_events *ev, bool by_mapping, bool latency,
+		      bool human);
+void run_events_json(FILE *f, const struct run_events *ev, bool by_mapping, bool latency);
+void run_events_free(struct run_events *ev);
 
 /* interval.c: reads on absolute deadlines, their times, rates */
 

@@ -59,7 +59,7 @@ struct run_facts {
 };
 
 /* Long options without a short one. */
-enum { OPT_OUTPUT = 256 };
+enum { OPT_OUTPUT = 256, OPT_BY_MAPPING, OPT_LATENCY };
 
 static void usage(FILE *f)
 {
@@ -75,6 +75,11 @@ static void usage(FILE *f)
 "report what it and its descendants did meanwhile (like perf stat -p).\n"
 "\n"
 "  -t, --threads        one row per task instead of per process\n"
+"      --by-mapping     copies, reuses and bytes per mapping, as\n"
+"                       /proc/PID/maps names them (the trace event)\n"
+"      --latency        log2 histograms of the time per copy and per\n"
+"                       reuse, in ns (the trace event)\n"
+"  -P, --by-process     with --by-mapping or --latency: per process\n"
 "  -j, --json           JSON, for scripts\n"
 "  -T, --tsv            tab-separated with a header, even on a terminal\n"
 "  -p, --pid PID        attach to process PID instead of running a command\n"
@@ -151,13 +156,38 @@ static void __attribute__((noreturn)) exec_command(char **argv, const struct run
 }
 
 /*
+ * Until the command @pid ends, read the run's events as they come, so
+ * that the ring buffer does not overrun.
+ */
+static void wait_reading_events(pid_t pid, struct run_events *ev)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = syscall(SYS_pidfd_open, pid, 0), .events = POLLIN },
+		{ .fd = run_events_fd(ev), .events = POLLIN },
+	};
+
+	if (pfd[0].fd < 0)
+		fatal(EXIT_ERROR, "pidfd_open: %s", strerror(errno));
+	for (;;) {
+		/* trace_pipe wakes on data; the timeout only bounds a missed wake-up. */
+		if (poll(pfd, 2, 100) < 0 && errno != EINTR)
+			fatal(EXIT_ERROR, "poll: %s", strerror(errno));
+		run_events_read(ev);
+		if (pfd[0].revents & POLLIN)
+			break;
+	}
+	close(pfd[0].fd);
+}
+
+/*
  * Run @argv as our child, in cgroup @cg if not NULL, and wait for it: its
  * status as a shell gives it.  How it ended into @how; its cgroup into
  * @cgroup, read while it runs (or is a zombie, not yet reaped), "" if it
  * has none in cgroup v2.
  */
 static int run_command(char **argv, const struct run_cgroup *cg, struct run_facts *run,
-		       char *how, size_t size, char *cgroup, size_t cgroup_size)
+		       struct run_events *ev, char *how, size_t size, char *cgroup,
+		       size_t cgroup_size)
 {
 	struct sigaction ignore = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct child_report r;
@@ -199,6 +229,10 @@ static int run_command(char **argv, const struct run_cgroup *cg, struct run_fact
 	close(fds[0]);
 	if (!cgroup_of_pid(run->pid, cgroup, cgroup_size))
 		cgroup[0] = '\0';
+	if (ev) {
+		ev->command = run->pid;
+		wait_reading_events(run->pid, ev);
+	}
 	while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	run->elapsed_ns = monotonic_ns() - run->started;
@@ -319,7 +353,8 @@ static void json_count(FILE *f, const char *key, bool known, long long v)
 }
 
 /* JSON's ,"run":{...}: the command, how it ended, and how it was counted. */
-static char *json_run(const struct run_facts *run)
+static char *json_run(const struct run_facts *run, const struct run_events *ev,
+		      bool by_mapping, bool latency)
 {
 	char *text = NULL;
 	size_t size = 0;
@@ -348,6 +383,8 @@ static char *json_run(const struct run_facts *run)
 		run->in_cgroup ? run->cgroup_removed ? "true" : "false" : "null");
 	fprintf(f, ",\"global\":{\"dropped\":%lld,\"evicted\":%lld,\"cgroups_evicted\":%lld}}",
 		run->dropped_global, run->evicted_global, run->cgroups_evicted_global);
+	if (ev)
+		run_events_json(f, ev, by_mapping, latency);
 	if (fclose(f))
 		fatal(EXIT_ERROR, "out of memory");
 	return text;
@@ -441,6 +478,9 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "threads",	no_argument,		NULL, 't' },
+		{ "by-mapping",	no_argument,		NULL, OPT_BY_MAPPING },
+		{ "latency",	no_argument,		NULL, OPT_LATENCY },
+		{ "by-process",	no_argument,		NULL, 'P' },
 		{ "json",	no_argument,		NULL, 'j' },
 		{ "tsv",	no_argument,		NULL, 'T' },
 		{ "columns",	required_argument,	NULL, 'o' },
@@ -455,7 +495,10 @@ int cmd_run(int argc, char **argv)
 	struct run_cgroup cg = { .procs_fd = -1 };
 	struct snapshot before, after, cgroups_before = { 0 }, cgroups_after = { 0 };
 	struct print_opts print = { .human = true, .header = true, .total = true };
-	bool threads = false, made = false, attached;
+	bool threads = false, made = false, attached, by_mapping = false, latency = false;
+	bool tracing = false;
+	struct run_events ev = { .pipe_fd = -1 };
+	char events_why[512];
 	const char *output = NULL;
 	char *columns = NULL;
 	struct row_filter of_cgroup = { 0 };
@@ -469,10 +512,19 @@ int cmd_run(int argc, char **argv)
 	/* Our own failures must not pass for the command's status. */
 	cowstat_exit_failure = EXIT_RUN_FAILED;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+tjTo:p:f:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+tPjTo:p:f:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			threads = true;
+			break;
+		case OPT_BY_MAPPING:
+			by_mapping = true;
+			break;
+		case OPT_LATENCY:
+			latency = true;
+			break;
+		case 'P':
+			ev.per_process = true;
 			break;
 		case 'j':
 			print.format = FORMAT_JSON;
@@ -501,6 +553,11 @@ int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return EXIT_RUN_FAILED;
 	}
+	tracing = by_mapping || latency;
+	if (ev.per_process && !tracing)
+		fatal(EXIT_USAGE, "run: -P is for --by-mapping and --latency: theirs per process");
+	if (tracing && (attached || strcmp(cowstat_proc_path, COWSTAT_PROC)))
+		fatal(EXIT_USAGE, "run: --by-mapping and --latency trace a command that cowstat runs: not with -p or -f");
 	snapshot_load(&before);
 	/* Now, so that bad input fails before the command runs, not after. */
 	print.by = threads ? BY_TASK : BY_PROCESS;
@@ -523,12 +580,22 @@ int cmd_run(int argc, char **argv)
 		/* -f: a saved table, whose cgroups are not ours to count. */
 		made = !strcmp(cowstat_proc_path, COWSTAT_PROC) &&
 		       make_cgroup(&cg, &cgroups_before, &run);
-		code = run_command(run.argv, made ? &cg : NULL, &run, how, sizeof(how), cgroup,
-				   sizeof(cgroup));
+		/* The events are the run's by its cgroup: they need one. */
+		if (tracing && !made)
+			fatal(EXIT_ERROR, "run: --by-mapping and --latency need a cgroup of the run's own: %s",
+			      run.fallback);
+		if (tracing && !run_events_start(&ev, cg.id, events_why, sizeof(events_why))) {
+			run_cgroup_remove(&cg, NULL, 0);
+			fatal(EXIT_ERROR, "run: the trace event: %s", events_why);
+		}
+		code = run_command(run.argv, made ? &cg : NULL, &run, tracing ? &ev : NULL, how,
+				   sizeof(how), cgroup, sizeof(cgroup));
 		if (run.in_cgroup)
 			run.by_cgroup = finish_cgroup(&cg, &cgroups_after, &ids, &nids, &run);
 		else if (made)
 			run_cgroup_remove(&cg, NULL, 0);	/* the command never entered it */
+		run_events_stop(&ev);
+		run_events_sort(&ev);
 	}
 	if (run.exec_failed)
 		goto out;
@@ -565,8 +632,10 @@ int cmd_run(int argc, char **argv)
 			cgroup[0] ? ", in cgroup " : "", in_cgroup);
 	free(in_cgroup);
 	if (print.format == FORMAT_JSON)
-		print.json_run = json_run(&run);
+		print.json_run = json_run(&run, tracing ? &ev : NULL, by_mapping, latency);
 	print_tallies(out, &after, mine, m, &print);
+	if (tracing && print.format != FORMAT_JSON)
+		run_events_print(out, &ev, by_mapping, latency, print.format == FORMAT_TABLE);
 	if (output && fclose(out))
 		fatal(EXIT_ERROR, "%s: %s", output, strerror(errno));
 	if (print.format != FORMAT_JSON)
@@ -576,6 +645,7 @@ int cmd_run(int argc, char **argv)
 	free(mine);
 	snapshot_free(&after);
 out:
+	run_events_free(&ev);
 	free(ids);
 	run_cgroup_free(&cg);
 	snapshot_free(&before);

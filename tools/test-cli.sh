@@ -154,6 +154,12 @@ expect run_bad_column_did_not_run_the_command "" ls "$tmp/ran"
 # no such command; neither of the last two has a report.
 expect_rc run_bad_option_125 125 "unrecognized option '--no-such'" "$cowstat" run --no-such -- true
 expect_rc run_no_table_125 125 "$tmp/none.tab: No such file" "$cowstat" run -f "$tmp/none.tab" -- true
+# The trace event's views need a command cowstat runs, and -P one of them.
+expect_rc run_by_mapping_not_with_f_125 125 "--by-mapping and --latency trace a command that cowstat runs" \
+	"$cowstat" run --by-mapping -f "$tmp/faults.tab" -- touch "$tmp/ran"
+expect_rc run_P_needs_a_view_125 125 "-P is for --by-mapping and --latency" \
+	"$cowstat" run -P -f "$tmp/faults.tab" -- touch "$tmp/ran"
+expect run_event_views_refused_did_not_run "" ls "$tmp/ran"
 expect_rc run_not_found_127 127 "cowstat: no-such-command-$$: No such file or directory" \
 	"$cowstat" run -f "$tmp/faults.tab" -- "no-such-command-$$"
 cp "$tmp/err" "$tmp/not-found.err"

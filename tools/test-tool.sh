@@ -10,16 +10,17 @@
 # --since a saved table and --columns age, run's exact totals from a cgroup
 # of its own in a table too small for it (and its fallbacks, exit codes,
 # JSON fields and a process that outlives the command), and the message
-# when the module is missing.  tools/test-cli.sh covers the rest on the host.
+# when the module is missing, and run --by-mapping and --latency exactly
+# (workload mappings).  tools/test-cli.sh covers the rest on the host.
 # Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 32
+ktap_set_plan 33
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 32 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 33 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -413,8 +414,49 @@ sys.exit(0 if killed["command"] == ["sh", "-c", "kill -TERM $$", "arg 1"] and
 		[ $ok = 0 ] && rmdir "$dir"
 	}
 	ktap_test_result run_outlived_command_leaves_cgroup outlived
+	# run --by-mapping -P --latency over workload mappings: in each mapping
+	# the writer child takes 1 to 5 x 8 faults more than the baseline child
+	# (heap, stack, file, two anonymous mappings), all copies and none in
+	# the baseline for the file and the anonymous ones; the run's events
+	# number its rows' faults + thp + hugetlb, and its latency histograms
+	# count their copies and reuses, with no event lost.
+	out=$("$cowstat" run -j -P --by-mapping --latency --output /tmp/by-mapping.json -- \
+		"$cowstat" workload --check mappings --pages 8 --dir "$mnt")
+	rc=$?
+	echo "$out" | grep MISMATCH | sed 's/^/# /'
+	ktap_test_result run_by_mapping_exact python3 -c '
+import json, re, sys
+out, d, P = sys.argv[1], json.load(open(sys.argv[2])), 8
+names = re.search(r"\[stack\], (\S+),\n *\[anon\] ([0-9a-f]+) and \[anon\] ([0-9a-f]+)", out)
+pid = {k: int(re.search(k + r" child: pid (\d+)", out).group(1)) for k in ("baseline", "writer")}
+named = "[anon:cowstat-mappings]"
+if not any(m["mapping"] == named for m in d["mappings"]):
+    named = "[anon] " + names.group(3)
+want = {"[heap]": 1, "[stack]": 2, names.group(1): 3, "[anon] " + names.group(2): 4, named: 5}
+# A file that no task of the run maps any more by the time its event is
+# read has the name the event carries, not its path.
+short = {names.group(1).rsplit("/", 1)[1]: names.group(1)}
+def of(who, label):
+    m = [(m["copies"], m["reuses"]) for m in d["mappings"]
+         if m["pid"] == pid[who] and short.get(m["mapping"], m["mapping"]) == label]
+    return m[0] if m else (0, 0)
+bad = []
+for label, k in want.items():
+    w, b = of("writer", label), of("baseline", label)
+    if sum(w) - sum(b) != k * P or (k >= 3 and (w, b) != ((k * P, 0), (0, 0))):
+        bad.append("%s: writer %s, baseline %s" % (label, w, b))
+rows = d["rows"]
+# A kernel without THP (6.12-rt) has no thp column.
+figures = [(d["events"], sum(r["faults"] + r.get("thp", 0) + r.get("hugetlb", 0) for r in rows)),
+           (d["latency"]["copy"]["count"], sum(r["copies"] for r in rows)),
+           (d["latency"]["reuse"]["count"], sum(r["reuses"] for r in rows)), (d["lost_events"], 0)]
+bad += ["events, copies, reuses, lost: %s" % figures] if any(a != b for a, b in figures) else []
+print("".join("# %s\n" % b for b in bad), end="")
+sys.exit(1 if bad else 0)' "$out" /tmp/by-mapping.json
+	[ $rc = 0 ] || ktap_print_msg "run --by-mapping exited with $rc"
 else
 	for t in run_cgroup_totals_exact run_cgroup_counts_evicted_rows run_fallback_not_cgroup2 \
+		 run_by_mapping_exact \
 		 run_fallback_read_only_cgroupfs run_fallback_without_capability \
 		 run_fallback_move_refused run_exit_codes \
 		 run_json_fields run_outlived_command_leaves_cgroup; do
