@@ -5,8 +5,8 @@
 # unload with /proc/cowstat held open, the table bound with "dropped",
 # refused rows (fail_rows), the kind of each hot probe, probes=kprobe,
 # the refusal of an argument layout the kernel's BTF contradicts, and
-# resets, exec from threads and readers all at once, and per-cgroup totals
-# across eviction.
+# resets, exec from threads and readers all at once, per-cgroup totals
+# across eviction, and the trace event toggled under load.
 # Output is KTAP.  The module comes from $COWSTAT_KO, else from modprobe;
 # $COWSTAT_WRONG_LAYOUT_KO is one built with -DCOWSTAT_TEST_WRONG_LAYOUT.
 
@@ -14,7 +14,7 @@ here=$(dirname "$(readlink -f "$0")")
 tracing=/sys/kernel/tracing
 . "$here/ktap.sh"
 
-plan=12
+plan=13
 ktap_print_header
 ktap_set_plan $plan
 [ "$(id -u)" = 0 ] || ktap_skip_plan $plan test "must run as root"
@@ -479,7 +479,41 @@ else
 	ktap_test_status $bad $t
 fi
 
-# 12. Nothing the tests did left a warning, and the module is gone.
+# 12. The trace event turned on and off in two tracefs instances under a
+#     forking workload, and the module unloaded with it on: the array of
+#     faults in flight comes and goes under the probes, and goes with the
+#     module.
+t=event_toggled_under_load
+ev=events/cowstat/cow_fault/enable
+if [ ! -d $tracing/instances ]; then
+	ktap_test_skip $t "no tracefs instances"
+else
+	bad=0
+	insmod "$ko"
+	a=$tracing/instances/cowstat_toggle_a b=$tracing/instances/cowstat_toggle_b
+	mkdir -p "$a" "$b"
+	start_workload
+	for i in $(seq 20); do
+		echo 1 > "$a/$ev" || { ktap_print_msg "enabling failed in round $i"; bad=1; break; }
+		echo $((i % 2)) > "$b/$ev"
+		sleep 0.1
+		echo 0 > "$a/$ev"
+	done
+	echo 1 > "$a/$ev"
+	sleep 0.5
+	events=$(grep -c ' cow_fault: ' "$a/trace")
+	[ "$events" -gt 0 ] || { ktap_print_msg "no event while it was on"; bad=1; }
+	rmmod cowstat || { ktap_print_msg "rmmod with the event on failed"; bad=1; }
+	stop_workload
+	[ -e "$a/events/cowstat" ] && { ktap_print_msg "the event outlived the module"; bad=1; }
+	rmdir "$a" "$b"
+	ktap_print_msg "20 rounds; $events events in the last"
+	warnings=$(kernel_log_problems)
+	[ -n "$warnings" ] && { ktap_print_msg "kernel log: $warnings"; bad=1; }
+	ktap_test_status $bad $t
+fi
+
+# 13. Nothing the tests did left a warning, and the module is gone.
 t=kernel_log_clean
 warnings=$(kernel_log_problems)
 [ -z "$warnings" ] && [ ! -e /proc/cowstat ]
