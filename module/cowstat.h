@@ -303,6 +303,8 @@ struct cowstat_fault_site {
 	char		name[COWSTAT_SITE_NAME_LEN];	/* file's, or anon VMA's */
 };
 
+struct vm_area_struct;
+
 int cowstat_events_reg(void);
 void cowstat_events_unreg(void);
 void cowstat_events_init(unsigned int capacity);
@@ -315,8 +317,6 @@ void cowstat_event_outcome(const struct cowstat_row *row, unsigned int pending_k
 			   unsigned int outcome, unsigned int kind, unsigned int bytes);
 void cowstat_event_settle(const struct cowstat_row *row);
 void cowstat_event_forget(const struct cowstat_row *row);
-
-struct vm_area_struct;
 
 /* Off, the default: one patched-out branch (a static key). */
 DECLARE_TRACEPOINT(cow_fault);

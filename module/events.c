@@ -35,17 +35,17 @@ static struct cowstat_fault_site __rcu *sites;
  */
 int cowstat_events_reg(void)
 {
-	struct cowstat_fault_site *s = NULL;
+	struct cowstat_fault_site *s;
+	int ret = -EBUSY;
 
 	mutex_lock(&sites_lock);
 	if (sites_capacity) {
 		s = vzalloc(array_size(sites_capacity, sizeof(*s)));
 		rcu_assign_pointer(sites, s);
+		ret = s ? 0 : -ENOMEM;
 	}
 	mutex_unlock(&sites_lock);
-	if (!sites_capacity)
-		return -EBUSY;
-	return s ? 0 : -ENOMEM;
+	return ret;
 }
 
 /*
@@ -195,9 +195,10 @@ void cowstat_event_entry(const struct cowstat_row *row, struct vm_area_struct *v
  * @row's pending fault, of pending kind @pending_kind (COWSTAT_PENDING_*),
  * was copied or reused: emitted if its entry was recorded, i.e. the event
  * was on when it began, with @kind and what its entry found of the page
- * (zero or KSM for a copy, large for a reuse).  The slot holds no other fault of that kind: its
- * owner, in that fault, made no other entry since, and an entry made while
- * the event was off left no slot (the array is new each time it goes on).
+ * (zero or KSM for a copy, large for a reuse).  The slot holds no other
+ * fault of that kind: its owner, in that fault, made no other entry since,
+ * and an entry made while the event was off left no slot (the array is new
+ * each time it goes on).
  */
 void cowstat_event_outcome(const struct cowstat_row *row, unsigned int pending_kind,
 			   unsigned int outcome, unsigned int kind, unsigned int bytes)
@@ -205,7 +206,7 @@ void cowstat_event_outcome(const struct cowstat_row *row, unsigned int pending_k
 	struct cowstat_fault_site *site = row_site(row);
 	u64 now = local_clock();
 
-	if (!site || !site->pending || (site->pending & COWSTAT_PENDING_MASK) != pending_kind)
+	if (!site || (site->pending & COWSTAT_PENDING_MASK) != pending_kind)
 		return;
 	kind |= site->page_kind & (outcome == COWSTAT_OUTCOME_COPY ?
 				   COWSTAT_KIND_ZERO | COWSTAT_KIND_KSM : COWSTAT_KIND_LARGE);

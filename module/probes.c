@@ -658,6 +658,7 @@ static int hugetlb_fault_entry(struct kretprobe_instance *ri, struct pt_regs *re
 	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
 	unsigned long address = regs_get_kernel_argument(regs, 2);
 	unsigned int flags = regs_get_kernel_argument(regs, 3);
+	unsigned long huge_page;
 	struct cowstat_row *row;
 
 	if (!(flags & FAULT_FLAG_WRITE) || (flags & FAULT_FLAG_UNSHARE) ||
@@ -669,10 +670,11 @@ static int hugetlb_fault_entry(struct kretprobe_instance *ri, struct pt_regs *re
 	cowstat_row_write_begin(row);
 	if (row->pending)
 		cowstat_resolve_pending(row);
-	row->pending = (address & huge_page_mask(hstate_vma(vma))) | COWSTAT_PENDING_HUGETLB;
+	huge_page = address & huge_page_mask(hstate_vma(vma));
+	row->pending = huge_page | COWSTAT_PENDING_HUGETLB;
 	cowstat_row_write_end(row);
 	if (cowstat_events_on())
-		cowstat_event_entry(row, vma, address & huge_page_mask(hstate_vma(vma)), 0);
+		cowstat_event_entry(row, vma, huge_page, 0);
 	return 0;
 }
 
