@@ -74,9 +74,9 @@ struct run_events {
 	char			buf[65536];	/* a line not read to its end yet */
 	size_t			len;
 	struct run_mapping	*mappings;
-	int			nmappings, cap;
+	int			nmappings;
 	struct run_process	*processes;
-	int			nprocesses, pcap;
+	int			nprocesses;
 	struct run_histogram	copy, reuse;	/* the copies and reuses columns' */
 	uint64_t		events;		/* all the run's, every outcome */
 	uint64_t		lost;		/* overwritten before they were read */

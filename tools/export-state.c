@@ -56,18 +56,6 @@ struct export_state *export_state_new(void)
 	return xmalloc(sizeof(struct export_state));
 }
 
-/* Room for one more of @n items of @size bytes in @*array, doubling. */
-static void grow(void *array, size_t n, size_t size)
-{
-	void **p = array;
-
-	if (n & (n - 1))
-		return;
-	*p = realloc(*p, (n ? 2 * n : 1) * size);
-	if (!*p)
-		fatal(EXIT_ERROR, "out of memory");
-}
-
 static void add_memo(struct memo **v, size_t *n, const char *key, const char *col,
 		     uint64_t raw, uint64_t exported)
 {

@@ -179,6 +179,21 @@ static char *anon_label(int mapping, uint64_t vm_start, const char *name)
 	return xstrdup(buf);
 }
 
+/*
+ * Is @m the mapping of its kind that these name?  A file is its device and
+ * inode; [heap], [stack] and a named anonymous mapping are their names
+ * (the first two an empty one); any other anonymous one is its start.
+ */
+static bool same_mapping(const struct run_mapping *m, uint64_t dev, uint64_t ino,
+			 uint64_t vm_start, const char *name)
+{
+	if (m->mapping == MAPPING_FILE)
+		return m->dev == dev && m->ino == ino;
+	if (m->mapping != MAPPING_ANON || name[0])
+		return !strcmp(m->name, name);
+	return !m->name[0] && m->vm_start == vm_start;
+}
+
 static struct run_mapping *find_mapping(struct run_events *ev, pid_t tgid, int mapping,
 					uint64_t dev, uint64_t ino, uint64_t vm_start,
 					const char *name)
@@ -190,19 +205,11 @@ static struct run_mapping *find_mapping(struct run_events *ev, pid_t tgid, int m
 		tgid = 0;
 	for (i = 0; i < ev->nmappings; i++) {
 		m = &ev->mappings[i];
-		if (m->mapping != mapping || m->tgid != tgid)
-			continue;
-		if (mapping == MAPPING_FILE ? m->dev == dev && m->ino == ino :
-		    mapping != MAPPING_ANON || name[0] ? !strcmp(m->name, name) :
-		    !m->name[0] && m->vm_start == vm_start)
+		if (m->mapping == mapping && m->tgid == tgid &&
+		    same_mapping(m, dev, ino, vm_start, name))
 			return m;
 	}
-	if (ev->nmappings == ev->cap) {
-		ev->cap = ev->cap ? 2 * ev->cap : 64;
-		ev->mappings = realloc(ev->mappings, ev->cap * sizeof(*ev->mappings));
-		if (!ev->mappings)
-			fatal(EXIT_ERROR, "out of memory");
-	}
+	grow(&ev->mappings, ev->nmappings, sizeof(*ev->mappings));
 	m = &ev->mappings[ev->nmappings++];
 	memset(m, 0, sizeof(*m));
 	m->tgid = tgid;
@@ -235,12 +242,7 @@ static struct run_process *find_process(struct run_events *ev, pid_t tgid)
 	for (i = 0; i < ev->nprocesses; i++)
 		if (ev->processes[i].tgid == tgid)
 			return &ev->processes[i];
-	if (ev->nprocesses == ev->pcap) {
-		ev->pcap = ev->pcap ? 2 * ev->pcap : 16;
-		ev->processes = realloc(ev->processes, ev->pcap * sizeof(*ev->processes));
-		if (!ev->processes)
-			fatal(EXIT_ERROR, "out of memory");
-	}
+	grow(&ev->processes, ev->nprocesses, sizeof(*ev->processes));
 	memset(&ev->processes[ev->nprocesses], 0, sizeof(ev->processes[0]));
 	ev->processes[ev->nprocesses].tgid = tgid;
 	return &ev->processes[ev->nprocesses++];

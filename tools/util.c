@@ -184,7 +184,7 @@ void put_u64(FILE *f, uint64_t v)
 }
 
 /* Room in @*array for one more of @n items of @size bytes, doubling. */
-static void grow(void *array, int n, size_t size)
+void grow(void *array, size_t n, size_t size)
 {
 	void **p = array;
 

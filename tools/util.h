@@ -31,6 +31,7 @@ extern int cowstat_exit_failure;	/* run: every failure's status (125); 0: each i
 
 void fatal(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void *xmalloc(size_t size);
+void grow(void *array, size_t n, size_t size);	/* room for item @n, doubling */
 void advise_huge(void *p, size_t size);
 char *xstrdup(const char *s);
 __attribute__((noreturn)) void fatal_no_module(void);
