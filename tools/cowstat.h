@@ -47,6 +47,7 @@ int run_cgroup_totals(const struct snapshot *tasks, const struct snapshot *cgrou
 
 struct run_histogram {
 	uint64_t	count;
+	uint64_t	total_ns;
 	uint64_t	buckets[RUN_HIST_BUCKETS];	/* [2^i, 2^(i+1)) ns; [0] from 0 */
 };
 

@@ -233,6 +233,7 @@ static void hist_add(struct run_histogram *h, uint64_t ns)
 		b++;
 	h->buckets[b]++;
 	h->count++;
+	h->total_ns += ns;
 }
 
 static struct run_process *find_process(struct run_events *ev, pid_t tgid)
@@ -444,6 +445,8 @@ static void print_histogram(FILE *f, const char *what, const struct run_histogra
 		fprintf(f, "%24s : %-8" PRIu64 " |%-40.*s|\n", range, h->buckets[i], stars,
 			"****************************************");
 	}
+	fprintf(f, "avg = %" PRIu64 " ns, total: %" PRIu64 " ns, count: %" PRIu64 "\n",
+		h->total_ns / h->count, h->total_ns, h->count);
 }
 
 void run_events_print(FILE *f, const struct run_events *ev, bool by_mapping, bool latency,
@@ -480,7 +483,8 @@ static void json_histogram(FILE *f, const char *key, const struct run_histogram 
 	bool first = true;
 	int i;
 
-	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"buckets\":[", key, h->count);
+	fprintf(f, "\"%s\":{\"count\":%" PRIu64 ",\"total_ns\":%" PRIu64 ",\"buckets\":[",
+		key, h->count, h->total_ns);
 	for (i = 0; i < RUN_HIST_BUCKETS; i++) {
 		if (!h->buckets[i])
 			continue;

@@ -451,6 +451,11 @@ figures = [(d["events"], sum(r["faults"] + r.get("thp", 0) + r.get("hugetlb", 0)
            (d["latency"]["copy"]["count"], sum(r["copies"] for r in rows)),
            (d["latency"]["reuse"]["count"], sum(r["reuses"] for r in rows)), (d["lost_events"], 0)]
 bad += ["events, copies, reuses, lost: %s" % figures] if any(a != b for a, b in figures) else []
+# Each total lies within what its buckets bound.
+for kind, h in d["latency"].items():
+    if kind in ("copy", "reuse") and not (sum(b["from_ns"] * b["count"] for b in h["buckets"])
+                                          <= h["total_ns"] <= sum(b["to_ns"] * b["count"] for b in h["buckets"])):
+        bad.append("%s latency total %d outside its buckets" % (kind, h["total_ns"]))
 print("".join("# %s\n" % b for b in bad), end="")
 sys.exit(1 if bad else 0)' "$out" /tmp/by-mapping.json
 	[ $rc = 0 ] || ktap_print_msg "run --by-mapping exited with $rc"
