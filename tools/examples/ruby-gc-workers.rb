@@ -32,6 +32,8 @@ OptionParser.new do |o|
   o.on("--workers N", Integer, "workers to fork (default 2)") { |v| opts[:workers] = v }
   o.on("--sample N", Integer, "records each worker reads (default 100)") { |v| opts[:sample] = v }
   o.on("--garbage N", Integer, "short-lived strings a worker allocates (default 20000)") { |v| opts[:garbage] = v }
+  o.on("--arrays", "records as arrays, not hashes") { opts[:arrays] = true }
+  o.on("--show-maps", "print the mappings of 4 MiB or more once the graph is built") { opts[:maps] = true }
 end.parse!
 
 # No collection while loading: one would run at a point set by allocation
@@ -46,8 +48,19 @@ GC.disable
 graph = []
 opts[:records].times do |i|
   name = "item-#{i}"
-  graph << { id: i, name: name, tags: [name, i] }
+  graph << (opts[:arrays] ? [i, name, [name, i]] : { id: i, name: name, tags: [name, i] })
   "scratch-#{i}".upcase
+end
+# Still with GC disabled: reading the maps allocates, and a collection now
+# would age the graph.
+if opts[:maps]
+  File.foreach("/proc/self/maps") do |line|
+    range, _, _, _, _, name = line.split(" ", 6)
+    lo, hi = range.split("-").map(&:hex)
+    next if hi - lo < 4 << 20
+
+    $stderr.puts(format("%x-%x %d pages %s", lo, hi, (hi - lo) >> 12, name.to_s.strip).rstrip)
+  end
 end
 GC.enable
 
@@ -67,7 +80,7 @@ workers = Array.new(opts[:workers]) do
     # allocate short-lived strings, then a full collection.
     step = [1, graph.size / opts[:sample]].max
     total = 0
-    0.step(graph.size - 1, step) { |i| total += graph[i][:id] }
+    0.step(graph.size - 1, step) { |i| total += graph[i][opts[:arrays] ? 0 : :id] }
     opts[:garbage].times { |i| "request-#{i}".upcase }
     GC.start
     # exit!: no finalizers or teardown, which would walk the heap and
