@@ -25,7 +25,9 @@ static struct cgroup_entry *entries;
 static size_t nr_entries, cap_entries;
 static bool map_loaded;
 static bool have_root;		/* a cgroup2 mount, or COWSTAT_CGROUP_ROOT */
+static char *walk_root;		/* that directory, walked */
 static size_t root_len;		/* of the walk's root, cut off every path */
+static size_t known;		/* cgroup_learn: the entries of the walks before */
 
 static void add_entry(uint64_t id, char *path)
 {
@@ -47,8 +49,11 @@ static int by_id(const void *pa, const void *pb)
 
 static int visit(const char *fpath, const struct stat *st, int type, struct FTW *ftw)
 {
+	struct cgroup_entry key = { .id = st->st_ino };
+
 	(void)ftw;
-	if (type == FTW_D || type == FTW_DNR)
+	if ((type == FTW_D || type == FTW_DNR) &&
+	    !(known && bsearch(&key, entries, known, sizeof(*entries), by_id)))
 		add_entry(st->st_ino, xstrdup(fpath[root_len] ? fpath + root_len : "/"));
 	return 0;
 }
@@ -98,7 +103,7 @@ static void load_map(void)
 		have_root = true;
 	if (nr_entries)
 		qsort(entries, nr_entries, sizeof(*entries), by_id);
-	free(root);
+	walk_root = root;
 }
 
 static struct cgroup_entry *lookup(uint64_t id)
@@ -108,6 +113,24 @@ static struct cgroup_entry *lookup(uint64_t id)
 	if (!map_loaded)
 		load_map();
 	return nr_entries ? bsearch(&key, entries, nr_entries, sizeof(*entries), by_id) : NULL;
+}
+
+/*
+ * Walk the tree again, for the cgroups made since: whether cgroup @id has
+ * a path now.  The paths given out before stay valid.  For cowstat trace,
+ * whose events name cgroups made after it started.
+ */
+bool cgroup_learn(uint64_t id)
+{
+	if (!map_loaded)
+		load_map();
+	if (!have_root)
+		return false;
+	known = nr_entries;
+	nftw(walk_root, visit, 16, FTW_PHYS | FTW_MOUNT);
+	known = 0;
+	qsort(entries, nr_entries, sizeof(*entries), by_id);
+	return lookup(id);
 }
 
 /* ---- Paths ---- */

@@ -16,6 +16,7 @@ struct cgroup_set;
 const char *cgroup_path(uint64_t id);
 const char *cgroup_known_path(uint64_t id);
 bool cgroup_tree_read(void);
+bool cgroup_learn(uint64_t id);
 void path_escape(const char *path, char *out, size_t size);
 void cgroup_path_escaped(uint64_t id, char *out, size_t size);
 struct cgroup_set *cgroup_subtree(const char *path);

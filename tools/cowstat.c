@@ -18,6 +18,7 @@ static const struct {
 	{ "run",	cmd_run,	"run a command: its copy-on-write, descendants included" },
 	{ "workload",	cmd_workload,	"run a copy-on-write experiment and check the counts" },
 	{ "top",	cmd_top,	"live view of the tasks copying the most" },
+	{ "trace",	cmd_trace,	"print each fault as it is classified, live" },
 	{ "export",	cmd_export,	"print the table for Prometheus's node_exporter" },
 	{ "reset",	cmd_reset,	"forget every row of the table (CAP_SYS_ADMIN)" },
 };

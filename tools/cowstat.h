@@ -9,8 +9,8 @@
  *   tally.c                   rows selected, summed and ordered  tally.h
  *   print.c                   table, TSV and JSON                print.h
  * run-cgroup.c uses cgroup.c, snapshot.c and tally.c; only run.c uses it.
- * run-events.c (the run's trace events) uses util.c and print.c; only
- * run.c uses it.
+ * run-events.c (the trace events, added up or handed on) uses util.c and
+ * print.c; run.c and trace.c use it.
  * interval.c (deadlines, stamps) and rates.c (show -i's reports) come
  * after print.c; show and top use them.
  */
@@ -67,8 +67,21 @@ struct run_process {
 	struct run_histogram	copy, reuse;
 };
 
+/* One event, for cowstat trace: as read, valid during the call it is handed to. */
+struct cow_event {
+	const char	*comm;		/* the task that wrote it, as tracefs names it */
+	const char	*time;		/* the trace clock's seconds, as trace_pipe shows them */
+	pid_t		pid, tgid;
+	uint64_t	cgroup, address, bytes, latency_ns;
+	const char	*outcome, *kind;	/* as the event prints them; kind "" if none */
+	const char	*mapping;	/* as run --by-mapping names it */
+};
+
 struct run_events {
 	bool			per_process;	/* -P: mappings and histograms per process */
+	/* trace: each event as it is read, not added up (per_process too) */
+	void			(*on_event)(const struct cow_event *e, void *arg);
+	void			*arg;
 	pid_t			command;	/* its files' paths are looked up there too */
 	char			*instance;	/* its tracefs instance; NULL: none */
 	int			pipe_fd;	/* the instance's trace_pipe */
@@ -83,6 +96,8 @@ struct run_events {
 	uint64_t		lost;		/* overwritten before they were read */
 };
 
+bool events_start(struct run_events *ev, const char *who, const char *filter, char *why,
+		  size_t size);
 bool run_events_start(struct run_events *ev, uint64_t cgroup, char *why, size_t size);
 int run_events_fd(const struct run_events *ev);
 void run_events_read(struct run_events *ev);
@@ -162,6 +177,7 @@ int cmd_show(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_workload(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 

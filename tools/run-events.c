@@ -5,7 +5,9 @@
  * (Documentation/cowstat.rst, "Events").  The events are read from a
  * tracefs instance of the run's own, filtered to the run's cgroup, while
  * the command runs: another tracer is never disturbed, and the run's
- * events are exactly those its cgroup's totals count.  Only run.c uses it.
+ * events are exactly those its cgroup's totals count.  cowstat trace reads
+ * them the same way, each handed over as it comes.  run.c and trace.c use
+ * it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,8 +53,8 @@ static bool write_file(const char *dir, const char *file, const char *text)
 	return !err;
 }
 
-/* The instance's own directory, made anew: instances/cowstat-run-PID. */
-static bool make_instance(struct run_events *ev, char *why, size_t size)
+/* The instance's own directory, made anew: instances/cowstat-@who-PID. */
+static bool make_instance(struct run_events *ev, const char *who, char *why, size_t size)
 {
 	const char *tracefs = NULL;
 	char path[PATH_MAX];
@@ -73,7 +75,7 @@ static bool make_instance(struct run_events *ev, char *why, size_t size)
 			 strerror(errno));
 		return false;
 	}
-	snprintf(path, sizeof(path), "%s/instances/cowstat-run-%d", tracefs, (int)getpid());
+	snprintf(path, sizeof(path), "%s/instances/cowstat-%s-%d", tracefs, who, (int)getpid());
 	if (mkdir(path, 0700) && errno != EEXIST) {
 		snprintf(why, size, "mkdir %s: %s", path, strerror(errno));
 		return false;
@@ -82,14 +84,18 @@ static bool make_instance(struct run_events *ev, char *why, size_t size)
 	return true;
 }
 
-bool run_events_start(struct run_events *ev, uint64_t cgroup, char *why, size_t size)
+/*
+ * The event on, in an instance of @who's own, for what @filter (tracefs's
+ * syntax; "" for every event) lets through.
+ */
+bool events_start(struct run_events *ev, const char *who, const char *filter, char *why,
+		  size_t size)
 {
-	char filter[64], path[PATH_MAX], kb[24];
+	char path[PATH_MAX], kb[24];
 	long cpus = sysconf(_SC_NPROCESSORS_CONF), per_cpu;
 
-	if (!make_instance(ev, why, size))
+	if (!make_instance(ev, who, why, size))
 		return false;
-	snprintf(filter, sizeof(filter), "cgroup == %" PRIu64, cgroup);
 	/* buffer_percent 0: a reader is woken by every event, not a half-full buffer. */
 	write_file(ev->instance, "buffer_percent", "0");
 	per_cpu = EVENTS_BUFFERS_KB / (cpus > 0 ? cpus : 1);
@@ -97,7 +103,7 @@ bool run_events_start(struct run_events *ev, uint64_t cgroup, char *why, size_t 
 		  per_cpu > EVENTS_BUFFER_MAX_KB ? EVENTS_BUFFER_MAX_KB : per_cpu;
 	snprintf(kb, sizeof(kb), "%ld", per_cpu);
 	if (!write_file(ev->instance, "buffer_size_kb", kb) ||
-	    !write_file(ev->instance, "events/cowstat/cow_fault/filter", filter) ||
+	    (filter[0] && !write_file(ev->instance, "events/cowstat/cow_fault/filter", filter)) ||
 	    !write_file(ev->instance, "events/cowstat/cow_fault/enable", "1")) {
 		snprintf(why, size, "%s: setting up the event: %s", ev->instance, strerror(errno));
 		run_events_stop(ev);
@@ -111,6 +117,14 @@ bool run_events_start(struct run_events *ev, uint64_t cgroup, char *why, size_t 
 		return false;
 	}
 	return true;
+}
+
+bool run_events_start(struct run_events *ev, uint64_t cgroup, char *why, size_t size)
+{
+	char filter[64];
+
+	snprintf(filter, sizeof(filter), "cgroup == %" PRIu64, cgroup);
+	return events_start(ev, "run", filter, why, size);
 }
 
 /* ---- Mappings ---- */
@@ -258,16 +272,57 @@ static uint64_t number(const char *line, const char *key, int base)
 	return cowstat_event_field(line, key, buf, sizeof(buf)) ? strtoull(buf, NULL, base) : 0;
 }
 
-/* One line of trace_pipe: an event of the run's, added up. */
+/*
+ * The task and the time in front of @fields in trace_pipe's @line:
+ * "COMM-PID [CPU] FLAGS SECONDS: cow_fault: ...", COMM perhaps with spaces
+ * and dashes of its own, into @e->comm and @e->time.
+ */
+static void line_prefix(char *line, const char *fields, struct cow_event *e)
+{
+	char *end = (char *)fields, *p, *dash;
+	int tokens;
+
+	e->comm = "";
+	e->time = "";
+	if (end == line || end[-1] != ':')
+		return;
+	*--end = '\0';		/* the colon after the seconds */
+	for (p = end; p > line && p[-1] != ' '; p--)
+		;
+	e->time = p;
+	/* Back over the flags, if shown, to the "[CPU]" before them. */
+	for (tokens = 0; tokens < 2 && p > line; tokens++) {
+		while (p > line && p[-1] == ' ')
+			p--;
+		while (p > line && p[-1] != ' ')
+			p--;
+		if (*p == '[')
+			break;
+	}
+	if (*p != '[')
+		return;
+	while (p > line && p[-1] == ' ')
+		p--;
+	*p = '\0';
+	while (*line == ' ')
+		line++;
+	dash = strrchr(line, '-');
+	if (dash)
+		*dash = '\0';
+	e->comm = line;
+}
+
+/* One line of trace_pipe: an event of the run's, added up, or handed on. */
 static void add_event(struct run_events *ev, char *line)
 {
 	static const char *const mappings[] = { "", "file", "heap", "stack", "anon" };
 	char outcome[16], mapping[16], kind[48], dev[32], name[RUN_NAME_LEN] = "";
-	const char *fields = strstr(line, " cow_fault: "), *p;
+	char *fields = strstr(line, " cow_fault: "), *p;
 	unsigned int major = 0, minor = 0;
 	struct run_mapping *m;
 	struct run_process *proc;
 	uint64_t bytes, latency;
+	struct cow_event e;
 	pid_t tgid;
 	bool copy;
 	int type;
@@ -285,7 +340,7 @@ static void add_event(struct run_events *ev, char *line)
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p + 6, "\n"), p + 6);
 	ev->events++;
 	copy = !strcmp(outcome, "copy");
-	if (!copy && strcmp(outcome, "reuse"))
+	if (!copy && strcmp(outcome, "reuse") && !ev->on_event)
 		return;		/* shared, unshare, other: neither copied nor reused */
 	tgid = number(fields, "tgid", 10);
 	bytes = number(fields, "bytes", 10);
@@ -299,6 +354,20 @@ static void add_event(struct run_events *ev, char *line)
 		if (!label_as_known(ev, m) && !resolve_file(m, tgid) &&
 		    !(ev->command && resolve_file(m, ev->command)) && !m->name[0])
 			snprintf(m->name, sizeof(m->name), "%s", name);
+	}
+	if (ev->on_event) {
+		e.pid = number(fields, "pid", 10);
+		e.tgid = tgid;
+		e.cgroup = number(fields, "cgroup", 10);
+		e.address = number(fields, "address", 16);
+		e.bytes = bytes;
+		e.latency_ns = latency;
+		e.outcome = outcome;
+		e.kind = kind;
+		e.mapping = m->label ? m->label : m->name[0] ? m->name : "(deleted file)";
+		line_prefix(line, fields, &e);
+		ev->on_event(&e, ev->arg);
+		return;
 	}
 	m->copies += copy;
 	m->reuses += !copy;

@@ -121,14 +121,24 @@ static bool in_names(const struct name_list *l, const char *comm_raw)
 	return !l->n;
 }
 
+/*
+ * Whether @f selects task @pid of process @tgid, whose name is
+ * @process_comm (as /proc/cowstat writes a comm), in @cgroup; -u aside.
+ */
+bool row_filter_matches_task(const struct row_filter *f, pid_t pid, pid_t tgid,
+			     const char *process_comm, uint64_t cgroup)
+{
+	/* -p as top's and ps's: a process, so its threads, or one task */
+	return (in_ids(&f->pids, pid) || (f->pids.n && in_ids(&f->pids, tgid))) &&
+	       in_ids(&f->tgids, tgid) && in_names(&f->comms, process_comm) &&
+	       (!f->cgroups || cgroup_set_has(f->cgroups, cgroup));
+}
+
 static bool tally_matches(const struct tally *t, const char *process_comm,
 			  const struct row_filter *f)
 {
-	/* -p as top's and ps's: a process, so its threads, or one task */
-	return (in_ids(&f->pids, t->pid) || (f->pids.n && in_ids(&f->pids, t->tgid))) &&
-	       in_ids(&f->tgids, t->tgid) &&
-	       in_ids(&f->uids, t->uid) && in_names(&f->comms, process_comm) &&
-	       (!f->cgroups || cgroup_set_has(f->cgroups, t->cgroup));
+	return row_filter_matches_task(f, t->pid, t->tgid, process_comm, t->cgroup) &&
+	       in_ids(&f->uids, t->uid);
 }
 
 /* ---- One row per task, or per cgroup ---- */

@@ -49,6 +49,8 @@ struct row_filter {
 };
 
 bool row_filter_selects(const struct row_filter *f);
+bool row_filter_matches_task(const struct row_filter *f, pid_t pid, pid_t tgid,
+			     const char *process_comm, uint64_t cgroup);
 void row_filter_free(struct row_filter *f);
 int select_tallies(const struct snapshot *s, const struct row_filter *f, struct tally *rows);
 

@@ -160,6 +160,11 @@ expect_rc run_by_mapping_not_with_f_125 125 "--by-mapping and --latency trace a 
 expect_rc run_P_needs_a_view_125 125 "-P is for --by-mapping and --latency" \
 	"$cowstat" run -P -f "$tmp/faults.tab" -- touch "$tmp/ran"
 expect run_event_views_refused_did_not_run "" ls "$tmp/ran"
+# trace: its usage errors before anything else, then the missing module.
+expect_rc trace_unexpected_argument_2 2 "trace: unexpected argument 'now'" "$cowstat" trace now
+expect_rc trace_one_format_2 2 "trace: -j and -T are two formats: give one" "$cowstat" trace -j -T
+expect_rc trace_bad_pid_2 2 "--pid" "$cowstat" trace -p x
+expect_rc trace_no_module_3 3 "load the module first" "$cowstat" trace
 expect_rc run_not_found_127 127 "cowstat: no-such-command-$$: No such file or directory" \
 	"$cowstat" run -f "$tmp/faults.tab" -- "no-such-command-$$"
 cp "$tmp/err" "$tmp/not-found.err"
@@ -476,7 +481,7 @@ complete_words()	# WORD...: what completing the last word offers
 		 echo "${COMPREPLY[*]}"' _ "$here/cowstat.bash-completion" "$@"
 }
 here=$(dirname "$(readlink -f "$0")")
-expect completion_commands "show run workload top export reset --help --version" complete_words "$cowstat" ""
+expect completion_commands "show run workload top trace export reset --help --version" complete_words "$cowstat" ""
 expect completion_top_options "--delay --count --batch --pid --sort --by-process --by-cgroup --file --cgroups-file --help --version" \
 	complete_words "$cowstat" top -
 expect completion_optional_argument "--color" complete_words "$cowstat" show --colo

@@ -10,17 +10,18 @@
 # --since a saved table and --columns age, run's exact totals from a cgroup
 # of its own in a table too small for it (and its fallbacks, exit codes,
 # JSON fields and a process that outlives the command), and the message
-# when the module is missing, and run --by-mapping and --latency exactly
-# (workload mappings).  tools/test-cli.sh covers the rest on the host.
+# when the module is missing, run --by-mapping and --latency exactly
+# (workload mappings), and trace's events against the rows.
+# tools/test-cli.sh covers the rest on the host.
 # Output is KTAP.  Needs root and $COWSTAT_KO.
 here=$(dirname "$(readlink -f "$0")")
 cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 33
+ktap_set_plan 35
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 33 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 35 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -459,9 +460,55 @@ for kind, h in d["latency"].items():
 print("".join("# %s\n" % b for b in bad), end="")
 sys.exit(1 if bad else 0)' "$out" /tmp/by-mapping.json
 	[ $rc = 0 ] || ktap_print_msg "run --by-mapping exited with $rc"
+
+	# trace -j -g over a cgroup of the test's: per task, as many events as
+	# its row's faults + thp + hugetlb, its copies and reuses those of
+	# these outcomes (huge pages aside), every event in that cgroup, the
+	# heap and the stack named as --by-mapping names them, none lost.
+	trace_exact()
+	{
+		local d=/sys/fs/cgroup/cowstat-trace.$$ pid i rc enable
+		mkdir "$d" || return 1
+		"$cowstat" trace -j -g "/${d##*/}" > /tmp/trace.jsonl 2> /tmp/trace.err &
+		pid=$!
+		enable=/sys/kernel/tracing/instances/cowstat-trace-$pid/events/cowstat/cow_fault/enable
+		for i in $(seq 100); do
+			[ "$(cat "$enable" 2> /dev/null)" = 1 ] && break
+			sleep 0.1
+		done
+		in_cgroup "$d" "$cowstat" workload --check mappings --pages 8 --dir "$mnt" > /dev/null
+		rc=$?
+		kill -INT "$pid"
+		wait "$pid" || rc=1
+		"$cowstat" show -t -j -g "/${d##*/}" > /tmp/trace-rows.json
+		rmdir "$d"
+		sed 's/^/trace: /' /tmp/trace.err
+		[ $rc = 0 ] && [ ! -s /tmp/trace.err ] &&
+			! [ -d "/sys/kernel/tracing/instances/cowstat-trace-$pid" ] && python3 -c '
+import collections, json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+rows = json.load(open(sys.argv[2]))["rows"]
+got = collections.defaultdict(lambda: [0, 0, 0])
+for e in events:
+    huge = "thp" in e["kind"] or "hugetlb" in e["kind"]
+    g = got[e["pid"]]
+    g[0] += 1
+    g[1] += e["outcome"] == "copy" and not huge
+    g[2] += e["outcome"] == "reuse" and not huge
+want = {r["pid"]: [r["faults"] + r.get("thp", 0) + r.get("hugetlb", 0), r["copies"], r["reuses"]]
+        for r in rows}
+labels = {e["mapping"] for e in events}
+bad = [] if dict(got) == want else ["events %s, rows %s" % (dict(got), want)]
+bad += ["cgroup %s" % e["cgroup"] for e in events if e["cgroup"] != sys.argv[3]][:1]
+bad += ["no %s" % m for m in ("[heap]", "[stack]") if m not in labels]
+print("%d events of %d tasks" % (len(events), len(want)))
+print("".join("%s\n" % b for b in bad), end="")
+sys.exit(1 if bad or not events else 0)' /tmp/trace.jsonl /tmp/trace-rows.json "/${d##*/}"
+	}
+	ktap_test_result trace_events_exact trace_exact
 else
 	for t in run_cgroup_totals_exact run_cgroup_counts_evicted_rows run_fallback_not_cgroup2 \
-		 run_by_mapping_exact \
+		 run_by_mapping_exact trace_events_exact \
 		 run_fallback_read_only_cgroupfs run_fallback_without_capability \
 		 run_fallback_move_refused run_exit_codes \
 		 run_json_fields run_outlived_command_leaves_cgroup; do
@@ -473,6 +520,9 @@ rmmod cowstat
 msg=$("$cowstat" show 2>&1)
 rc=$?
 ktap_test_result module_missing_message bash -c "[ $rc = 3 ] && grep -q 'load the module first' <<< '$msg'"
+msg=$("$cowstat" trace 2>&1)
+rc=$?
+ktap_test_result trace_module_missing_message bash -c "[ $rc = 3 ] && grep -q 'load the module first' <<< '$msg'"
 insmod "$COWSTAT_KO"
 
 umount "$mnt" 2>/dev/null
