@@ -81,7 +81,8 @@ install_quiet_services()
 
 add_backports
 apt-get update -qq $apt_wait
-install_quiet_services prometheus prometheus-node-exporter
+# redis-server: for scripts/guest/redis-case (the docs), not make check
+install_quiet_services prometheus prometheus-node-exporter redis-server
 
 apt_install qemu-system-x86 qemu-system-arm qemu-utils busybox-static kmod xz-utils rsync \
 	make gcc libc6-dev bc cpio e2fsprogs sparse python3 dkms mandoc python3-sphinx cppcheck \
