@@ -219,7 +219,8 @@ int cmd_trace(int argc, char **argv)
 		{ NULL,		0,			NULL, 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, ignore = { .sa_handler = SIG_IGN };
-	struct run_events ev = { .per_process = true, .pipe_fd = -1, .on_event = print_event };
+	/* not per process: a file's path, once known, names it in every process */
+	struct run_events ev = { .pipe_fd = -1, .on_event = print_event };
 	struct name_list cgroups = { 0 };
 	struct trace *t = xmalloc(sizeof(*t));
 	/* stdout too: a pipe whose reader has gone polls POLLERR, events or not */
