@@ -79,7 +79,7 @@ struct cow_event {
 
 struct run_events {
 	bool			per_process;	/* -P: mappings and histograms per process */
-	/* trace: each event as it is read, not added up (per_process too) */
+	/* trace: each event as it is read, not added up */
 	void			(*on_event)(const struct cow_event *e, void *arg);
 	void			*arg;
 	pid_t			command;	/* its files' paths are looked up there too */
@@ -89,6 +89,8 @@ struct run_events {
 	size_t			len;
 	struct run_mapping	*mappings;
 	int			nmappings;
+	int			*index;		/* of mappings by their hash; -1 empty */
+	size_t			index_size;	/* a power of two, over twice nmappings */
 	struct run_process	*processes;
 	int			nprocesses;
 	struct run_histogram	copy, reuse;	/* the copies and reuses columns' */

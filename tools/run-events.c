@@ -208,16 +208,75 @@ static bool same_mapping(const struct run_mapping *m, uint64_t dev, uint64_t ino
 	return !m->name[0] && m->vm_start == vm_start;
 }
 
+/* What same_mapping() compares, hashed (FNV-1a), with the process and the kind. */
+static uint64_t mapping_hash(pid_t tgid, int mapping, uint64_t dev, uint64_t ino,
+			     uint64_t vm_start, const char *name)
+{
+	uint64_t h = 14695981039346656037ULL, key[3] = { (uint64_t)tgid << 8 | mapping };
+	const unsigned char *p = (const unsigned char *)key;
+	size_t len = sizeof(key[0]), i;
+
+	if (mapping == MAPPING_FILE) {
+		key[1] = dev;
+		key[2] = ino;
+		len = sizeof(key);
+	} else if (mapping == MAPPING_ANON && !name[0]) {
+		key[1] = vm_start;
+		len = 2 * sizeof(key[0]);
+	}
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (p = (const unsigned char *)name; mapping != MAPPING_FILE && *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static void index_mapping(struct run_events *ev, int i);
+
+/* The index of @ev->mappings made anew, with room for as many again. */
+static void rebuild_index(struct run_events *ev)
+{
+	int i;
+
+	free(ev->index);
+	for (ev->index_size = 256; ev->index_size <= 4 * (size_t)ev->nmappings;)
+		ev->index_size *= 2;
+	ev->index = xmalloc(ev->index_size * sizeof(*ev->index));
+	memset(ev->index, -1, ev->index_size * sizeof(*ev->index));
+	for (i = 0; i < ev->nmappings; i++)
+		index_mapping(ev, i);
+}
+
+/* @ev->mappings[@i] into the index, made bigger when it is half full. */
+static void index_mapping(struct run_events *ev, int i)
+{
+	const struct run_mapping *m = &ev->mappings[i];
+	size_t slot;
+
+	if (2 * (size_t)ev->nmappings > ev->index_size) {
+		rebuild_index(ev);
+		return;
+	}
+	slot = mapping_hash(m->tgid, m->mapping, m->dev, m->ino, m->vm_start, m->name);
+	while (ev->index[slot & (ev->index_size - 1)] >= 0)
+		slot++;
+	ev->index[slot & (ev->index_size - 1)] = i;
+}
+
 static struct run_mapping *find_mapping(struct run_events *ev, pid_t tgid, int mapping,
 					uint64_t dev, uint64_t ino, uint64_t vm_start,
 					const char *name)
 {
 	struct run_mapping *m;
+	size_t slot;
 	int i;
 
 	if (!ev->per_process)
 		tgid = 0;
-	for (i = 0; i < ev->nmappings; i++) {
+	if (ev->nmappings && !ev->index_size)
+		rebuild_index(ev);	/* run_events_sort() dropped it */
+	slot = mapping_hash(tgid, mapping, dev, ino, vm_start, name);
+	for (; ev->index_size && (i = ev->index[slot & (ev->index_size - 1)]) >= 0; slot++) {
 		m = &ev->mappings[i];
 		if (m->mapping == mapping && m->tgid == tgid &&
 		    same_mapping(m, dev, ino, vm_start, name))
@@ -234,6 +293,7 @@ static struct run_mapping *find_mapping(struct run_events *ev, pid_t tgid, int m
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	if (mapping != MAPPING_FILE)
 		m->label = anon_label(mapping, vm_start, name);
+	index_mapping(ev, ev->nmappings - 1);
 	return m;
 }
 
@@ -440,6 +500,7 @@ void run_events_free(struct run_events *ev)
 	for (i = 0; i < ev->nmappings; i++)
 		free(ev->mappings[i].label);
 	free(ev->mappings);
+	free(ev->index);
 	free(ev->processes);
 }
 
@@ -462,6 +523,10 @@ void run_events_sort(struct run_events *ev)
 {
 	if (ev->nmappings)
 		qsort(ev->mappings, ev->nmappings, sizeof(*ev->mappings), by_bytes);
+	/* the index points into the order before: rebuilt by the next new mapping */
+	free(ev->index);
+	ev->index = NULL;
+	ev->index_size = 0;
 }
 
 static void print_mappings(FILE *f, const struct run_events *ev, bool human)
