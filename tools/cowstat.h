@@ -79,8 +79,9 @@ struct cow_event {
 
 struct run_events {
 	bool			per_process;	/* -P: mappings and histograms per process */
-	/* trace: each event as it is read, not added up */
+	/* trace: each event as it is read, not added up; and each exec */
 	void			(*on_event)(const struct cow_event *e, void *arg);
+	void			(*on_exec)(pid_t pid, void *arg);
 	void			*arg;
 	pid_t			command;	/* its files' paths are looked up there too */
 	char			*instance;	/* its tracefs instance; NULL: none */

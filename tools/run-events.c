@@ -104,6 +104,8 @@ bool events_start(struct run_events *ev, const char *who, const char *filter, ch
 	snprintf(kb, sizeof(kb), "%ld", per_cpu);
 	if (!write_file(ev->instance, "buffer_size_kb", kb) ||
 	    (filter[0] && !write_file(ev->instance, "events/cowstat/cow_fault/filter", filter)) ||
+	    (ev->on_exec &&
+	     !write_file(ev->instance, "events/sched/sched_process_exec/enable", "1")) ||
 	    !write_file(ev->instance, "events/cowstat/cow_fault/enable", "1")) {
 		snprintf(why, size, "%s: setting up the event: %s", ev->instance, strerror(errno));
 		run_events_stop(ev);
@@ -387,6 +389,12 @@ static void add_event(struct run_events *ev, char *line)
 	bool copy;
 	int type;
 
+	p = ev->on_exec ? strstr(line, " sched_process_exec: ") : NULL;
+	if (p) {
+		/* a new program, perhaps a new name: pid is the process's now */
+		ev->on_exec(number(p, "pid", 10), ev->arg);
+		return;
+	}
 	if (!fields || !cowstat_event_field(fields, "outcome", outcome, sizeof(outcome)) ||
 	    !cowstat_event_field(fields, "mapping", mapping, sizeof(mapping)))
 		return;
@@ -478,6 +486,8 @@ void run_events_stop(struct run_events *ev)
 	if (!ev->instance)
 		return;
 	write_file(ev->instance, "events/cowstat/cow_fault/enable", "0");
+	if (ev->on_exec)
+		write_file(ev->instance, "events/sched/sched_process_exec/enable", "0");
 	run_events_read(ev);
 	ev->lost = cowstat_trace_overruns(ev->instance);
 	if (ev->pipe_fd >= 0)

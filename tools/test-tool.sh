@@ -19,9 +19,9 @@ cowstat=$here/cowstat
 . "$here/../selftests/ktap.sh"
 
 ktap_print_header
-ktap_set_plan 35
+ktap_set_plan 36
 if [ "$(id -u)" != 0 ] || [ -z "$COWSTAT_KO" ]; then
-	ktap_skip_plan 35 tool "needs root and COWSTAT_KO"
+	ktap_skip_plan 36 tool "needs root and COWSTAT_KO"
 fi
 lsmod | grep -q '^cowstat ' || insmod "$COWSTAT_KO" || exit 1
 
@@ -506,9 +506,35 @@ print("".join("%s\n" % b for b in bad), end="")
 sys.exit(1 if bad or not events else 0)' /tmp/trace.jsonl /tmp/trace-rows.json "/${d##*/}"
 	}
 	ktap_test_result trace_events_exact trace_exact
+
+	# trace -c follows a process's name through exec: the shell's child
+	# takes faults under the shell's name before it becomes cowstat
+	# workload; its faults after, named cowstat, must be selected.
+	trace_names()
+	{
+		local pid child i enable rc=0
+		"$cowstat" trace -j -c cowstat > /tmp/trace-c.jsonl 2> /tmp/trace-c.err &
+		pid=$!
+		enable=/sys/kernel/tracing/instances/cowstat-trace-$pid/events/cowstat/cow_fault/enable
+		for i in $(seq 100); do
+			[ "$(cat "$enable" 2> /dev/null)" = 1 ] && break
+			sleep 0.1
+		done
+		sh -c 'exec "$0" workload zero --pages 64' "$cowstat" > /dev/null &
+		child=$!
+		wait $child || rc=1
+		kill -INT "$pid"
+		wait "$pid" || rc=1
+		[ $rc = 0 ] && python3 -c '
+import json, sys
+mine = [e for e in map(json.loads, open(sys.argv[1])) if e["pid"] == int(sys.argv[2])]
+print("%d events of pid %s, named %s" % (len(mine), sys.argv[2], sorted({e["comm"] for e in mine})))
+sys.exit(0 if mine and all(e["comm"] == "cowstat" for e in mine) else 1)' /tmp/trace-c.jsonl "$child"
+	}
+	ktap_test_result trace_names_follow_exec trace_names
 else
 	for t in run_cgroup_totals_exact run_cgroup_counts_evicted_rows run_fallback_not_cgroup2 \
-		 run_by_mapping_exact trace_events_exact \
+		 run_by_mapping_exact trace_events_exact trace_names_follow_exec \
 		 run_fallback_read_only_cgroupfs run_fallback_without_capability \
 		 run_fallback_move_refused run_exit_codes \
 		 run_json_fields run_outlived_command_leaves_cgroup; do

@@ -84,8 +84,9 @@ static void escape_comm(const char *comm, char *out)
 }
 
 /*
- * The name of process @e->tgid: its main thread's comm when first seen,
- * else, if it has gone, that of the task that wrote the event.
+ * The name of process @e->tgid: its main thread's comm when first seen
+ * since trace started or the process last exec'd, else, if it has gone,
+ * that of the task that wrote the event.
  */
 static const char *process_name(struct trace *t, const struct cow_event *e)
 {
@@ -107,6 +108,16 @@ static const char *process_name(struct trace *t, const struct cow_event *e)
 		fclose(f);
 	n->tgid = e->tgid;
 	return n->comm;
+}
+
+/* Process @pid runs a new program: its name is read again at its next event. */
+static void forget_name(pid_t pid, void *arg)
+{
+	struct trace *t = arg;
+	struct process_name *n = &t->names[pid % NAME_SLOTS];
+
+	if (n->tgid == pid)
+		n->comm[0] = '\0';
 }
 
 /* The path of cgroup @id, made perhaps since trace started, or NULL: removed. */
@@ -220,7 +231,7 @@ int cmd_trace(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal }, ignore = { .sa_handler = SIG_IGN };
 	/* not per process: a file's path, once known, names it in every process */
-	struct run_events ev = { .pipe_fd = -1, .on_event = print_event };
+	struct run_events ev = { .pipe_fd = -1, .on_event = print_event, .on_exec = forget_name };
 	struct name_list cgroups = { 0 };
 	struct trace *t = xmalloc(sizeof(*t));
 	/* stdout too: a pipe whose reader has gone polls POLLERR, events or not */
