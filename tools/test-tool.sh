@@ -465,17 +465,26 @@ sys.exit(1 if bad else 0)' "$out" /tmp/by-mapping.json
 	# its row's faults + thp + hugetlb, its copies and reuses those of
 	# these outcomes (huge pages aside), every event in that cgroup, the
 	# heap and the stack named as --by-mapping names them, none lost.
-	trace_exact()
+	# start_trace OUT ERR ARG...: cowstat trace ARG... in the background,
+	# its pid in $trace_pid, once its event is on.
+	start_trace()
 	{
-		local d=/sys/fs/cgroup/cowstat-trace.$$ pid i rc enable
-		mkdir "$d" || return 1
-		"$cowstat" trace -j -g "/${d##*/}" > /tmp/trace.jsonl 2> /tmp/trace.err &
-		pid=$!
-		enable=/sys/kernel/tracing/instances/cowstat-trace-$pid/events/cowstat/cow_fault/enable
+		local out=$1 err=$2 enable i
+		shift 2
+		"$cowstat" trace "$@" > "$out" 2> "$err" &
+		trace_pid=$!
+		enable=/sys/kernel/tracing/instances/cowstat-trace-$trace_pid/events/cowstat/cow_fault/enable
 		for i in $(seq 100); do
 			[ "$(cat "$enable" 2> /dev/null)" = 1 ] && break
 			sleep 0.1
 		done
+	}
+	trace_exact()
+	{
+		local d=/sys/fs/cgroup/cowstat-trace.$$ pid rc
+		mkdir "$d" || return 1
+		start_trace /tmp/trace.jsonl /tmp/trace.err -j -g "/${d##*/}"
+		pid=$trace_pid
 		in_cgroup "$d" "$cowstat" workload --check mappings --pages 8 --dir "$mnt" > /dev/null
 		rc=$?
 		kill -INT "$pid"
@@ -512,14 +521,9 @@ sys.exit(1 if bad or not events else 0)' /tmp/trace.jsonl /tmp/trace-rows.json "
 	# workload; its faults after, named cowstat, must be selected.
 	trace_names()
 	{
-		local pid child i enable rc=0
-		"$cowstat" trace -j -c cowstat > /tmp/trace-c.jsonl 2> /tmp/trace-c.err &
-		pid=$!
-		enable=/sys/kernel/tracing/instances/cowstat-trace-$pid/events/cowstat/cow_fault/enable
-		for i in $(seq 100); do
-			[ "$(cat "$enable" 2> /dev/null)" = 1 ] && break
-			sleep 0.1
-		done
+		local pid child rc=0
+		start_trace /tmp/trace-c.jsonl /tmp/trace-c.err -j -c cowstat
+		pid=$trace_pid
 		sh -c 'exec "$0" workload zero --pages 64' "$cowstat" > /dev/null &
 		child=$!
 		wait $child || rc=1
