@@ -69,6 +69,28 @@ ktap_print_totals()
 	[ "$KTAP_CNT_FAIL" = 0 ]
 }
 
+# What KTAP logs add up to, as "PASSED FAILED SKIPPED": the sum of their
+# "# Totals:" lines, plus a failure for each "Bail out!" (a guest cut
+# short, or a test that gave up after others passed) and for each log
+# with no totals at all.  For the host checks that judge guests' logs.
+ktap_log_totals()	# log...
+{
+	awk 'BEGIN { for (i = 1; i < ARGC; i++) totals[ARGV[i]] = 0 }
+	     /^# Totals: / {
+		n = split($0, a, /[: ]+/)
+		for (i = 3; i < n; i += 2)
+			v[a[i]] += a[i + 1]
+		totals[FILENAME]++
+	     }
+	     /^Bail out!/ { v["fail"]++ }
+	     END {
+		for (file in totals)
+			if (!totals[file])
+				v["fail"]++
+		printf "%d %d %d\n", v["pass"], v["fail"] + v["error"], v["skip"]
+	     }' "$@"
+}
+
 # For a script that cannot run at all: each of its COUNT planned tests
 # skipped, as NAME_1..NAME_COUNT, the totals, and kselftest's skip status.
 ktap_skip_plan()	# count name reason
